@@ -1,0 +1,523 @@
+//! Request and response DTOs of the DLI SQL-job APIs (reference §7.3): one
+//! type per JSON shape, parsed leniently (see [`super::lenient`]).
+//!
+//! Catalog and queue DTOs live in [`super::catalog`].
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use super::lenient;
+use super::schema::{Column, deserialize_schema, parse_struct_type};
+
+/// Job status (§7.3.7). Parsed case-insensitively; unknown values are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum JobState {
+    Launching,
+    Running,
+    Scaling,
+    Finished,
+    Failed,
+    Cancelled,
+    Other(String),
+}
+
+impl JobState {
+    pub fn parse(s: &str) -> Self {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "LAUNCHING" => Self::Launching,
+            "RUNNING" => Self::Running,
+            "SCALING" => Self::Scaling,
+            "FINISHED" => Self::Finished,
+            "FAILED" => Self::Failed,
+            "CANCELLED" | "CANCELED" => Self::Cancelled,
+            _ => Self::Other(s.trim().to_owned()),
+        }
+    }
+
+    /// Finished, failed or cancelled: the job will not change any more.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Finished | Self::Failed | Self::Cancelled)
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Launching => "LAUNCHING",
+            Self::Running => "RUNNING",
+            Self::Scaling => "SCALING",
+            Self::Finished => "FINISHED",
+            Self::Failed => "FAILED",
+            Self::Cancelled => "CANCELLED",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl Default for JobState {
+    fn default() -> Self {
+        Self::Other(String::new())
+    }
+}
+
+impl fmt::Display for JobState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for JobState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self::parse(&lenient::string(d)?))
+    }
+}
+
+/// Job type (§7.3.3). Parsed case-insensitively; unknown values are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum JobType {
+    Ddl,
+    Dcl,
+    Import,
+    Export,
+    Query,
+    Insert,
+    Other(String),
+}
+
+impl JobType {
+    pub fn parse(s: &str) -> Self {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "DDL" => Self::Ddl,
+            "DCL" => Self::Dcl,
+            "IMPORT" => Self::Import,
+            "EXPORT" => Self::Export,
+            "QUERY" => Self::Query,
+            "INSERT" => Self::Insert,
+            _ => Self::Other(s.trim().to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ddl => "DDL",
+            Self::Dcl => "DCL",
+            Self::Import => "IMPORT",
+            Self::Export => "EXPORT",
+            Self::Query => "QUERY",
+            Self::Insert => "INSERT",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl Default for JobType {
+    fn default() -> Self {
+        Self::Other(String::new())
+    }
+}
+
+impl fmt::Display for JobType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for JobType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self::parse(&lenient::string(d)?))
+    }
+}
+
+/// A job tag `{key, value}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct JobTag {
+    #[serde(deserialize_with = "lenient::string")]
+    pub key: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub value: String,
+}
+
+impl JobTag {
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self { key: key.into(), value: value.into() }
+    }
+}
+
+/// `POST /v1.0/{p}/jobs/submit-job` body (§7.3.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct SubmitJobRequest {
+    pub sql: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currentdb: Option<String>,
+    /// Falls back to the configured queue when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_name: Option<String>,
+    /// `"key=value"` items, e.g. `"dli.sql.job.timeout=60000"`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conf: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<JobTag>,
+}
+
+/// Answer to submit-job.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(default)]
+pub struct SubmitJobResponse {
+    #[serde(deserialize_with = "lenient::string")]
+    pub job_id: String,
+    pub job_type: JobType,
+    /// `sync` or `async`.
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub job_mode: Option<String>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub message: String,
+    /// Inline result schema of a synchronous job (e.g. `desc t`).
+    #[serde(deserialize_with = "deserialize_schema")]
+    pub schema: Vec<Column>,
+    #[serde(deserialize_with = "lenient::rows")]
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl SubmitJobResponse {
+    /// The job already ran (`job_mode = sync`); its result, if any, is inline.
+    pub fn is_sync(&self) -> bool {
+        self.job_mode.as_deref().is_some_and(|m| m.eq_ignore_ascii_case("sync"))
+    }
+}
+
+/// check-sql body (§7.3.9): the table names the field `current_db`, the
+/// example `currentdb`, so both are sent.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CheckSqlRequest<'a> {
+    pub sql: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currentdb: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_db: Option<&'a str>,
+}
+
+/// Answer to check-sql.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(default)]
+pub struct CheckSqlResponse {
+    pub job_type: JobType,
+    #[serde(deserialize_with = "lenient::string")]
+    pub message: String,
+}
+
+/// Job status (§7.3.7); also the item type of the job list (§7.3.5).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(default)]
+pub struct JobStatus {
+    #[serde(deserialize_with = "lenient::string")]
+    pub job_id: String,
+    pub job_type: JobType,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub job_mode: Option<String>,
+    pub status: JobState,
+    /// Explains a failure.
+    #[serde(deserialize_with = "lenient::string")]
+    pub message: String,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub queue_name: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub owner: Option<String>,
+    /// Milliseconds since the epoch.
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub start_time: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub end_time: Option<i64>,
+    /// Milliseconds.
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub duration: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub input_size: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub input_row_count: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub bad_row_count: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub result_count: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub database_name: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub table_name: Option<String>,
+    /// JSON string holding the Spark StructType of the result; see [`JobStatus::result_columns`].
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub detail: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub statement: Option<String>,
+    /// Where the full result lives (newer DLI versions and the embedded service).
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub result_path: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub result_format: Option<String>,
+    #[serde(deserialize_with = "lenient::list")]
+    pub tags: Vec<JobTag>,
+}
+
+impl JobStatus {
+    /// Result columns parsed from `detail`, when it holds a StructType.
+    pub fn result_columns(&self) -> Option<Vec<Column>> {
+        self.detail.as_deref().and_then(parse_struct_type)
+    }
+}
+
+/// One Spark job of a running SQL job (§7.3.11, Table 7-93).
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(default)]
+pub struct SubJob {
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub id: Option<i64>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub name: String,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub description: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub submission_time: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub completion_time: Option<String>,
+    #[serde(deserialize_with = "lenient::list")]
+    pub stage_ids: Vec<i64>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub job_group: Option<String>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub status: String,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub num_tasks: i64,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub num_active_tasks: i64,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub num_completed_tasks: i64,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub num_skipped_tasks: i64,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub num_failed_tasks: i64,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub num_killed_tasks: i64,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub num_completed_indices: i64,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub num_active_stages: i64,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub num_completed_stages: i64,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub num_skipped_stages: i64,
+    #[serde(deserialize_with = "lenient::i64")]
+    pub num_failed_stages: i64,
+}
+
+/// Job progress (`GET /v1/{p}/jobs/{id}/progress`, §7.3.11).
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(default)]
+pub struct JobProgress {
+    #[serde(deserialize_with = "lenient::string")]
+    pub job_id: String,
+    pub status: JobState,
+    #[serde(deserialize_with = "lenient::string")]
+    pub message: String,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub sub_job_id: Option<i64>,
+    /// 0..1, of the running sub-job or of the whole job.
+    #[serde(deserialize_with = "lenient::opt_f64")]
+    pub progress: Option<f64>,
+    #[serde(deserialize_with = "lenient::list")]
+    pub sub_jobs: Vec<SubJob>,
+}
+
+/// Result preview of a QUERY job (§7.3.6): at most 1000 rows.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(default)]
+pub struct PreviewResponse {
+    #[serde(deserialize_with = "lenient::string")]
+    pub job_id: String,
+    pub job_type: JobType,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub row_count: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub input_size: Option<i64>,
+    #[serde(deserialize_with = "deserialize_schema")]
+    pub schema: Vec<Column>,
+    #[serde(deserialize_with = "lenient::rows")]
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// export-result body (§7.3.10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ExportResultRequest {
+    /// OBS folder, e.g. `obs://bucket/path`.
+    pub data_path: String,
+    /// `csv` or `json`.
+    pub data_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compress: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_name: Option<String>,
+    /// `ErrorIfExists` or `Overwrite`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with_column_header: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_num: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding_type: Option<String>,
+}
+
+/// Answer to export-result (and other "started an async job" answers).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(default)]
+pub struct AsyncJobResponse {
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub job_id: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub job_mode: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub job_type: Option<String>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub message: String,
+}
+
+/// Filters and paging of `GET /v1.0/{p}/jobs` (§7.3.5).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListJobsQuery {
+    /// 1..=100 (DLI default 50).
+    pub page_size: Option<u32>,
+    pub current_page: Option<u32>,
+    /// Epoch milliseconds.
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+    pub job_type: Option<String>,
+    pub job_status: Option<String>,
+    pub job_id: Option<String>,
+    pub queue_name: Option<String>,
+    pub sql_pattern: Option<String>,
+    pub order: Option<String>,
+    pub engine_type: Option<String>,
+    pub owner: Option<String>,
+    /// Sent as `tags=k1=v1,k2=v2` (percent-encoded).
+    pub tags: Vec<JobTag>,
+}
+
+impl ListJobsQuery {
+    pub(crate) fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut p = Vec::new();
+        push(&mut p, "page-size", self.page_size);
+        push(&mut p, "current-page", self.current_page);
+        push(&mut p, "start", self.start);
+        push(&mut p, "end", self.end);
+        push(&mut p, "job-type", self.job_type.as_ref());
+        push(&mut p, "job-status", self.job_status.as_ref());
+        push(&mut p, "job-id", self.job_id.as_ref());
+        push(&mut p, "queue_name", self.queue_name.as_ref());
+        push(&mut p, "sql_pattern", self.sql_pattern.as_ref());
+        push(&mut p, "order", self.order.as_ref());
+        push(&mut p, "engine-type", self.engine_type.as_ref());
+        push(&mut p, "owner", self.owner.as_ref());
+        if !self.tags.is_empty() {
+            let tags: Vec<String> =
+                self.tags.iter().map(|t| format!("{}={}", t.key, t.value)).collect();
+            p.push(("tags", tags.join(",")));
+        }
+        p
+    }
+}
+
+/// Adds `name=value` to a query when the value is present.
+pub(crate) fn push<T: ToString>(
+    pairs: &mut Vec<(&'static str, String)>,
+    name: &'static str,
+    value: Option<T>,
+) {
+    if let Some(v) = value {
+        pairs.push((name, v.to_string()));
+    }
+}
+
+/// Answer to list jobs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(default)]
+pub struct JobList {
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub job_count: Option<i64>,
+    #[serde(deserialize_with = "lenient::list")]
+    pub jobs: Vec<JobStatus>,
+}
+
+/// Import/export details of a job (§7.3.8).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(default)]
+pub struct JobDetail {
+    #[serde(deserialize_with = "lenient::string")]
+    pub job_id: String,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub owner: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub start_time: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub duration: Option<i64>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub export_mode: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub data_path: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub data_type: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub database_name: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub table_name: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_bool")]
+    pub with_column_header: Option<bool>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub delimiter: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub quote_char: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub escape_char: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub date_format: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub timestamp_format: Option<String>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub compress: Option<String>,
+    #[serde(deserialize_with = "lenient::list")]
+    pub tags: Vec<JobTag>,
+}
+
+/// An answer whose only payload is `message` (cancel, create database, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(default)]
+pub struct MessageResponse {
+    #[serde(deserialize_with = "lenient::string")]
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_parse_case_insensitively() {
+        assert_eq!(JobState::parse("finished"), JobState::Finished);
+        assert_eq!(JobState::parse("Canceled"), JobState::Cancelled);
+        assert_eq!(JobState::parse("WAITING"), JobState::Other("WAITING".into()));
+        assert!(JobState::Failed.is_terminal() && !JobState::Scaling.is_terminal());
+        assert_eq!(JobType::parse("query"), JobType::Query);
+        assert_eq!(JobType::parse("UPDATE").as_str(), "UPDATE");
+    }
+
+    #[test]
+    fn list_jobs_query_pairs() {
+        let q = ListJobsQuery {
+            page_size: Some(10),
+            job_status: Some("RUNNING".into()),
+            tags: vec![JobTag::new("k1", "v1"), JobTag::new("k2", "v2")],
+            ..Default::default()
+        };
+        assert_eq!(
+            q.to_pairs(),
+            [("page-size", "10".to_owned()), ("job-status", "RUNNING".into()), ("tags", "k1=v1,k2=v2".into())]
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! The query router behind the pgwire handlers.
+//!
+//! Owns: splitting a simple-query message into statements, routing each one either to
+//! the local answers ([`super::local`]) or to a DLI job ([`super::runner`]), the
+//! per-statement tracing span, command tags, and turning outcomes into pgwire responses.
+
+use std::sync::Arc;
+
+use futures::stream;
+use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::{ClientInfo, Type};
+use pgwire::error::ErrorInfo;
+use sqlparser::ast::Statement;
+use tracing::Instrument;
+
+use super::encode;
+use super::local::{self, LocalAnswer, ServerFacts};
+use super::runner::{Finished, JobContext, Outcome, Runner};
+use super::session::{Session, SessionState};
+use crate::dli::JobType;
+use crate::errors::GatewayError;
+use crate::sparksql;
+
+/// Routes statements for every connection.
+pub struct Router {
+    runner: Runner,
+    facts: ServerFacts,
+}
+
+/// The longest SQL text put into a log span.
+const SPAN_SQL_CHARS: usize = 200;
+
+impl Router {
+    pub fn new(runner: Runner, facts: ServerFacts) -> Self {
+        Self { runner, facts }
+    }
+
+    pub fn facts(&self) -> &ServerFacts {
+        &self.facts
+    }
+
+    /// The session of this connection, created on first use.
+    pub fn session<C: ClientInfo>(&self, client: &C) -> Arc<Session> {
+        client.session_extensions().get_or_insert_with(|| {
+            Session::new(SessionState {
+                currentdb: self.facts.default_database.clone(),
+                queue: self.facts.default_queue.clone(),
+                statement_timeout_ms: self.facts.default_timeout_ms,
+                settings: Default::default(),
+            })
+        })
+    }
+
+    /// Run every statement of a simple-query message; stop at the first error, which is
+    /// returned as the last response (as Postgres does).
+    pub async fn simple_query(&self, session: &Session, query: &str) -> Vec<Response> {
+        let mut out = Vec::new();
+        for sql in sparksql::split_statements(query) {
+            match self.statement(session, &sql, &|_| FieldFormat::Text).await {
+                Ok(r) => out.push(r),
+                Err(e) => {
+                    out.push(Response::Error(Box::new(error_info(e))));
+                    break;
+                }
+            }
+        }
+        if out.is_empty() {
+            out.push(Response::EmptyQuery);
+        }
+        out
+    }
+
+    /// One statement, local or on DLI.
+    pub async fn statement(
+        &self,
+        session: &Session,
+        sql: &str,
+        format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
+    ) -> Result<Response, GatewayError> {
+        if let Some(answer) = local::answer(sql, session, &self.facts) {
+            return Ok(local_response(answer?));
+        }
+        let finished = self.run_job(session, sql).await?;
+        respond(sql, finished, format_for)
+    }
+
+    /// Run `sql` as a DLI job inside a span carrying the session, job id and SQL.
+    pub async fn run_job(&self, session: &Session, sql: &str) -> Result<Finished, GatewayError> {
+        let state = session.snapshot();
+        let ctx = JobContext {
+            currentdb: state.currentdb,
+            queue: state.queue,
+            statement_timeout_ms: state.statement_timeout_ms,
+        };
+        let span = tracing::info_span!(
+            "statement",
+            session = session.id,
+            job_id = tracing::field::Empty,
+            sql = %truncate(sql, SPAN_SQL_CHARS),
+        );
+        async {
+            let started = std::time::Instant::now();
+            let result = self.runner.run(sql, &ctx).await;
+            match &result {
+                Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "statement done"),
+                Err(e) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, sqlstate = e.kind.sqlstate(), "statement failed"),
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+pub fn error_info(e: GatewayError) -> ErrorInfo {
+    match e.into_pgwire() {
+        pgwire::error::PgWireError::UserError(info) => *info,
+        other => ErrorInfo::new("ERROR".into(), crate::errors::sqlstate::INTERNAL_ERROR.into(), other.to_string()),
+    }
+}
+
+fn local_response(answer: LocalAnswer) -> Response {
+    match answer {
+        LocalAnswer::Begin => Response::TransactionStart(Tag::new("BEGIN")),
+        LocalAnswer::Commit => Response::TransactionEnd(Tag::new("COMMIT")),
+        LocalAnswer::Rollback => Response::TransactionEnd(Tag::new("ROLLBACK")),
+        LocalAnswer::Tag(t) => Response::Execution(Tag::new(&t)),
+        LocalAnswer::Row(names, values) => {
+            let fields: Vec<FieldInfo> = names
+                .into_iter()
+                .map(|n| FieldInfo::new(n, None, None, Type::TEXT, FieldFormat::Text))
+                .collect();
+            let fields = Arc::new(fields);
+            let mut enc = pgwire::api::results::DataRowEncoder::new(fields.clone());
+            let mut ok = true;
+            for v in &values {
+                ok &= enc.encode_field(v).is_ok();
+            }
+            let rows = if ok { vec![Ok(enc.take_row())] } else { Vec::new() };
+            Response::Query(QueryResponse::new(fields, stream::iter(rows)))
+        }
+    }
+}
+
+/// The Postgres command tag of a finished DLI statement.
+pub fn respond(
+    sql: &str,
+    finished: Finished,
+    format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
+) -> Result<Response, GatewayError> {
+    match finished.outcome {
+        Outcome::Rows { columns, rows } => {
+            let (fields, types) = encode::fields(&columns, format_for);
+            let data = encode::rows(&fields, &types, &rows)?;
+            let mut resp = QueryResponse::new(fields, stream::iter(data.into_iter().map(Ok)));
+            resp.set_command_tag(&format!("SELECT {}", rows.len()));
+            Ok(Response::Query(resp))
+        }
+        Outcome::Command { job_type, rows } => Ok(Response::Execution(command_tag(sql, &job_type, rows))),
+    }
+}
+
+/// `INSERT 0 n`, `CREATE TABLE`, `DROP DATABASE`, `SELECT n` for CTAS …
+pub fn command_tag(sql: &str, job_type: &JobType, rows: Option<u64>) -> Tag {
+    let n = rows.and_then(|r| usize::try_from(r).ok()).unwrap_or(0);
+    if *job_type == JobType::Insert {
+        return Tag::new("INSERT").with_oid(0).with_rows(n);
+    }
+    let parsed = sparksql::parse(sql).ok().and_then(|mut v| (v.len() == 1).then(|| v.remove(0)));
+    let tag = match parsed {
+        Some(Statement::CreateTable(ct)) if ct.query.is_some() => return Tag::new("SELECT").with_rows(n),
+        Some(Statement::Insert(_)) => return Tag::new("INSERT").with_oid(0).with_rows(n),
+        Some(Statement::CreateTable(_)) => "CREATE TABLE".to_string(),
+        Some(Statement::CreateDatabase { .. }) => "CREATE DATABASE".to_string(),
+        Some(Statement::CreateSchema { .. }) => "CREATE SCHEMA".to_string(),
+        Some(Statement::CreateView(_)) => "CREATE VIEW".to_string(),
+        Some(Statement::Drop { object_type, .. }) => format!("DROP {object_type}"),
+        _ => leading_words(sql),
+    };
+    Tag::new(&tag)
+}
+
+fn leading_words(sql: &str) -> String {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .take(2)
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_ascii_uppercase())
+        .collect();
+    match words.first().map(String::as_str) {
+        Some("CREATE" | "DROP" | "ALTER") => words.join(" "),
+        Some(w) => w.to_string(),
+        None => "OK".to_string(),
+    }
+}

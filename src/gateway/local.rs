@@ -1,0 +1,272 @@
+//! Statements the gateway answers itself, without a DLI job.
+//!
+//! Owns: transaction control (accepted; DLI has no transactions), `SET`/`SHOW`/`RESET`/
+//! `DISCARD`, `USE db` and `SET search_path` (the session's DLI `currentdb`),
+//! `SET dli.queue` (the session's DLI queue), `SET statement_timeout`, and the
+//! session-information functions (`version()`, `current_schema()` …). Recognised with
+//! the SQL parser (Postgres dialect first, Spark second), never with regexes.
+
+use sqlparser::ast::{
+    Expr, Ident, ObjectName, Reset, SelectItem, SetExpr, Statement, Use, Value as SqlValue,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use super::session::Session;
+use crate::errors::{ErrorKind, GatewayError};
+
+/// What a locally answered statement returns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LocalAnswer {
+    Begin,
+    Commit,
+    Rollback,
+    /// A command tag (`SET`, `RESET`, `DISCARD ALL` …).
+    Tag(String),
+    /// One text row: (column names, values).
+    Row(Vec<String>, Vec<Option<String>>),
+}
+
+/// Session-level facts the answers need.
+#[derive(Debug, Clone)]
+pub struct ServerFacts {
+    pub server_version: String,
+    pub user: String,
+    pub default_database: String,
+    pub default_queue: Option<String>,
+    pub default_timeout_ms: u64,
+}
+
+/// Answer `sql` locally when it is a session command; `None` means "run it on DLI".
+pub fn answer(sql: &str, session: &Session, facts: &ServerFacts) -> Option<Result<LocalAnswer, GatewayError>> {
+    let stmt = parse_one(sql)?;
+    match stmt {
+        Statement::StartTransaction { .. } => Some(Ok(LocalAnswer::Begin)),
+        Statement::Commit { .. } => Some(Ok(LocalAnswer::Commit)),
+        Statement::Rollback { .. } => Some(Ok(LocalAnswer::Rollback)),
+        Statement::Discard { .. } => {
+            reset_all(session, facts);
+            Some(Ok(LocalAnswer::Tag("DISCARD ALL".into())))
+        }
+        Statement::Reset(r) => {
+            match r.reset {
+                Reset::ALL => reset_all(session, facts),
+                Reset::ConfigurationParameter(name) => reset_one(session, facts, &object_name(&name)),
+            }
+            Some(Ok(LocalAnswer::Tag("RESET".into())))
+        }
+        Statement::Use(u) => {
+            let name = match u {
+                Use::Database(n) | Use::Schema(n) | Use::Object(n) => object_name(&n),
+                Use::Default => facts.default_database.clone(),
+                _ => return None,
+            };
+            session.update(|s| s.currentdb = name);
+            Some(Ok(LocalAnswer::Tag("SET".into())))
+        }
+        Statement::ShowVariable { variable } => {
+            let name = variable.iter().map(|i| i.value.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
+            let value = show(&name, session, facts);
+            Some(Ok(LocalAnswer::Row(vec![name], vec![Some(value)])))
+        }
+        Statement::Set(set) => Some(set_variable(&set, session)),
+        Statement::Query(q) => session_function(&q, session, facts).map(Ok),
+        _ => None,
+    }
+}
+
+fn parse_one(sql: &str) -> Option<Statement> {
+    let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
+    (stmts.len() == 1).then(|| stmts.remove(0))
+}
+
+fn object_name(n: &ObjectName) -> String {
+    n.0.iter()
+        .filter_map(|p| p.as_ident().map(|i: &Ident| i.value.clone()))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn reset_all(session: &Session, facts: &ServerFacts) {
+    session.update(|s| {
+        s.currentdb = facts.default_database.clone();
+        s.queue = facts.default_queue.clone();
+        s.statement_timeout_ms = facts.default_timeout_ms;
+        s.settings.clear();
+    });
+}
+
+fn reset_one(session: &Session, facts: &ServerFacts, name: &str) {
+    let name = name.to_ascii_lowercase();
+    session.update(|s| match name.as_str() {
+        "search_path" => s.currentdb = facts.default_database.clone(),
+        "dli.queue" => s.queue = facts.default_queue.clone(),
+        "statement_timeout" => s.statement_timeout_ms = facts.default_timeout_ms,
+        _ => {
+            s.settings.remove(&name);
+        }
+    });
+}
+
+fn show(name: &str, session: &Session, facts: &ServerFacts) -> String {
+    let s = session.snapshot();
+    match name {
+        "search_path" => s.currentdb,
+        "dli.queue" => s.queue.unwrap_or_default(),
+        "statement_timeout" => format!("{}", s.statement_timeout_ms),
+        "server_version" => facts.server_version.clone(),
+        "server_encoding" | "client_encoding" => "UTF8".into(),
+        "datestyle" => "ISO, MDY".into(),
+        "timezone" => "UTC".into(),
+        "integer_datetimes" | "standard_conforming_strings" => "on".into(),
+        "transaction isolation level" | "transaction_isolation" => "read committed".into(),
+        other => s.settings.get(other).cloned().unwrap_or_default(),
+    }
+}
+
+fn expr_text(e: &Expr) -> String {
+    match e {
+        Expr::Value(v) => match &v.value {
+            SqlValue::SingleQuotedString(s) | SqlValue::DoubleQuotedString(s) => s.clone(),
+            SqlValue::Number(n, _) => n.clone(),
+            other => other.to_string(),
+        },
+        Expr::Identifier(i) => i.value.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Parse `statement_timeout` values: `5000`, `'5s'`, `'250ms'`, `'1min'`.
+fn parse_timeout_ms(v: &str) -> Option<u64> {
+    let v = v.trim();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let factor = match unit.trim() {
+        "" | "ms" => 1,
+        "s" => 1000,
+        "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+fn set_variable(set: &sqlparser::ast::Set, session: &Session) -> Result<LocalAnswer, GatewayError> {
+    use sqlparser::ast::Set;
+    let (name, values) = match set {
+        Set::SingleAssignment { variable, values, .. } => (object_name(variable).to_ascii_lowercase(), values),
+        // SET SESSION CHARACTERISTICS, SET TIME ZONE, SET NAMES …: accepted, nothing to do.
+        _ => return Ok(LocalAnswer::Tag("SET".into())),
+    };
+    let texts: Vec<String> = values.iter().map(expr_text).collect();
+    let value = texts.join(",");
+    match name.as_str() {
+        "search_path" => {
+            let first = texts
+                .iter()
+                .map(|t| t.trim().to_string())
+                .find(|t| !t.is_empty() && t != "$user" && t != "public" && t != "pg_catalog");
+            if let Some(db) = first {
+                session.update(|s| s.currentdb = db);
+            }
+        }
+        "dli.queue" => session.update(|s| s.queue = (!value.is_empty()).then(|| value.clone())),
+        "statement_timeout" => {
+            let ms = parse_timeout_ms(&value).ok_or_else(|| {
+                GatewayError::new(
+                    ErrorKind::InvalidParameter,
+                    format!("invalid value for parameter \"statement_timeout\": \"{value}\""),
+                )
+            })?;
+            session.update(|s| s.statement_timeout_ms = ms);
+        }
+        _ => session.update(|s| {
+            s.settings.insert(name.clone(), value.clone());
+        }),
+    }
+    Ok(LocalAnswer::Tag("SET".into()))
+}
+
+/// `SELECT version()`, `SELECT current_schema()` … with no FROM clause.
+fn session_function(q: &sqlparser::ast::Query, session: &Session, facts: &ServerFacts) -> Option<LocalAnswer> {
+    let SetExpr::Select(sel) = q.body.as_ref() else { return None };
+    if !sel.from.is_empty() || sel.projection.is_empty() {
+        return None;
+    }
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    for item in &sel.projection {
+        let (expr, alias) = match item {
+            SelectItem::UnnamedExpr(e) => (e, None),
+            SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.value.clone())),
+            _ => return None,
+        };
+        let fname = match expr {
+            Expr::Function(f) => f.name.to_string().to_ascii_lowercase(),
+            Expr::Identifier(i) => i.value.to_ascii_lowercase(),
+            _ => return None,
+        };
+        let fname = fname.trim_start_matches("pg_catalog.").to_string();
+        let value = match fname.as_str() {
+            "version" => format!(
+                "PostgreSQL {} (dli-pg-gateway {}) on Huawei Cloud DLI",
+                facts.server_version,
+                env!("CARGO_PKG_VERSION")
+            ),
+            "current_database" | "current_catalog" => "dli".to_string(),
+            "current_schema" => session.snapshot().currentdb,
+            "current_user" | "session_user" | "user" => facts.user.clone(),
+            _ => return None,
+        };
+        names.push(alias.unwrap_or(fname));
+        values.push(Some(value));
+    }
+    Some(LocalAnswer::Row(names, values))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::session::SessionState;
+
+    fn setup() -> (Session, ServerFacts) {
+        let facts = ServerFacts {
+            server_version: "15.0".into(),
+            user: "dli".into(),
+            default_database: "default".into(),
+            default_queue: None,
+            default_timeout_ms: 0,
+        };
+        let s = Session::new(SessionState {
+            currentdb: "default".into(),
+            queue: None,
+            statement_timeout_ms: 0,
+            settings: Default::default(),
+        });
+        (s, facts)
+    }
+
+    #[test]
+    fn session_commands_are_local() {
+        let (s, f) = setup();
+        assert_eq!(answer("BEGIN", &s, &f), Some(Ok(LocalAnswer::Begin)));
+        assert_eq!(answer("SET search_path TO tpch, public", &s, &f), Some(Ok(LocalAnswer::Tag("SET".into()))));
+        assert_eq!(s.snapshot().currentdb, "tpch");
+        assert_eq!(answer("SET statement_timeout = '2s'", &s, &f), Some(Ok(LocalAnswer::Tag("SET".into()))));
+        assert_eq!(s.snapshot().statement_timeout_ms, 2000);
+        assert!(matches!(answer("SET statement_timeout = 'soon'", &s, &f), Some(Err(_))));
+        assert_eq!(
+            answer("SHOW search_path", &s, &f),
+            Some(Ok(LocalAnswer::Row(vec!["search_path".into()], vec![Some("tpch".into())])))
+        );
+        assert_eq!(answer("USE sales", &s, &f), Some(Ok(LocalAnswer::Tag("SET".into()))));
+        assert_eq!(s.snapshot().currentdb, "sales");
+        assert_eq!(answer("RESET ALL", &s, &f), Some(Ok(LocalAnswer::Tag("RESET".into()))));
+        assert_eq!(s.snapshot().currentdb, "default");
+        assert!(matches!(answer("SELECT version()", &s, &f), Some(Ok(LocalAnswer::Row(..)))));
+        assert_eq!(answer("SELECT count(*) FROM t", &s, &f), None);
+        assert_eq!(answer("SELECT 1", &s, &f), None);
+        assert_eq!(answer("CREATE TABLE t (a int) USING parquet", &s, &f), None);
+    }
+}

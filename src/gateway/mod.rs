@@ -1,0 +1,86 @@
+//! The Postgres front end.
+//!
+//! Owns: wiring a [`Config`] into a running gateway — the embedded local DLI service when
+//! no endpoint is configured, the DLI client, the statement runner, the router and the
+//! listener. Submodules: [`server`] (listener, auth, pgwire wiring), [`handler`]
+//! (routing), [`extended`] and [`params`] (extended protocol), [`local`] (session
+//! commands), [`runner`] (statement → DLI job), [`encode`] (rows), [`session`].
+//! Never sees HTTP types: DLI is reached only through [`runner::JobBackend`].
+
+pub mod encode;
+pub mod extended;
+pub mod handler;
+pub mod local;
+pub mod params;
+pub mod runner;
+pub mod server;
+pub mod session;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::dli::{AuthMode, DliClient};
+use crate::localdli::{self, LocalDli};
+
+use handler::Router;
+use local::ServerFacts;
+use runner::Runner;
+use server::GatewayServer;
+
+/// A running gateway (and, in embedded mode, its local DLI service).
+pub struct Gateway {
+    server: GatewayServer,
+    local: Option<LocalDli>,
+    dli_endpoint: String,
+}
+
+impl Gateway {
+    /// Start everything the config asks for.
+    pub async fn start(mut cfg: Config) -> Result<Gateway, Box<dyn std::error::Error + Send + Sync>> {
+        let local = if cfg.is_embedded() {
+            let svc = localdli::start(cfg.local.clone()).await?;
+            cfg.dli.endpoint = svc.endpoint();
+            cfg.dli.project_id = svc.project_id().to_string();
+            cfg.dli.auth.mode = AuthMode::Token;
+            cfg.dli.auth.iam_endpoint = String::new();
+            cfg.dli.auth.domain_name = cfg.local.iam_domain.clone();
+            cfg.dli.auth.user_name = cfg.local.iam_user.clone();
+            cfg.dli.auth.password = cfg.local.iam_password.clone();
+            tracing::info!(endpoint = %svc.endpoint(), warehouse = %cfg.local.warehouse.display(), "embedded local DLI service ready");
+            Some(svc)
+        } else {
+            None
+        };
+        let client = DliClient::new(cfg.dli.clone())?;
+        let runner = Runner::new(Arc::new(client), cfg.runner.clone());
+        let queue = (!cfg.dli.queue.is_empty()).then(|| cfg.dli.queue.clone());
+        let facts = ServerFacts {
+            server_version: cfg.server.server_version.clone(),
+            user: cfg.server.users.first().map(|u| u.name.clone()).unwrap_or_default(),
+            default_database: cfg.runner.default_database.clone(),
+            default_queue: queue,
+            default_timeout_ms: cfg.runner.statement_timeout_ms,
+        };
+        let server = GatewayServer::start(&cfg.server, Router::new(runner, facts)).await?;
+        Ok(Gateway { server, local, dli_endpoint: cfg.dli.endpoint })
+    }
+
+    /// The Postgres listener's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// The DLI endpoint in use (the embedded service's when embedded).
+    pub fn dli_endpoint(&self) -> &str {
+        &self.dli_endpoint
+    }
+
+    /// Stop the listener and the embedded service.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+        if let Some(local) = self.local {
+            local.shutdown().await;
+        }
+    }
+}

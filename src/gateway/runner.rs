@@ -1,0 +1,241 @@
+//! One user statement as one DLI job: check-sql → submit-job → poll → results.
+//!
+//! Owns: the [`JobBackend`] seam (the only way the front end reaches DLI), the job
+//! lifecycle with backoff polling, the statement deadline, and the guard that cancels
+//! the DLI job when the statement is abandoned (cancel request, timeout, disconnect).
+//! Returns plain columns and JSON rows; it never sees pgwire or HTTP types.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use backon::{BackoffBuilder, ExponentialBuilder};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::config::RunnerConfig;
+use crate::dli::{
+    CheckSqlResponse, Column, DliClient, DliError, JobState, JobStatus, JobType, PreviewResponse,
+    SubmitJobRequest, SubmitJobResponse,
+};
+use crate::errors::GatewayError;
+
+/// The DLI operations a statement needs. [`DliClient`] is the real one; tests may
+/// substitute another.
+#[async_trait]
+pub trait JobBackend: Send + Sync + 'static {
+    async fn check_sql(&self, sql: &str, currentdb: &str) -> Result<CheckSqlResponse, DliError>;
+    async fn submit_job(&self, req: &SubmitJobRequest) -> Result<SubmitJobResponse, DliError>;
+    async fn job_status(&self, job_id: &str) -> Result<JobStatus, DliError>;
+    async fn preview(&self, job_id: &str, rows: u32) -> Result<PreviewResponse, DliError>;
+    async fn cancel_job(&self, job_id: &str) -> Result<(), DliError>;
+}
+
+#[async_trait]
+impl JobBackend for DliClient {
+    async fn check_sql(&self, sql: &str, currentdb: &str) -> Result<CheckSqlResponse, DliError> {
+        DliClient::check_sql(self, sql, Some(currentdb)).await
+    }
+    async fn submit_job(&self, req: &SubmitJobRequest) -> Result<SubmitJobResponse, DliError> {
+        DliClient::submit_job(self, req).await
+    }
+    async fn job_status(&self, job_id: &str) -> Result<JobStatus, DliError> {
+        DliClient::job_status(self, job_id).await
+    }
+    async fn preview(&self, job_id: &str, rows: u32) -> Result<PreviewResponse, DliError> {
+        DliClient::preview(self, job_id, Some(rows)).await
+    }
+    async fn cancel_job(&self, job_id: &str) -> Result<(), DliError> {
+        DliClient::cancel_job(self, job_id).await.map(|_| ())
+    }
+}
+
+/// Where and how a statement runs.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    pub currentdb: String,
+    pub queue: Option<String>,
+    /// 0 = no deadline.
+    pub statement_timeout_ms: u64,
+}
+
+/// What a statement produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Rows { columns: Vec<Column>, rows: Vec<Vec<Value>> },
+    Command { job_type: JobType, rows: Option<u64> },
+}
+
+/// A finished statement with the DLI job that ran it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finished {
+    pub job_id: String,
+    pub outcome: Outcome,
+}
+
+/// Cancels the DLI job when dropped while armed: a cancelled or abandoned statement
+/// future must not leave its job running.
+struct CancelOnDrop {
+    backend: Arc<dyn JobBackend>,
+    job_id: String,
+    armed: bool,
+}
+
+impl CancelOnDrop {
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let backend = self.backend.clone();
+        let job_id = std::mem::take(&mut self.job_id);
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(async move {
+                    match backend.cancel_job(&job_id).await {
+                        Ok(()) => tracing::info!(job_id, "cancelled abandoned DLI job"),
+                        Err(e) => tracing::warn!(job_id, error = %e, "could not cancel DLI job"),
+                    }
+                });
+            }
+            Err(_) => tracing::warn!(job_id, "no runtime to cancel abandoned DLI job"),
+        }
+    }
+}
+
+/// Runs statements as DLI jobs.
+#[derive(Clone)]
+pub struct Runner {
+    backend: Arc<dyn JobBackend>,
+    cfg: RunnerConfig,
+}
+
+impl Runner {
+    pub fn new(backend: Arc<dyn JobBackend>, cfg: RunnerConfig) -> Self {
+        Self { backend, cfg }
+    }
+
+    pub fn config(&self) -> &RunnerConfig {
+        &self.cfg
+    }
+
+    /// Run one Spark SQL statement to completion.
+    pub async fn run(&self, sql: &str, ctx: &JobContext) -> Result<Finished, GatewayError> {
+        let deadline = (ctx.statement_timeout_ms > 0)
+            .then(|| Instant::now() + Duration::from_millis(ctx.statement_timeout_ms));
+        self.backend
+            .check_sql(sql, &ctx.currentdb)
+            .await
+            .map_err(GatewayError::from)?;
+        let mut conf = self.cfg.job_conf.clone();
+        if ctx.statement_timeout_ms > 0 {
+            conf.push(format!("dli.sql.job.timeout={}", ctx.statement_timeout_ms));
+        }
+        let req = SubmitJobRequest {
+            sql: sql.to_string(),
+            currentdb: Some(ctx.currentdb.clone()),
+            queue_name: ctx.queue.clone(),
+            conf,
+            tags: Vec::new(),
+        };
+        let submitted = self.backend.submit_job(&req).await.map_err(GatewayError::from)?;
+        let job_id = submitted.job_id.clone();
+        tracing::Span::current().record("job_id", job_id.as_str());
+        if submitted.is_sync() {
+            let outcome = if submitted.schema.is_empty() {
+                Outcome::Command { job_type: submitted.job_type, rows: None }
+            } else {
+                Outcome::Rows { columns: submitted.schema, rows: submitted.rows }
+            };
+            return Ok(Finished { job_id, outcome });
+        }
+        let guard = CancelOnDrop { backend: self.backend.clone(), job_id: job_id.clone(), armed: true };
+        let status = self.wait(&job_id, deadline).await?;
+        // From here on the job is terminal: nothing to cancel.
+        guard.disarm();
+        let outcome = self.collect(&job_id, &submitted.job_type, status).await?;
+        Ok(Finished { job_id, outcome })
+    }
+
+    /// Poll the job status with exponential backoff (fast at first, capped) until it is
+    /// terminal or the deadline passes.
+    async fn wait(&self, job_id: &str, deadline: Option<Instant>) -> Result<JobStatus, GatewayError> {
+        let mut delays = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(self.cfg.poll_initial_ms))
+            .with_max_delay(Duration::from_millis(self.cfg.poll_max_ms))
+            .with_factor(self.cfg.poll_multiplier as f32)
+            .with_jitter()
+            .without_max_times()
+            .build();
+        loop {
+            let status = self.backend.job_status(job_id).await.map_err(|e| {
+                let mut g = GatewayError::from(&e);
+                g.detail = Some(format!("DLI job {job_id}: {}", g.detail.unwrap_or_default()));
+                g
+            })?;
+            if status.status.is_terminal() {
+                return Ok(status);
+            }
+            let delay = delays.next().unwrap_or(Duration::from_millis(self.cfg.poll_max_ms));
+            let sleep_until = Instant::now() + delay;
+            match deadline {
+                Some(d) if sleep_until >= d => {
+                    tokio::time::sleep_until(d).await;
+                    return Err(GatewayError::canceled("canceling statement due to statement timeout")
+                        .with_detail(format!("DLI job {job_id} was cancelled")));
+                }
+                _ => tokio::time::sleep_until(sleep_until).await,
+            }
+        }
+    }
+
+    async fn collect(
+        &self,
+        job_id: &str,
+        job_type: &JobType,
+        status: JobStatus,
+    ) -> Result<Outcome, GatewayError> {
+        match status.status {
+            JobState::Finished => {}
+            JobState::Failed => return Err(GatewayError::job_failed(job_id, &status.message)),
+            JobState::Cancelled => {
+                return Err(GatewayError::canceled("canceling statement: the DLI job was cancelled")
+                    .with_detail(format!("DLI job {job_id}")));
+            }
+            _ => {
+                return Err(GatewayError::internal(format!(
+                    "DLI job {job_id} ended in an unexpected state"
+                )));
+            }
+        }
+        let job_type = if matches!(status.job_type, JobType::Other(_)) {
+            job_type.clone()
+        } else {
+            status.job_type.clone()
+        };
+        if job_type != JobType::Query {
+            let rows = status.result_count.and_then(|n| u64::try_from(n).ok());
+            return Ok(Outcome::Command { job_type, rows });
+        }
+        let preview = self
+            .backend
+            .preview(job_id, self.cfg.preview_rows)
+            .await
+            .map_err(GatewayError::from)?;
+        let columns = if preview.schema.is_empty() {
+            status
+                .detail
+                .as_deref()
+                .and_then(crate::dli::parse_struct_type)
+                .unwrap_or_default()
+        } else {
+            preview.schema
+        };
+        Ok(Outcome::Rows { columns, rows: preview.rows })
+    }
+}

@@ -1,0 +1,83 @@
+//! Per-connection session state.
+//!
+//! Owns: the DLI database a session runs in (`currentdb`), its queue, its statement
+//! timeout and its other `SET` variables. Stored in pgwire's per-connection extensions,
+//! dropped with the connection.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::runner::Finished;
+
+static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
+
+/// A session's mutable settings.
+#[derive(Debug, Clone)]
+pub struct SessionState {
+    pub currentdb: String,
+    pub queue: Option<String>,
+    pub statement_timeout_ms: u64,
+    pub settings: BTreeMap<String, String>,
+}
+
+/// One client connection's session.
+#[derive(Debug)]
+pub struct Session {
+    pub id: u64,
+    state: Mutex<SessionState>,
+    /// Results of statements run at Describe, waiting for their Execute.
+    stashed: Mutex<Vec<(String, Finished)>>,
+}
+
+/// How many described-but-not-executed results a session keeps.
+const MAX_STASHED: usize = 8;
+
+impl Session {
+    pub fn new(initial: SessionState) -> Self {
+        Self {
+            id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
+            state: Mutex::new(initial),
+            stashed: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A copy of the current state.
+    pub fn snapshot(&self) -> SessionState {
+        match self.state.lock() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Change the state.
+    pub fn update<R>(&self, f: impl FnOnce(&mut SessionState) -> R) -> R {
+        match self.state.lock() {
+            Ok(mut s) => f(&mut s),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// Keep the result of a statement run at Describe for the Execute that follows.
+    pub fn stash(&self, sql: &str, finished: Finished) {
+        let mut v = match self.stashed.lock() {
+            Ok(v) => v,
+            Err(p) => p.into_inner(),
+        };
+        v.retain(|(s, _)| s != sql);
+        if v.len() >= MAX_STASHED {
+            v.remove(0);
+        }
+        v.push((sql.to_string(), finished));
+    }
+
+    /// Take the stashed result of `sql`, if Describe ran it.
+    pub fn take_stashed(&self, sql: &str) -> Option<Finished> {
+        let mut v = match self.stashed.lock() {
+            Ok(v) => v,
+            Err(p) => p.into_inner(),
+        };
+        let pos = v.iter().position(|(s, _)| s == sql)?;
+        Some(v.remove(pos).1)
+    }
+}

@@ -1,0 +1,17 @@
+//! dli-pg-gateway: a PostgreSQL wire-protocol front end for Huawei Cloud Data Lake Insight.
+//!
+//! Module map (each module owns one thing; see README "Module map"):
+//! - [`config`]   — configuration file, environment overrides, validation.
+//! - [`dli`]      — the DLI REST client (DTOs, auth, signing, retries). Never sees pgwire.
+//! - [`localdli`] — the embedded DLI-compatible service (axum + DataFusion + warehouse).
+//! - [`gateway`]  — the Postgres front end (pgwire handlers, sessions, job runner). Never sees HTTP.
+//! - [`pgtypes`]  — the one Spark ↔ Postgres type table.
+//! - [`errors`]   — the one place that chooses SQLSTATEs.
+
+// pub mod config; (pending)
+pub mod dli;
+pub mod errors;
+// pub mod gateway; (pending)
+pub mod localdli;
+pub mod pgtypes;
+pub mod sparksql;

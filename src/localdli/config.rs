@@ -1,0 +1,150 @@
+//! The `[local]` section of the gateway configuration: how the embedded DLI-compatible
+//! service listens, where its warehouse lives, the demo data, and the credentials it
+//! accepts. Owns only the data and its validation; secrets are redacted from `Debug`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Rows a job preview returns at most (DLI's documented limit).
+pub const PREVIEW_LIMIT: usize = 1000;
+
+/// Settings of the embedded service.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LocalDliConfig {
+    /// Listen address; port 0 picks an ephemeral port.
+    pub listen: String,
+    /// Directory holding databases, tables, results and exports (created if missing).
+    pub warehouse: PathBuf,
+    /// The only project id the service answers to.
+    pub project_id: String,
+    /// Artificial delay, in milliseconds, added to every asynchronous job while RUNNING.
+    pub job_delay_ms: u64,
+    /// Create the `tpch` demo database on first start.
+    pub demo: bool,
+    /// TPC-H scale factor of the demo data (0.01 → lineitem ≈ 60k rows).
+    pub demo_scale_factor: f64,
+    /// IAM password identity accepted by `POST /v3/auth/tokens`.
+    pub iam_domain: String,
+    pub iam_user: String,
+    pub iam_password: String,
+    /// AK/SK pair accepted for "SDK-HMAC-SHA256" signed requests.
+    pub access_key: String,
+    pub secret_key: String,
+    /// Lifetime of issued tokens.
+    pub token_ttl_secs: u64,
+    /// When false, DLI calls are served without any authentication.
+    pub auth_required: bool,
+}
+
+impl Default for LocalDliConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:0".into(),
+            warehouse: PathBuf::from("./warehouse"),
+            project_id: "local-project".into(),
+            job_delay_ms: 0,
+            demo: true,
+            demo_scale_factor: 0.01,
+            iam_domain: "local".into(),
+            iam_user: "dli".into(),
+            iam_password: "dli-local-password".into(),
+            access_key: "LOCALACCESSKEY".into(),
+            secret_key: "LOCALSECRETKEY".into(),
+            token_ttl_secs: 86_400,
+            auth_required: true,
+        }
+    }
+}
+
+impl fmt::Debug for LocalDliConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalDliConfig")
+            .field("listen", &self.listen)
+            .field("warehouse", &self.warehouse)
+            .field("project_id", &self.project_id)
+            .field("job_delay_ms", &self.job_delay_ms)
+            .field("demo", &self.demo)
+            .field("demo_scale_factor", &self.demo_scale_factor)
+            .field("iam_domain", &self.iam_domain)
+            .field("iam_user", &self.iam_user)
+            .field("iam_password", &"<redacted>")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"<redacted>")
+            .field("token_ttl_secs", &self.token_ttl_secs)
+            .field("auth_required", &self.auth_required)
+            .finish()
+    }
+}
+
+impl LocalDliConfig {
+    /// Checks every field; the message names the offending key.
+    pub fn validate(&self) -> Result<(), String> {
+        self.listen.parse::<SocketAddr>().map_err(|e| {
+            format!("local.listen: '{}' is not an address like 127.0.0.1:0 ({e})", self.listen)
+        })?;
+        if self.warehouse.as_os_str().is_empty() {
+            return Err("local.warehouse: must not be empty".into());
+        }
+        let pid_ok = !self.project_id.is_empty()
+            && self.project_id.len() <= 64
+            && self.project_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !pid_ok {
+            return Err(format!(
+                "local.project_id: '{}' must be 1-64 characters of letters, digits, '-' or '_'",
+                self.project_id
+            ));
+        }
+        if !(self.demo_scale_factor > 0.0 && self.demo_scale_factor <= 1.0) {
+            return Err(format!(
+                "local.demo_scale_factor: {} must be in (0, 1]",
+                self.demo_scale_factor
+            ));
+        }
+        if self.token_ttl_secs == 0 {
+            return Err("local.token_ttl_secs: must be at least 1".into());
+        }
+        if self.job_delay_ms > 3_600_000 {
+            return Err("local.job_delay_ms: must be at most 3600000 (one hour)".into());
+        }
+        if self.auth_required {
+            for (key, value) in [
+                ("local.iam_user", &self.iam_user),
+                ("local.iam_password", &self.iam_password),
+                ("local.access_key", &self.access_key),
+                ("local.secret_key", &self.secret_key),
+            ] {
+                if value.is_empty() {
+                    return Err(format!("{key}: must not be empty when auth_required = true"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate_and_debug_redacts() {
+        let cfg = LocalDliConfig::default();
+        assert!(cfg.validate().is_ok());
+        let dbg = format!("{cfg:?}");
+        assert!(!dbg.contains("dli-local-password") && !dbg.contains("LOCALSECRETKEY"));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let cfg = LocalDliConfig { listen: "nowhere".into(), ..Default::default() };
+        assert!(cfg.validate().unwrap_err().contains("local.listen"));
+        let cfg = LocalDliConfig { project_id: "a/b".into(), ..Default::default() };
+        assert!(cfg.validate().unwrap_err().contains("local.project_id"));
+        let cfg = LocalDliConfig { demo_scale_factor: 0.0, ..Default::default() };
+        assert!(cfg.validate().unwrap_err().contains("demo_scale_factor"));
+    }
+}
