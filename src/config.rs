@@ -77,7 +77,10 @@ impl Default for ServerConfig {
         Self {
             listen: "127.0.0.1:15432".to_string(),
             auth_method: AuthMethod::ScramSha256,
-            users: vec![UserConfig { name: "dli".to_string(), password: "dli".to_string() }],
+            users: vec![UserConfig {
+                name: "dli".to_string(),
+                password: "dli".to_string(),
+            }],
             max_connections: 256,
             server_version: "15.0".to_string(),
         }
@@ -165,17 +168,23 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         let s = &self.server;
-        s.listen
-            .parse::<std::net::SocketAddr>()
-            .map_err(|_| ConfigError(format!("[server] listen = {:?} is not host:port", s.listen)))?;
+        s.listen.parse::<std::net::SocketAddr>().map_err(|_| {
+            ConfigError(format!("[server] listen = {:?} is not host:port", s.listen))
+        })?;
         if s.auth_method != AuthMethod::Trust && s.users.is_empty() {
-            return Err(ConfigError("[server] users is empty: nobody could log in".into()));
+            return Err(ConfigError(
+                "[server] users is empty: nobody could log in".into(),
+            ));
         }
         if s.users.iter().any(|u| u.name.is_empty()) {
-            return Err(ConfigError("[server] users: a user has an empty name".into()));
+            return Err(ConfigError(
+                "[server] users: a user has an empty name".into(),
+            ));
         }
         if s.max_connections == 0 {
-            return Err(ConfigError("[server] max_connections must be at least 1".into()));
+            return Err(ConfigError(
+                "[server] max_connections must be at least 1".into(),
+            ));
         }
         let r = &self.runner;
         if r.poll_initial_ms == 0 || r.poll_max_ms < r.poll_initial_ms {
@@ -184,13 +193,19 @@ impl Config {
             ));
         }
         if !(1.0..=10.0).contains(&r.poll_multiplier) {
-            return Err(ConfigError("[runner] poll_multiplier must be within 1.0..=10.0".into()));
+            return Err(ConfigError(
+                "[runner] poll_multiplier must be within 1.0..=10.0".into(),
+            ));
         }
         if !(1..=1000).contains(&r.preview_rows) {
-            return Err(ConfigError("[runner] preview_rows must be within 1..=1000".into()));
+            return Err(ConfigError(
+                "[runner] preview_rows must be within 1..=1000".into(),
+            ));
         }
         if let Some(bad) = r.job_conf.iter().find(|c| !c.contains('=')) {
-            return Err(ConfigError(format!("[runner] job_conf item {bad:?} is not key=value")));
+            return Err(ConfigError(format!(
+                "[runner] job_conf item {bad:?} is not key=value"
+            )));
         }
         if self.is_embedded() {
             self.local.validate().map_err(ConfigError)?;
@@ -206,16 +221,18 @@ impl Config {
 fn apply_override(doc: &mut toml::Table, path: &str, value: &str) -> Result<(), ConfigError> {
     let keys: Vec<String> = path.split("__").map(|k| k.to_ascii_lowercase()).collect();
     let Some((last, parents)) = keys.split_last() else {
-        return Err(ConfigError(format!("empty override key {ENV_PREFIX}{path}")));
+        return Err(ConfigError(format!(
+            "empty override key {ENV_PREFIX}{path}"
+        )));
     };
     let mut table = doc;
     for k in parents {
         let entry = table
             .entry(k.clone())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        table = entry.as_table_mut().ok_or_else(|| {
-            ConfigError(format!("{ENV_PREFIX}{path}: `{k}` is not a section"))
-        })?;
+        table = entry
+            .as_table_mut()
+            .ok_or_else(|| ConfigError(format!("{ENV_PREFIX}{path}: `{k}` is not a section")))?;
     }
     let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
         .ok()
@@ -230,7 +247,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]

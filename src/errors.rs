@@ -146,7 +146,12 @@ impl std::error::Error for GatewayError {}
 
 impl GatewayError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), detail: None, hint: None }
+        Self {
+            kind,
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -192,7 +197,11 @@ impl GatewayError {
 /// keep the first line, bounded.
 fn clean_message(message: &str) -> String {
     let first = message.lines().next().unwrap_or(message).trim();
-    let mut s = if first.is_empty() { "DLI job failed".to_string() } else { first.to_string() };
+    let mut s = if first.is_empty() {
+        "DLI job failed".to_string()
+    } else {
+        first.to_string()
+    };
     if s.len() > 1000 {
         let mut cut = 1000;
         while !s.is_char_boundary(cut) {
@@ -207,33 +216,44 @@ fn clean_message(message: &str) -> String {
 fn classify_message(message: &str) -> Option<ErrorKind> {
     let m = message.to_ascii_lowercase();
     let has = |needle: &str| m.contains(needle);
-    Some(if has("[table_or_view_not_found") || has("table or view not found") || has("nosuchtableexception") {
-        ErrorKind::UndefinedTable
-    } else if has("[schema_not_found") || has("nosuchdatabaseexception") || (has("database") && has("not found")) {
-        ErrorKind::UndefinedSchema
-    } else if has("[unresolved_column") || has("cannot resolve") || has("[unresolved_field") {
-        ErrorKind::UndefinedColumn
-    } else if has("[unresolved_routine") || has("undefined function") {
-        ErrorKind::UndefinedFunction
-    } else if has("[table_or_view_already_exists") || (has("table") && has("already exists")) {
-        ErrorKind::DuplicateTable
-    } else if has("[schema_already_exists") || (has("database") && has("already exists")) {
-        ErrorKind::DuplicateSchema
-    } else if has("[parse_syntax_error") || has("parseexception") || has("syntax error") {
-        ErrorKind::Syntax
-    } else if has("[divide_by_zero") || has("division by zero") {
-        ErrorKind::DivisionByZero
-    } else if has("[cast_invalid_input") || has("invalid input syntax") {
-        ErrorKind::InvalidTextRepresentation
-    } else if has("[numeric_value_out_of_range") || has("[arithmetic_overflow") || has("overflow") {
-        ErrorKind::NumericOutOfRange
-    } else if has("[datatype_mismatch") || has("data type mismatch") {
-        ErrorKind::DatatypeMismatch
-    } else if has("permission") || has("not authorized") || has("no privilege") {
-        ErrorKind::PermissionDenied
-    } else {
-        return None;
-    })
+    Some(
+        if has("[table_or_view_not_found")
+            || has("table or view not found")
+            || has("nosuchtableexception")
+        {
+            ErrorKind::UndefinedTable
+        } else if has("[schema_not_found")
+            || has("nosuchdatabaseexception")
+            || (has("database") && has("not found"))
+        {
+            ErrorKind::UndefinedSchema
+        } else if has("[unresolved_column") || has("cannot resolve") || has("[unresolved_field") {
+            ErrorKind::UndefinedColumn
+        } else if has("[unresolved_routine") || has("undefined function") {
+            ErrorKind::UndefinedFunction
+        } else if has("[table_or_view_already_exists") || (has("table") && has("already exists")) {
+            ErrorKind::DuplicateTable
+        } else if has("[schema_already_exists") || (has("database") && has("already exists")) {
+            ErrorKind::DuplicateSchema
+        } else if has("[parse_syntax_error") || has("parseexception") || has("syntax error") {
+            ErrorKind::Syntax
+        } else if has("[divide_by_zero") || has("division by zero") {
+            ErrorKind::DivisionByZero
+        } else if has("[cast_invalid_input") || has("invalid input syntax") {
+            ErrorKind::InvalidTextRepresentation
+        } else if has("[numeric_value_out_of_range")
+            || has("[arithmetic_overflow")
+            || has("overflow")
+        {
+            ErrorKind::NumericOutOfRange
+        } else if has("[datatype_mismatch") || has("data type mismatch") {
+            ErrorKind::DatatypeMismatch
+        } else if has("permission") || has("not authorized") || has("no privilege") {
+            ErrorKind::PermissionDenied
+        } else {
+            return None;
+        },
+    )
 }
 
 /// A DLI error code (§14.2) to a kind; the message refines the generic codes.
@@ -262,7 +282,10 @@ fn classify_dli_code(code: &str, message: &str) -> Option<ErrorKind> {
 
 impl From<&DliError> for GatewayError {
     fn from(e: &DliError) -> Self {
-        let by_code = e.code.as_deref().and_then(|c| classify_dli_code(c, &e.message));
+        let by_code = e
+            .code
+            .as_deref()
+            .and_then(|c| classify_dli_code(c, &e.message));
         let kind = by_code.unwrap_or(match e.kind {
             DliErrorKind::Auth => ErrorKind::DliAuth,
             DliErrorKind::Throttled => ErrorKind::ResourceUnavailable,
@@ -305,12 +328,36 @@ mod tests {
     fn dli_codes_map_to_sqlstates() {
         let c = |code: &str, msg: &str| classify_dli_code(code, msg).map(ErrorKind::sqlstate);
         assert_eq!(c("DLI.0004", "bad"), Some("42601"));
-        assert_eq!(c("DLI.0005", "[TABLE_OR_VIEW_NOT_FOUND] The table `x` cannot be found."), Some("42P01"));
-        assert_eq!(c("DLI.0005", "[SCHEMA_NOT_FOUND] The schema `x` cannot be found."), Some("3F000"));
-        assert_eq!(c("DLI.0005", "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column `c`"), Some("42703"));
-        assert_eq!(c("DLI.0006", "[TABLE_OR_VIEW_ALREADY_EXISTS] t"), Some("42P07"));
+        assert_eq!(
+            c(
+                "DLI.0005",
+                "[TABLE_OR_VIEW_NOT_FOUND] The table `x` cannot be found."
+            ),
+            Some("42P01")
+        );
+        assert_eq!(
+            c(
+                "DLI.0005",
+                "[SCHEMA_NOT_FOUND] The schema `x` cannot be found."
+            ),
+            Some("3F000")
+        );
+        assert_eq!(
+            c(
+                "DLI.0005",
+                "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column `c`"
+            ),
+            Some("42703")
+        );
+        assert_eq!(
+            c("DLI.0006", "[TABLE_OR_VIEW_ALREADY_EXISTS] t"),
+            Some("42P07")
+        );
         assert_eq!(c("DLI.0006", "[SCHEMA_ALREADY_EXISTS] d"), Some("42P06"));
-        assert_eq!(c("DLI.0002", "There is no queue named testqueue"), Some("42704"));
+        assert_eq!(
+            c("DLI.0002", "There is no queue named testqueue"),
+            Some("42704")
+        );
         assert_eq!(c("DLI.0013", "auth"), Some("28000"));
         assert_eq!(c("DLI.1028", "quota"), Some("53400"));
         assert_eq!(c("DLI.0019", "timeout"), Some("57014"));
@@ -322,6 +369,9 @@ mod tests {
         assert_eq!(e.kind.sqlstate(), "22012");
         assert_eq!(e.message, "[DIVIDE_BY_ZERO] Division by zero.");
         assert_eq!(e.detail.as_deref(), Some("DLI job j1 failed"));
-        assert_eq!(GatewayError::job_failed("j", "weird").kind, ErrorKind::Semantic);
+        assert_eq!(
+            GatewayError::job_failed("j", "weird").kind,
+            ErrorKind::Semantic
+        );
     }
 }

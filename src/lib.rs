@@ -8,10 +8,10 @@
 //! - [`pgtypes`]  — the one Spark ↔ Postgres type table.
 //! - [`errors`]   — the one place that chooses SQLSTATEs.
 
-// pub mod config; (pending)
+pub mod config;
 pub mod dli;
 pub mod errors;
-// pub mod gateway; (pending)
+pub mod gateway;
 pub mod localdli;
 pub mod pgtypes;
 pub mod sparksql;

@@ -77,6 +77,7 @@ pub struct TypeEntry {
     pub array: Type,
 }
 
+#[rustfmt::skip]
 /// The one mapping table. Spark `tinyint` has no 1-byte Postgres twin and widens to int2.
 pub static TYPE_TABLE: &[TypeEntry] = &[
     TypeEntry { scalar: Scalar::TinyInt, spark: "tinyint", pg: Type::INT2, len: 2, array: Type::INT2_ARRAY },
@@ -117,7 +118,10 @@ pub struct PgTypeInfo {
 impl SparkType {
     /// Parse a Spark SQL (or Spark JSON) type name. Unknown names become [`SparkType::Other`].
     pub fn parse(name: &str) -> SparkType {
-        let mut p = TypeParser { s: name.trim(), pos: 0 };
+        let mut p = TypeParser {
+            s: name.trim(),
+            pos: 0,
+        };
         match p.parse_type() {
             Some(t) if p.rest().trim().is_empty() => t,
             _ => SparkType::Other(name.trim().to_string()),
@@ -157,16 +161,17 @@ impl SparkType {
             },
             _ => {
                 let e = entry(self.scalar());
-                PgTypeInfo { pg: e.pg.clone(), len: e.len, typmod: self.typmod() }
+                PgTypeInfo {
+                    pg: e.pg.clone(),
+                    len: e.len,
+                    typmod: self.typmod(),
+                }
             }
         }
     }
 
     fn is_array_element(&self) -> bool {
-        !matches!(
-            self.scalar(),
-            Scalar::Json | Scalar::Other | Scalar::Binary
-        )
+        !matches!(self.scalar(), Scalar::Json | Scalar::Other | Scalar::Binary)
     }
 
     fn typmod(&self) -> i32 {
@@ -186,8 +191,10 @@ impl SparkType {
             SparkType::Array(t) => format!("array<{}>", t.spark_name()),
             SparkType::Map(k, v) => format!("map<{},{}>", k.spark_name(), v.spark_name()),
             SparkType::Struct(fields) => {
-                let inner: Vec<String> =
-                    fields.iter().map(|(n, t)| format!("{n}:{}", t.spark_name())).collect();
+                let inner: Vec<String> = fields
+                    .iter()
+                    .map(|(n, t)| format!("{n}:{}", t.spark_name()))
+                    .collect();
                 format!("struct<{}>", inner.join(","))
             }
             SparkType::Other(s) => s.clone(),
@@ -236,7 +243,9 @@ impl<'a> TypeParser<'a> {
     fn number(&mut self) -> Option<u32> {
         self.skip_ws();
         let rest = self.rest();
-        let len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let len = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         self.pos += len;
         rest[..len].parse().ok()
     }
@@ -261,12 +270,20 @@ impl<'a> TypeParser<'a> {
                 } else {
                     65535
                 };
-                if name == "varchar" { SparkType::Varchar(n) } else { SparkType::Char(n) }
+                if name == "varchar" {
+                    SparkType::Varchar(n)
+                } else {
+                    SparkType::Char(n)
+                }
             }
             "decimal" | "dec" | "numeric" => {
                 if self.eat('(') {
                     let p = u8::try_from(self.number()?).ok()?;
-                    let s = if self.eat(',') { u8::try_from(self.number()?).ok()? } else { 0 };
+                    let s = if self.eat(',') {
+                        u8::try_from(self.number()?).ok()?
+                    } else {
+                        0
+                    };
                     self.eat(')').then_some(SparkType::Decimal(p, s))?
                 } else {
                     SparkType::Decimal(10, 0)
@@ -288,7 +305,8 @@ impl<'a> TypeParser<'a> {
                     return None;
                 }
                 let v = self.parse_type()?;
-                self.eat('>').then(|| SparkType::Map(Box::new(k), Box::new(v)))?
+                self.eat('>')
+                    .then(|| SparkType::Map(Box::new(k), Box::new(v)))?
             }
             "struct" => {
                 if !self.eat('<') {
@@ -377,7 +395,12 @@ fn as_f64(v: &Value) -> Option<f64> {
 
 fn parse_timestamp(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
             return Some(t);
         }
@@ -385,7 +408,11 @@ fn parse_timestamp(s: &str) -> Option<NaiveDateTime> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .or_else(|| chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.naive_utc()))
+        .or_else(|| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.naive_utc())
+        })
 }
 
 impl PgValue {
@@ -434,9 +461,11 @@ impl PgValue {
                     .and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
                     .ok_or_else(|| bad(v, t))?,
             ),
-            SparkType::Timestamp => {
-                PgValue::Timestamp(v.as_str().and_then(parse_timestamp).ok_or_else(|| bad(v, t))?)
-            }
+            SparkType::Timestamp => PgValue::Timestamp(
+                v.as_str()
+                    .and_then(parse_timestamp)
+                    .ok_or_else(|| bad(v, t))?,
+            ),
             SparkType::Binary => PgValue::Bytes(match v {
                 Value::String(s) => base64::engine::general_purpose::STANDARD
                     .decode(s.trim())
@@ -470,12 +499,13 @@ impl PgValue {
                 }
                 other => PgValue::Json(other.clone()),
             },
-            SparkType::String | SparkType::Varchar(_) | SparkType::Char(_) | SparkType::Other(_) => {
-                PgValue::Text(match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-            }
+            SparkType::String
+            | SparkType::Varchar(_)
+            | SparkType::Char(_)
+            | SparkType::Other(_) => PgValue::Text(match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }),
         })
     }
 
@@ -571,7 +601,10 @@ mod tests {
     fn parses_spark_type_names() {
         assert_eq!(SparkType::parse("INT"), SparkType::Int);
         assert_eq!(SparkType::parse("integer"), SparkType::Int);
-        assert_eq!(SparkType::parse("decimal(10, 2)"), SparkType::Decimal(10, 2));
+        assert_eq!(
+            SparkType::parse("decimal(10, 2)"),
+            SparkType::Decimal(10, 2)
+        );
         assert_eq!(
             SparkType::parse("array<struct<a:int,b:map<string,double>>>"),
             SparkType::Array(Box::new(SparkType::Struct(vec![
@@ -582,7 +615,10 @@ mod tests {
                 )
             ])))
         );
-        assert_eq!(SparkType::parse("interval day"), SparkType::Other("interval day".into()));
+        assert_eq!(
+            SparkType::parse("interval day"),
+            SparkType::Other("interval day".into())
+        );
         assert_eq!(SparkType::parse("array<int").scalar(), Scalar::Other);
     }
 
@@ -592,29 +628,55 @@ mod tests {
         assert_eq!(SparkType::parse("bigint").pg_type().pg, Type::INT8);
         let d = SparkType::parse("decimal(12,3)").pg_type();
         assert_eq!((d.pg, d.typmod), (Type::NUMERIC, (12 << 16 | 3) + 4));
-        assert_eq!(SparkType::parse("array<string>").pg_type().pg, Type::TEXT_ARRAY);
+        assert_eq!(
+            SparkType::parse("array<string>").pg_type().pg,
+            Type::TEXT_ARRAY
+        );
         assert_eq!(SparkType::parse("map<string,int>").pg_type().pg, Type::JSON);
-        assert_eq!(SparkType::parse("array<map<string,int>>").pg_type().pg, Type::JSON);
+        assert_eq!(
+            SparkType::parse("array<map<string,int>>").pg_type().pg,
+            Type::JSON
+        );
     }
 
     #[test]
     fn converts_json_values() {
         let t = |s: &str| SparkType::parse(s);
-        assert_eq!(PgValue::from_json(&json!("42"), &t("int")), Ok(PgValue::I32(42)));
-        assert_eq!(PgValue::from_json(&json!(7), &t("tinyint")), Ok(PgValue::I16(7)));
+        assert_eq!(
+            PgValue::from_json(&json!("42"), &t("int")),
+            Ok(PgValue::I32(42))
+        );
+        assert_eq!(
+            PgValue::from_json(&json!(7), &t("tinyint")),
+            Ok(PgValue::I16(7))
+        );
         assert!(PgValue::from_json(&json!(1u64 << 40), &t("int")).is_err());
         assert_eq!(
             PgValue::from_json(&json!("12.30"), &t("decimal(5,2)")),
             Ok(PgValue::Numeric("12.30".into()))
         );
-        assert_eq!(PgValue::from_json(&json!("NaN"), &t("double")).map(|v| matches!(v, PgValue::F64(f) if f.is_nan())), Ok(true));
-        assert_eq!(PgValue::from_json(&json!("true"), &t("boolean")), Ok(PgValue::Bool(true)));
-        assert_eq!(PgValue::from_json(&json!("AAEC"), &t("binary")), Ok(PgValue::Bytes(vec![0, 1, 2])));
         assert_eq!(
-            PgValue::from_json(&json!("2024-02-29 12:34:56.5"), &t("timestamp")).map(|v| matches!(v, PgValue::Timestamp(_))),
+            PgValue::from_json(&json!("NaN"), &t("double"))
+                .map(|v| matches!(v, PgValue::F64(f) if f.is_nan())),
             Ok(true)
         );
-        assert_eq!(PgValue::from_json(&json!(null), &t("date")), Ok(PgValue::Null));
+        assert_eq!(
+            PgValue::from_json(&json!("true"), &t("boolean")),
+            Ok(PgValue::Bool(true))
+        );
+        assert_eq!(
+            PgValue::from_json(&json!("AAEC"), &t("binary")),
+            Ok(PgValue::Bytes(vec![0, 1, 2]))
+        );
+        assert_eq!(
+            PgValue::from_json(&json!("2024-02-29 12:34:56.5"), &t("timestamp"))
+                .map(|v| matches!(v, PgValue::Timestamp(_))),
+            Ok(true)
+        );
+        assert_eq!(
+            PgValue::from_json(&json!(null), &t("date")),
+            Ok(PgValue::Null)
+        );
         assert!(PgValue::from_json(&json!("x"), &t("date")).is_err());
     }
 

@@ -234,7 +234,10 @@ mod tests {
     #[test]
     fn split_respects_quotes_and_comments() {
         let parts = split_statements("select 'a;b'; select 'c\\';d' ; -- x;\n ; select `e;f`\n;");
-        assert_eq!(parts, vec!["select 'a;b'", "select 'c\\';d'", "select `e;f`"]);
+        assert_eq!(
+            parts,
+            vec!["select 'a;b'", "select 'c\\';d'", "select `e;f`"]
+        );
         assert_eq!(split_statements("  ;; "), Vec::<String>::new());
         assert_eq!(split_statements("select 1"), vec!["select 1"]);
     }

@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::jobs::push;
 use super::lenient;
 use super::schema::{Column, deserialize_schema};
-use super::types::{JobTag, push};
+use super::types::JobTag;
 
 /// Query of `GET /v1.0/{p}/databases` (§7.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -118,7 +118,8 @@ impl fmt::Debug for DliClientConfig {
 }
 
 fn check_url(field: &str, value: &str) -> Result<(), String> {
-    let parsed = url::Url::parse(value).map_err(|e| format!("dli.{field} {value:?} is not a URL: {e}"))?;
+    let parsed =
+        url::Url::parse(value).map_err(|e| format!("dli.{field} {value:?} is not a URL: {e}"))?;
     match parsed.scheme() {
         "http" | "https" => Ok(()),
         other => Err(format!("dli.{field} must use http or https, not {other:?}")),
@@ -138,7 +139,9 @@ impl DliClientConfig {
     /// Checks that the settings are usable; the message names the offending key.
     pub fn validate(&self) -> Result<(), String> {
         if self.endpoint.trim().is_empty() {
-            return Err("dli.endpoint is empty (e.g. https://dli.cn-north-4.myhuaweicloud.com)".into());
+            return Err(
+                "dli.endpoint is empty (e.g. https://dli.cn-north-4.myhuaweicloud.com)".into(),
+            );
         }
         check_url("endpoint", &self.endpoint)?;
         if self.project_id.trim().is_empty() {
@@ -227,7 +230,10 @@ mod tests {
         cfg.auth.mode = AuthMode::Token;
         cfg.auth.user_name = "u".into();
         let err = cfg.validate().unwrap_err();
-        assert!(err.contains("dli.auth.password") && err.contains("dli.auth.domain_name"), "{err}");
+        assert!(
+            err.contains("dli.auth.password") && err.contains("dli.auth.domain_name"),
+            "{err}"
+        );
         cfg.auth.mode = AuthMode::None;
         assert!(cfg.validate().is_ok());
         cfg.endpoint = "ftp://x".into();

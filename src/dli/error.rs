@@ -57,7 +57,13 @@ pub struct DliError {
 
 impl DliError {
     pub fn new(kind: DliErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, http_status: None, code: None, message: message.into(), job_id: None }
+        Self {
+            kind,
+            http_status: None,
+            code: None,
+            message: message.into(),
+            job_id: None,
+        }
     }
 
     pub fn config(message: impl Into<String>) -> Self {
@@ -83,8 +89,18 @@ impl DliError {
     /// (optional) `error_code` / `error_msg` of the body.
     pub fn from_answer(status: u16, code: Option<String>, message: String) -> Self {
         let kind = classify(status, code.as_deref());
-        let message = if message.trim().is_empty() { default_message(status) } else { message };
-        Self { kind, http_status: Some(status), code, message, job_id: None }
+        let message = if message.trim().is_empty() {
+            default_message(status)
+        } else {
+            message
+        };
+        Self {
+            kind,
+            http_status: Some(status),
+            code,
+            message,
+            job_id: None,
+        }
     }
 
     /// True for failures a side-effect-free request may be retried after.
@@ -164,8 +180,12 @@ mod tests {
 
     #[test]
     fn display_and_retry() {
-        let e = DliError::from_answer(400, Some("DLI.0004".into()), "syntax".into()).with_job_id("j1");
-        assert_eq!(e.to_string(), "DLI bad request error DLI.0004 (HTTP 400): syntax [job j1]");
+        let e =
+            DliError::from_answer(400, Some("DLI.0004".into()), "syntax".into()).with_job_id("j1");
+        assert_eq!(
+            e.to_string(),
+            "DLI bad request error DLI.0004 (HTTP 400): syntax [job j1]"
+        );
         assert!(!e.is_retryable());
         let e = DliError::from_answer(502, None, String::new());
         assert_eq!(e.message, "HTTP 502 Bad Gateway");

@@ -5,23 +5,33 @@
 //! This module never sees pgwire; the gateway reaches DLI only through
 //! [`DliClient`].
 
+mod auth;
 pub mod catalog;
+pub mod client;
+mod client_catalog;
 pub mod config;
 pub mod error;
+pub mod jobs;
 pub mod lenient;
 pub mod schema;
 pub mod signer;
+mod submit;
+mod transport;
 pub mod types;
 
 pub use catalog::{
     CreateDatabaseRequest, DatabaseInfo, DatabaseList, ListDatabasesQuery, ListTablesQuery,
     QueueInfo, StorageProperty, TableColumn, TableDescription, TableInfo, TableList, TablePreview,
 };
+pub use client::DliClient;
 pub use config::{AuthMode, DliAuthConfig, DliClientConfig};
 pub use error::{DliError, DliErrorKind};
+pub use jobs::{
+    AsyncJobResponse, ExportResultRequest, JobDetail, JobList, ListJobsQuery, MessageResponse,
+};
 pub use schema::{Column, parse_struct_type};
+pub use submit::REQUEST_TAG;
 pub use types::{
-    AsyncJobResponse, CheckSqlResponse, ExportResultRequest, JobDetail, JobList, JobProgress,
-    JobState, JobStatus, JobTag, JobType, ListJobsQuery, MessageResponse, PreviewResponse,
-    SubJob, SubmitJobRequest, SubmitJobResponse,
+    CheckSqlResponse, JobProgress, JobState, JobStatus, JobTag, JobType, PreviewResponse, SubJob,
+    SubmitJobRequest, SubmitJobResponse,
 };

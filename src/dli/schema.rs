@@ -18,7 +18,10 @@ pub struct Column {
 
 impl Column {
     pub fn new(name: impl Into<String>, spark_type: impl Into<String>) -> Self {
-        Self { name: name.into(), spark_type: spark_type.into() }
+        Self {
+            name: name.into(),
+            spark_type: spark_type.into(),
+        }
     }
 }
 
@@ -68,8 +71,12 @@ pub fn parse_struct_type(detail: &str) -> Option<Vec<Column>> {
     if value.get("type").and_then(Value::as_str) != Some("struct") {
         return None;
     }
-    struct_fields(&value)
-        .map(|fields| fields.into_iter().map(|(name, ty)| Column::new(name, ty)).collect())
+    struct_fields(&value).map(|fields| {
+        fields
+            .into_iter()
+            .map(|(name, ty)| Column::new(name, ty))
+            .collect()
+    })
 }
 
 fn struct_fields(value: &Value) -> Option<Vec<(String, String)>> {
@@ -89,7 +96,10 @@ pub fn spark_json_type_to_ddl(ty: &Value) -> Option<String> {
     match ty {
         Value::String(name) => Some(simple_type_to_ddl(name)),
         Value::Object(obj) => match obj.get("type")?.as_str()? {
-            "array" => Some(format!("array<{}>", spark_json_type_to_ddl(obj.get("elementType")?)?)),
+            "array" => Some(format!(
+                "array<{}>",
+                spark_json_type_to_ddl(obj.get("elementType")?)?
+            )),
             "map" => Some(format!(
                 "map<{},{}>",
                 spark_json_type_to_ddl(obj.get("keyType")?)?,
@@ -97,8 +107,10 @@ pub fn spark_json_type_to_ddl(ty: &Value) -> Option<String> {
             )),
             "struct" => {
                 let fields = struct_fields(ty)?;
-                let inner: Vec<String> =
-                    fields.into_iter().map(|(n, t)| format!("{n}:{t}")).collect();
+                let inner: Vec<String> = fields
+                    .into_iter()
+                    .map(|(n, t)| format!("{n}:{t}"))
+                    .collect();
                 Some(format!("struct<{}>", inner.join(",")))
             }
             // User-defined types carry their SQL type.
@@ -130,9 +142,16 @@ mod tests {
 
     #[test]
     fn one_key_objects_keep_order() {
-        let cols = columns_from_schema(&json!([{"zeta":"int"},{"alpha":"string"},{"m":"decimal(10,2)"}]));
-        let names: Vec<_> = cols.iter().map(|c| (c.name.as_str(), c.spark_type.as_str())).collect();
-        assert_eq!(names, [("zeta", "int"), ("alpha", "string"), ("m", "decimal(10,2)")]);
+        let cols =
+            columns_from_schema(&json!([{"zeta":"int"},{"alpha":"string"},{"m":"decimal(10,2)"}]));
+        let names: Vec<_> = cols
+            .iter()
+            .map(|c| (c.name.as_str(), c.spark_type.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [("zeta", "int"), ("alpha", "string"), ("m", "decimal(10,2)")]
+        );
     }
 
     #[test]
@@ -159,9 +178,22 @@ mod tests {
         assert_eq!(
             types,
             [
-                "int", "bigint", "smallint", "tinyint", "string", "boolean", "float", "double",
-                "decimal(10,2)", "date", "timestamp", "binary", "array<int>", "map<string,int>",
-                "struct<a:int,b:string>", "array<map<string,array<bigint>>>"
+                "int",
+                "bigint",
+                "smallint",
+                "tinyint",
+                "string",
+                "boolean",
+                "float",
+                "double",
+                "decimal(10,2)",
+                "date",
+                "timestamp",
+                "binary",
+                "array<int>",
+                "map<string,int>",
+                "struct<a:int,b:string>",
+                "array<map<string,array<bigint>>>"
             ]
         );
         assert_eq!(cols[0].name, "i");
@@ -173,6 +205,9 @@ mod tests {
         assert_eq!(parse_struct_type(""), None);
         assert_eq!(parse_struct_type("{\"type\":\"string\"}"), None);
         assert_eq!(parse_struct_type("not json"), None);
-        assert_eq!(parse_struct_type(r#"{"type":"struct","fields":[]}"#), Some(vec![]));
+        assert_eq!(
+            parse_struct_type(r#"{"type":"struct","fields":[]}"#),
+            Some(vec![])
+        );
     }
 }

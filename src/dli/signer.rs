@@ -74,8 +74,10 @@ pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
 
 /// Canonical URI: each segment decoded then re-encoded; always ends with `/`.
 pub fn canonical_uri(path: &str) -> String {
-    let encoded: Vec<String> =
-        path.split('/').map(|seg| percent_encode(&percent_decode(seg, false))).collect();
+    let encoded: Vec<String> = path
+        .split('/')
+        .map(|seg| percent_encode(&percent_decode(seg, false)))
+        .collect();
     let mut uri = encoded.join("/");
     if !uri.starts_with('/') {
         uri.insert(0, '/');
@@ -93,7 +95,11 @@ pub fn canonical_query_from_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]
         .map(|(k, v)| (percent_encode(k.as_ref()), percent_encode(v.as_ref())))
         .collect();
     encoded.sort();
-    encoded.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    encoded
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Canonical query string from a raw (wire) query, without the `?`.
@@ -149,7 +155,10 @@ pub fn canonical_request(
 
 /// `SDK-HMAC-SHA256\n{sdk_date}\n{hex(sha256(canonical_request))}`.
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
-    format!("{ALGORITHM}\n{sdk_date}\n{}", hex_sha256(canonical_request.as_bytes()))
+    format!(
+        "{ALGORITHM}\n{sdk_date}\n{}",
+        hex_sha256(canonical_request.as_bytes())
+    )
 }
 
 /// hex(HMAC-SHA256(sk, string_to_sign)).
@@ -188,7 +197,9 @@ pub fn sign(
     let host = host_header(url);
     let mut headers: Vec<(String, String)> = extra_headers
         .iter()
-        .filter(|(k, _)| !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case(HEADER_SDK_DATE))
+        .filter(|(k, _)| {
+            !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case(HEADER_SDK_DATE)
+        })
         .cloned()
         .collect();
     headers.push(("host".to_owned(), host.clone()));
@@ -258,7 +269,10 @@ pub fn verify(
     body: &[u8],
 ) -> Result<String, VerifyError> {
     let find = |name: &str| {
-        request_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+        request_headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
     };
     let auth = find("authorization").ok_or(VerifyError::MissingAuthorization)?;
     let parsed = parse_authorization(&auth).ok_or(VerifyError::MalformedAuthorization)?;

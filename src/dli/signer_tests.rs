@@ -47,7 +47,10 @@ fn go_sdk_vector_only_date_signed() {
     let headers = vec![("X-Sdk-Date".to_owned(), "20060102T150405Z".to_owned())];
     let canonical = canonical_request("GET", "/path", Some("limit=1"), &headers, b"");
     let sig = signature("SecretKey", &string_to_sign("20060102T150405Z", &canonical));
-    assert_eq!(sig, "5a2ce64c865e0e6046321c6f3d5a77ba8413eeaf355c3166c03d58d02ac79624");
+    assert_eq!(
+        sig,
+        "5a2ce64c865e0e6046321c6f3d5a77ba8413eeaf355c3166c03d58d02ac79624"
+    );
 }
 
 /// Canonical query vector from both SDKs' tests (`TestSigner_canonicalQueryString`,
@@ -70,13 +73,19 @@ fn sdk_canonical_query_vector() {
     );
     // The same pairs, as they arrive on the wire, canonicalise identically.
     let wire = "test=%E4%B8%80+%28%26%3D%3F%21%23%25.%2A%29&path=%2Ftmp%2F123&multi=3&multi=1&multi=2&limit=1&enable=true";
-    assert_eq!(canonical_query(Some(wire)), canonical_query_from_pairs(&pairs));
+    assert_eq!(
+        canonical_query(Some(wire)),
+        canonical_query_from_pairs(&pairs)
+    );
 }
 
 #[test]
 fn canonical_uri_encodes_segments_and_ends_with_slash() {
     assert_eq!(canonical_uri("/v1.0/p1/jobs"), "/v1.0/p1/jobs/");
-    assert_eq!(canonical_uri("/v1.0/p1/databases/my%20db/tables/"), "/v1.0/p1/databases/my%20db/tables/");
+    assert_eq!(
+        canonical_uri("/v1.0/p1/databases/my%20db/tables/"),
+        "/v1.0/p1/databases/my%20db/tables/"
+    );
     assert_eq!(canonical_uri(""), "/");
     assert_eq!(canonical_uri("/a/b:c"), "/a/b%3Ac/");
 }
@@ -106,17 +115,33 @@ fn sign_then_verify_round_trip() {
     assert_eq!(ok, Ok("AK".to_owned()));
     let bad = verify("other", "GET", url.path(), url.query(), &received, b"");
     assert_eq!(bad, Err(VerifyError::SignatureMismatch));
-    let tampered = verify("SK", "GET", url.path(), Some("page-size=11&tags=a%3Db"), &received, b"");
+    let tampered = verify(
+        "SK",
+        "GET",
+        url.path(),
+        Some("page-size=11&tags=a%3Db"),
+        &received,
+        b"",
+    );
     assert_eq!(tampered, Err(VerifyError::SignatureMismatch));
-    let missing: Vec<_> = received.iter().filter(|(k, _)| k != "x-security-token").cloned().collect();
+    let missing: Vec<_> = received
+        .iter()
+        .filter(|(k, _)| k != "x-security-token")
+        .cloned()
+        .collect();
     let err = verify("SK", "GET", url.path(), url.query(), &missing, b"");
-    assert_eq!(err, Err(VerifyError::MissingSignedHeader("x-security-token".into())));
+    assert_eq!(
+        err,
+        Err(VerifyError::MissingSignedHeader("x-security-token".into()))
+    );
 }
 
 #[test]
 fn parse_authorization_header() {
-    let p = parse_authorization("SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=ABCD")
-        .unwrap();
+    let p = parse_authorization(
+        "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=ABCD",
+    )
+    .unwrap();
     assert_eq!(p.access, "AK1");
     assert_eq!(p.signed_headers, ["host", "x-sdk-date"]);
     assert_eq!(p.signature, "abcd");

@@ -38,7 +38,11 @@ pub(crate) struct Failure {
 
 impl From<DliError> for Failure {
     fn from(error: DliError) -> Self {
-        Self { error, retry_after: None, not_sent: false }
+        Self {
+            error,
+            retry_after: None,
+            not_sent: false,
+        }
     }
 }
 
@@ -65,7 +69,9 @@ impl RetryPolicy {
         if let Some(ra) = retry_after {
             return ra.min(self.max);
         }
-        let exp = self.base.saturating_mul(2u32.saturating_pow(attempt.min(16)));
+        let exp = self
+            .base
+            .saturating_mul(2u32.saturating_pow(attempt.min(16)));
         let capped = exp.min(self.max);
         let jitter_ms = rand::random_range(0..=capped.as_millis().min(u64::MAX as u128) as u64 / 2);
         capped + Duration::from_millis(jitter_ms)
@@ -93,7 +99,10 @@ impl RetryPolicy {
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     v.parse::<u64>().ok().map(Duration::from_secs).or_else(|| {
-        v.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(Duration::from_secs_f64)
+        v.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f >= 0.0)
+            .map(Duration::from_secs_f64)
     })
 }
 
@@ -115,7 +124,11 @@ pub(crate) async fn send(
         Ok(resp) => {
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
-            resp.bytes().await.map(|body| RawResponse { status, headers, body })
+            resp.bytes().await.map(|body| RawResponse {
+                status,
+                headers,
+                body,
+            })
         }
         Err(e) => Err(e),
     };
@@ -126,8 +139,9 @@ pub(crate) async fn send(
             Ok(raw)
         }
         Err(e) => {
-            tracing::debug!(method = %method, path = url.path(), status = 0u16, elapsed_ms, error = %e.without_url(), "DLI HTTP call failed");
-            Err(transport_failure(&method, url, e))
+            let failure = transport_failure(&method, url, e);
+            tracing::debug!(method = %method, path = url.path(), status = 0u16, elapsed_ms, error = %failure.error, "DLI HTTP call failed");
+            Err(failure)
         }
     }
 }
@@ -148,7 +162,11 @@ fn transport_failure(method: &Method, url: &Url, e: reqwest::Error) -> Failure {
         DliErrorKind::Transport,
         format!("{method} {} {what}: {detail}", url.path()),
     );
-    Failure { error, retry_after: None, not_sent }
+    Failure {
+        error,
+        retry_after: None,
+        not_sent,
+    }
 }
 
 /// The one place that turns an HTTP answer into `Ok(T)` or a [`DliError`]:
@@ -166,8 +184,11 @@ pub(crate) fn process_response<T: DeserializeOwned>(raw: &RawResponse) -> Result
         return Err(error_from_body(raw.status, parsed.as_ref()));
     }
     let Some(value) = parsed else {
-        return Err(DliError::new(DliErrorKind::Decode, "DLI answered with a body that is not JSON")
-            .with_status(raw.status));
+        return Err(DliError::new(
+            DliErrorKind::Decode,
+            "DLI answered with a body that is not JSON",
+        )
+        .with_status(raw.status));
     };
     if value.get("is_success").and_then(value_as_bool) == Some(false) {
         let mut err = error_from_body(raw.status, Some(&value));
@@ -177,7 +198,8 @@ pub(crate) fn process_response<T: DeserializeOwned>(raw: &RawResponse) -> Result
         return Err(err);
     }
     serde_json::from_value(value).map_err(|e| {
-        DliError::new(DliErrorKind::Decode, format!("unexpected DLI answer: {e}")).with_status(raw.status)
+        DliError::new(DliErrorKind::Decode, format!("unexpected DLI answer: {e}"))
+            .with_status(raw.status)
     })
 }
 
@@ -214,21 +236,43 @@ mod tests {
     }
 
     fn raw(status: u16, body: &str) -> RawResponse {
-        RawResponse { status, headers: HeaderMap::new(), body: Bytes::from(body.to_owned()) }
+        RawResponse {
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::from(body.to_owned()),
+        }
     }
 
     #[test]
     fn process_response_shapes() {
         let ok: T = process_response(&raw(200, r#"{"is_success":"true","job_id":"j"}"#)).unwrap();
         assert_eq!(ok.job_id, "j");
-        let e = process_response::<T>(&raw(400, r#"{"error_code":"DLI.0004","error_msg":"bad"}"#)).unwrap_err();
-        assert_eq!((e.kind, e.code.as_deref(), e.message.as_str()), (DliErrorKind::BadRequest, Some("DLI.0004"), "bad"));
+        let e = process_response::<T>(&raw(400, r#"{"error_code":"DLI.0004","error_msg":"bad"}"#))
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_deref(), e.message.as_str()),
+            (DliErrorKind::BadRequest, Some("DLI.0004"), "bad")
+        );
         let e = process_response::<T>(&raw(502, "<html>bad gateway</html>")).unwrap_err();
-        assert_eq!((e.kind, e.http_status, e.code), (DliErrorKind::Server, Some(502), None));
-        let e = process_response::<T>(&raw(200, r#"{"is_success":false,"message":"nope"}"#)).unwrap_err();
-        assert_eq!((e.kind, e.message.as_str()), (DliErrorKind::BadRequest, "nope"));
-        let e = process_response::<T>(&raw(401, r#"{"error":{"code":401,"message":"wrong password","title":"Unauthorized"}}"#)).unwrap_err();
-        assert_eq!((e.kind, e.code, e.message.as_str()), (DliErrorKind::Auth, None, "wrong password"));
+        assert_eq!(
+            (e.kind, e.http_status, e.code),
+            (DliErrorKind::Server, Some(502), None)
+        );
+        let e = process_response::<T>(&raw(200, r#"{"is_success":false,"message":"nope"}"#))
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (DliErrorKind::BadRequest, "nope")
+        );
+        let e = process_response::<T>(&raw(
+            401,
+            r#"{"error":{"code":401,"message":"wrong password","title":"Unauthorized"}}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code, e.message.as_str()),
+            (DliErrorKind::Auth, None, "wrong password")
+        );
         let e = process_response::<T>(&raw(200, "garbage")).unwrap_err();
         assert_eq!(e.kind, DliErrorKind::Decode);
     }
@@ -238,9 +282,19 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, "3".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        let p = RetryPolicy { max_retries: 3, base: Duration::from_millis(100), max: Duration::from_millis(1000) };
-        assert_eq!(p.delay(0, Some(Duration::from_secs(3))), Duration::from_millis(1000));
+        let p = RetryPolicy {
+            max_retries: 3,
+            base: Duration::from_millis(100),
+            max: Duration::from_millis(1000),
+        };
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(3))),
+            Duration::from_millis(1000)
+        );
         let d = p.delay(5, None);
-        assert!(d >= Duration::from_millis(1000) && d <= Duration::from_millis(1500), "{d:?}");
+        assert!(
+            d >= Duration::from_millis(1000) && d <= Duration::from_millis(1500),
+            "{d:?}"
+        );
     }
 }

@@ -46,15 +46,25 @@ pub fn rows(
         if row.len() != types.len() {
             return Err(GatewayError::new(
                 ErrorKind::Upstream,
-                format!("DLI result row {r} has {} values for {} columns", row.len(), types.len()),
+                format!(
+                    "DLI result row {r} has {} values for {} columns",
+                    row.len(),
+                    types.len()
+                ),
             ));
         }
         for (c, (value, ty)) in row.iter().zip(types).enumerate() {
             let v = PgValue::from_json(value, ty).map_err(|e| {
-                GatewayError::new(ErrorKind::Upstream, format!("DLI result row {r} column {c}: {e}"))
+                GatewayError::new(
+                    ErrorKind::Upstream,
+                    format!("DLI result row {r} column {c}: {e}"),
+                )
             })?;
             encoder.encode_field(&v).map_err(|e| {
-                GatewayError::new(ErrorKind::Internal, format!("encoding row {r} column {c}: {e}"))
+                GatewayError::new(
+                    ErrorKind::Internal,
+                    format!("encoding row {r} column {c}: {e}"),
+                )
             })?;
         }
         out.push(encoder.take_row());

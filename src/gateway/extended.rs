@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use pgwire::api::portal::{Format, Portal};
-use pgwire::api::results::{DescribePortalResponse, DescribeStatementResponse, FieldInfo, Response};
+use pgwire::api::results::{
+    DescribePortalResponse, DescribeStatementResponse, FieldInfo, Response,
+};
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::{ClientInfo, Type};
 use pgwire::error::{PgWireError, PgWireResult};
@@ -49,7 +51,10 @@ impl GatewayParser {
 }
 
 fn returns_rows(sql: &str) -> bool {
-    match sparksql::parse(sql).ok().and_then(|mut v| (v.len() == 1).then(|| v.remove(0))) {
+    match sparksql::parse(sql)
+        .ok()
+        .and_then(|mut v| (v.len() == 1).then(|| v.remove(0)))
+    {
         Some(Statement::Query(_)) => true,
         Some(
             Statement::Insert(_)
@@ -75,7 +80,12 @@ fn returns_rows(sql: &str) -> bool {
 impl QueryParser for GatewayParser {
     type Statement = Prepared;
 
-    async fn parse_sql<C>(&self, _client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Option<Prepared>>
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Prepared>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
@@ -93,21 +103,36 @@ impl QueryParser for GatewayParser {
         };
         let params = params::placeholder_count(&sql);
         let returns_rows = returns_rows(&sql);
-        Ok(Some(Prepared { sql, params, returns_rows }))
+        Ok(Some(Prepared {
+            sql,
+            params,
+            returns_rows,
+        }))
     }
 
     fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
         Ok(vec![Type::TEXT; stmt.params])
     }
 
-    fn get_result_schema(&self, _stmt: &Prepared, _format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+    fn get_result_schema(
+        &self,
+        _stmt: &Prepared,
+        _format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
         Ok(Vec::new())
     }
 }
 
 fn parameter_types(target: &StoredStatement<Prepared>) -> Vec<Type> {
     (0..target.statement.params)
-        .map(|i| target.parameter_types.get(i).cloned().flatten().unwrap_or(Type::TEXT))
+        .map(|i| {
+            target
+                .parameter_types
+                .get(i)
+                .cloned()
+                .flatten()
+                .unwrap_or(Type::TEXT)
+        })
         .collect()
 }
 
@@ -132,7 +157,10 @@ async fn result_fields(
     if !returns_rows {
         return Ok(Vec::new());
     }
-    let finished = router.run_job(session, sql).await.map_err(|e| e.into_pgwire())?;
+    let finished = router
+        .run_job(session, sql)
+        .await
+        .map_err(|e| e.into_pgwire())?;
     let fields = match &finished.outcome {
         Outcome::Rows { columns, .. } => {
             let (fields, _) = super::encode::fields(columns, |i| format.format_for(i));
@@ -156,7 +184,14 @@ pub async fn describe_statement(
         // portal (or read RowDescription at Execute) for those.
         return Ok(DescribeStatementResponse::new(types, Vec::new()));
     }
-    let fields = result_fields(router, session, &stmt.sql, stmt.returns_rows, &Format::UnifiedText).await?;
+    let fields = result_fields(
+        router,
+        session,
+        &stmt.sql,
+        stmt.returns_rows,
+        &Format::UnifiedText,
+    )
+    .await?;
     Ok(DescribeStatementResponse::new(types, fields))
 }
 
@@ -166,13 +201,22 @@ pub async fn describe_portal(
     portal: &Portal<Prepared>,
 ) -> PgWireResult<DescribePortalResponse> {
     let sql = params::render(portal).map_err(|e| e.into_pgwire())?;
-    let fields =
-        result_fields(router, session, &sql, portal.statement.statement.returns_rows, &portal.result_column_format)
-            .await?;
+    let fields = result_fields(
+        router,
+        session,
+        &sql,
+        portal.statement.statement.returns_rows,
+        &portal.result_column_format,
+    )
+    .await?;
     Ok(DescribePortalResponse::new(fields))
 }
 
-pub async fn execute(router: &Router, session: &Session, portal: &Portal<Prepared>) -> PgWireResult<Response> {
+pub async fn execute(
+    router: &Router,
+    session: &Session,
+    portal: &Portal<Prepared>,
+) -> PgWireResult<Response> {
     let sql = params::render(portal).map_err(|e| e.into_pgwire())?;
     let format = portal.result_column_format.clone();
     let format_for = move |i: usize| format.format_for(i);

@@ -102,8 +102,15 @@ impl Router {
             let started = std::time::Instant::now();
             let result = self.runner.run(sql, &ctx).await;
             match &result {
-                Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "statement done"),
-                Err(e) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, sqlstate = e.kind.sqlstate(), "statement failed"),
+                Ok(_) => tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "statement done"
+                ),
+                Err(e) => tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    sqlstate = e.kind.sqlstate(),
+                    "statement failed"
+                ),
             }
             result
         }
@@ -122,7 +129,11 @@ fn truncate(s: &str, max: usize) -> String {
 pub fn error_info(e: GatewayError) -> ErrorInfo {
     match e.into_pgwire() {
         pgwire::error::PgWireError::UserError(info) => *info,
-        other => ErrorInfo::new("ERROR".into(), crate::errors::sqlstate::INTERNAL_ERROR.into(), other.to_string()),
+        other => ErrorInfo::new(
+            "ERROR".into(),
+            crate::errors::sqlstate::INTERNAL_ERROR.into(),
+            other.to_string(),
+        ),
     }
 }
 
@@ -143,7 +154,11 @@ fn local_response(answer: LocalAnswer) -> Response {
             for v in &values {
                 ok &= enc.encode_field(v).is_ok();
             }
-            let rows = if ok { vec![Ok(enc.take_row())] } else { Vec::new() };
+            let rows = if ok {
+                vec![Ok(enc.take_row())]
+            } else {
+                Vec::new()
+            };
             Response::Query(QueryResponse::new(fields, stream::iter(rows)))
         }
     }
@@ -163,7 +178,9 @@ pub fn respond(
             resp.set_command_tag(&format!("SELECT {}", rows.len()));
             Ok(Response::Query(resp))
         }
-        Outcome::Command { job_type, rows } => Ok(Response::Execution(command_tag(sql, &job_type, rows))),
+        Outcome::Command { job_type, rows } => {
+            Ok(Response::Execution(command_tag(sql, &job_type, rows)))
+        }
     }
 }
 
@@ -173,9 +190,13 @@ pub fn command_tag(sql: &str, job_type: &JobType, rows: Option<u64>) -> Tag {
     if *job_type == JobType::Insert {
         return Tag::new("INSERT").with_oid(0).with_rows(n);
     }
-    let parsed = sparksql::parse(sql).ok().and_then(|mut v| (v.len() == 1).then(|| v.remove(0)));
+    let parsed = sparksql::parse(sql)
+        .ok()
+        .and_then(|mut v| (v.len() == 1).then(|| v.remove(0)));
     let tag = match parsed {
-        Some(Statement::CreateTable(ct)) if ct.query.is_some() => return Tag::new("SELECT").with_rows(n),
+        Some(Statement::CreateTable(ct)) if ct.query.is_some() => {
+            return Tag::new("SELECT").with_rows(n);
+        }
         Some(Statement::Insert(_)) => return Tag::new("INSERT").with_oid(0).with_rows(n),
         Some(Statement::CreateTable(_)) => "CREATE TABLE".to_string(),
         Some(Statement::CreateDatabase { .. }) => "CREATE DATABASE".to_string(),
@@ -191,7 +212,10 @@ fn leading_words(sql: &str) -> String {
     let words: Vec<String> = sql
         .split_whitespace()
         .take(2)
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_ascii_uppercase())
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_ascii_uppercase()
+        })
         .collect();
     match words.first().map(String::as_str) {
         Some("CREATE" | "DROP" | "ALTER") => words.join(" "),

@@ -38,7 +38,11 @@ pub struct ServerFacts {
 }
 
 /// Answer `sql` locally when it is a session command; `None` means "run it on DLI".
-pub fn answer(sql: &str, session: &Session, facts: &ServerFacts) -> Option<Result<LocalAnswer, GatewayError>> {
+pub fn answer(
+    sql: &str,
+    session: &Session,
+    facts: &ServerFacts,
+) -> Option<Result<LocalAnswer, GatewayError>> {
     let stmt = parse_one(sql)?;
     match stmt {
         Statement::StartTransaction { .. } => Some(Ok(LocalAnswer::Begin)),
@@ -51,7 +55,9 @@ pub fn answer(sql: &str, session: &Session, facts: &ServerFacts) -> Option<Resul
         Statement::Reset(r) => {
             match r.reset {
                 Reset::ALL => reset_all(session, facts),
-                Reset::ConfigurationParameter(name) => reset_one(session, facts, &object_name(&name)),
+                Reset::ConfigurationParameter(name) => {
+                    reset_one(session, facts, &object_name(&name))
+                }
             }
             Some(Ok(LocalAnswer::Tag("RESET".into())))
         }
@@ -65,7 +71,11 @@ pub fn answer(sql: &str, session: &Session, facts: &ServerFacts) -> Option<Resul
             Some(Ok(LocalAnswer::Tag("SET".into())))
         }
         Statement::ShowVariable { variable } => {
-            let name = variable.iter().map(|i| i.value.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
+            let name = variable
+                .iter()
+                .map(|i| i.value.to_ascii_lowercase())
+                .collect::<Vec<_>>()
+                .join(" ");
             let value = show(&name, session, facts);
             Some(Ok(LocalAnswer::Row(vec![name], vec![Some(value)])))
         }
@@ -155,7 +165,9 @@ fn parse_timeout_ms(v: &str) -> Option<u64> {
 fn set_variable(set: &sqlparser::ast::Set, session: &Session) -> Result<LocalAnswer, GatewayError> {
     use sqlparser::ast::Set;
     let (name, values) = match set {
-        Set::SingleAssignment { variable, values, .. } => (object_name(variable).to_ascii_lowercase(), values),
+        Set::SingleAssignment {
+            variable, values, ..
+        } => (object_name(variable).to_ascii_lowercase(), values),
         // SET SESSION CHARACTERISTICS, SET TIME ZONE, SET NAMES …: accepted, nothing to do.
         _ => return Ok(LocalAnswer::Tag("SET".into())),
     };
@@ -189,8 +201,14 @@ fn set_variable(set: &sqlparser::ast::Set, session: &Session) -> Result<LocalAns
 }
 
 /// `SELECT version()`, `SELECT current_schema()` … with no FROM clause.
-fn session_function(q: &sqlparser::ast::Query, session: &Session, facts: &ServerFacts) -> Option<LocalAnswer> {
-    let SetExpr::Select(sel) = q.body.as_ref() else { return None };
+fn session_function(
+    q: &sqlparser::ast::Query,
+    session: &Session,
+    facts: &ServerFacts,
+) -> Option<LocalAnswer> {
+    let SetExpr::Select(sel) = q.body.as_ref() else {
+        return None;
+    };
     if !sel.from.is_empty() || sel.projection.is_empty() {
         return None;
     }
@@ -251,20 +269,41 @@ mod tests {
     fn session_commands_are_local() {
         let (s, f) = setup();
         assert_eq!(answer("BEGIN", &s, &f), Some(Ok(LocalAnswer::Begin)));
-        assert_eq!(answer("SET search_path TO tpch, public", &s, &f), Some(Ok(LocalAnswer::Tag("SET".into()))));
+        assert_eq!(
+            answer("SET search_path TO tpch, public", &s, &f),
+            Some(Ok(LocalAnswer::Tag("SET".into())))
+        );
         assert_eq!(s.snapshot().currentdb, "tpch");
-        assert_eq!(answer("SET statement_timeout = '2s'", &s, &f), Some(Ok(LocalAnswer::Tag("SET".into()))));
+        assert_eq!(
+            answer("SET statement_timeout = '2s'", &s, &f),
+            Some(Ok(LocalAnswer::Tag("SET".into())))
+        );
         assert_eq!(s.snapshot().statement_timeout_ms, 2000);
-        assert!(matches!(answer("SET statement_timeout = 'soon'", &s, &f), Some(Err(_))));
+        assert!(matches!(
+            answer("SET statement_timeout = 'soon'", &s, &f),
+            Some(Err(_))
+        ));
         assert_eq!(
             answer("SHOW search_path", &s, &f),
-            Some(Ok(LocalAnswer::Row(vec!["search_path".into()], vec![Some("tpch".into())])))
+            Some(Ok(LocalAnswer::Row(
+                vec!["search_path".into()],
+                vec![Some("tpch".into())]
+            )))
         );
-        assert_eq!(answer("USE sales", &s, &f), Some(Ok(LocalAnswer::Tag("SET".into()))));
+        assert_eq!(
+            answer("USE sales", &s, &f),
+            Some(Ok(LocalAnswer::Tag("SET".into())))
+        );
         assert_eq!(s.snapshot().currentdb, "sales");
-        assert_eq!(answer("RESET ALL", &s, &f), Some(Ok(LocalAnswer::Tag("RESET".into()))));
+        assert_eq!(
+            answer("RESET ALL", &s, &f),
+            Some(Ok(LocalAnswer::Tag("RESET".into())))
+        );
         assert_eq!(s.snapshot().currentdb, "default");
-        assert!(matches!(answer("SELECT version()", &s, &f), Some(Ok(LocalAnswer::Row(..)))));
+        assert!(matches!(
+            answer("SELECT version()", &s, &f),
+            Some(Ok(LocalAnswer::Row(..)))
+        ));
         assert_eq!(answer("SELECT count(*) FROM t", &s, &f), None);
         assert_eq!(answer("SELECT 1", &s, &f), None);
         assert_eq!(answer("CREATE TABLE t (a int) USING parquet", &s, &f), None);

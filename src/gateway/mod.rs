@@ -37,7 +37,9 @@ pub struct Gateway {
 
 impl Gateway {
     /// Start everything the config asks for.
-    pub async fn start(mut cfg: Config) -> Result<Gateway, Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn start(
+        mut cfg: Config,
+    ) -> Result<Gateway, Box<dyn std::error::Error + Send + Sync>> {
         let local = if cfg.is_embedded() {
             let svc = localdli::start(cfg.local.clone()).await?;
             cfg.dli.endpoint = svc.endpoint();
@@ -57,13 +59,22 @@ impl Gateway {
         let queue = (!cfg.dli.queue.is_empty()).then(|| cfg.dli.queue.clone());
         let facts = ServerFacts {
             server_version: cfg.server.server_version.clone(),
-            user: cfg.server.users.first().map(|u| u.name.clone()).unwrap_or_default(),
+            user: cfg
+                .server
+                .users
+                .first()
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
             default_database: cfg.runner.default_database.clone(),
             default_queue: queue,
             default_timeout_ms: cfg.runner.statement_timeout_ms,
         };
         let server = GatewayServer::start(&cfg.server, Router::new(runner, facts)).await?;
-        Ok(Gateway { server, local, dli_endpoint: cfg.dli.endpoint })
+        Ok(Gateway {
+            server,
+            local,
+            dli_endpoint: cfg.dli.endpoint,
+        })
     }
 
     /// The Postgres listener's address.

@@ -41,7 +41,10 @@ pub fn placeholder_count(sql: &str) -> usize {
 }
 
 fn bad_param(i: usize, e: impl std::fmt::Display) -> GatewayError {
-    GatewayError::new(ErrorKind::InvalidTextRepresentation, format!("invalid value for parameter ${}: {e}", i + 1))
+    GatewayError::new(
+        ErrorKind::InvalidTextRepresentation,
+        format!("invalid value for parameter ${}: {e}", i + 1),
+    )
 }
 
 /// One bound value as a Spark SQL literal.
@@ -52,7 +55,13 @@ fn literal(portal: &Portal<Prepared>, i: usize, ty: &Type) -> Result<String, Gat
         };
     }
     let lit = match *ty {
-        Type::BOOL => get!(bool).map(|b| if b { "TRUE".to_string() } else { "FALSE".to_string() }),
+        Type::BOOL => get!(bool).map(|b| {
+            if b {
+                "TRUE".to_string()
+            } else {
+                "FALSE".to_string()
+            }
+        }),
         Type::INT2 => get!(i16).map(|n| format!("CAST({n} AS SMALLINT)")),
         Type::INT4 => get!(i32).map(|n| n.to_string()),
         Type::INT8 => get!(i64).map(|n| format!("{n}L")),
@@ -60,10 +69,14 @@ fn literal(portal: &Portal<Prepared>, i: usize, ty: &Type) -> Result<String, Gat
         Type::FLOAT8 => get!(f64).map(|f| float_literal(f, "DOUBLE")),
         Type::NUMERIC => get!(Decimal).map(|d| format!("{}BD", d.normalize())),
         Type::DATE => get!(NaiveDate).map(|d| format!("DATE '{}'", d.format("%Y-%m-%d"))),
-        Type::TIMESTAMP => get!(NaiveDateTime).map(|t| format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.6f"))),
-        Type::TIMESTAMPTZ => {
-            get!(DateTime<FixedOffset>).map(|t| format!("TIMESTAMP '{}'", t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f")))
-        }
+        Type::TIMESTAMP => get!(NaiveDateTime)
+            .map(|t| format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.6f"))),
+        Type::TIMESTAMPTZ => get!(DateTime<FixedOffset>).map(|t| {
+            format!(
+                "TIMESTAMP '{}'",
+                t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f")
+            )
+        }),
         Type::BYTEA => get!(Vec<u8>).map(|b| format!("X'{}'", hex::encode_upper(b))),
         _ => get!(String).map(|s| sparksql::quote_string(&s)),
     };
@@ -74,7 +87,13 @@ fn float_literal(f: f64, spark_type: &str) -> String {
     if f.is_finite() {
         format!("CAST({f:?} AS {spark_type})")
     } else {
-        let word = if f.is_nan() { "NaN" } else if f > 0.0 { "Infinity" } else { "-Infinity" };
+        let word = if f.is_nan() {
+            "NaN"
+        } else if f > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        };
         format!("CAST('{word}' AS {spark_type})")
     }
 }
@@ -89,7 +108,11 @@ pub fn render(portal: &Portal<Prepared>) -> Result<String, GatewayError> {
     if portal.parameter_len() < stmt.params {
         return Err(GatewayError::new(
             ErrorKind::Protocol,
-            format!("bind message supplies {} parameters, but prepared statement requires {}", portal.parameter_len(), stmt.params),
+            format!(
+                "bind message supplies {} parameters, but prepared statement requires {}",
+                portal.parameter_len(),
+                stmt.params
+            ),
         ));
     }
     let mut out = String::with_capacity(sql.len() + 16 * stmt.params);

@@ -62,8 +62,14 @@ pub struct JobContext {
 /// What a statement produced.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Rows { columns: Vec<Column>, rows: Vec<Vec<Value>> },
-    Command { job_type: JobType, rows: Option<u64> },
+    Rows {
+        columns: Vec<Column>,
+        rows: Vec<Vec<Value>>,
+    },
+    Command {
+        job_type: JobType,
+        rows: Option<u64>,
+    },
 }
 
 /// A finished statement with the DLI job that ran it.
@@ -143,18 +149,32 @@ impl Runner {
             conf,
             tags: Vec::new(),
         };
-        let submitted = self.backend.submit_job(&req).await.map_err(GatewayError::from)?;
+        let submitted = self
+            .backend
+            .submit_job(&req)
+            .await
+            .map_err(GatewayError::from)?;
         let job_id = submitted.job_id.clone();
         tracing::Span::current().record("job_id", job_id.as_str());
         if submitted.is_sync() {
             let outcome = if submitted.schema.is_empty() {
-                Outcome::Command { job_type: submitted.job_type, rows: None }
+                Outcome::Command {
+                    job_type: submitted.job_type,
+                    rows: None,
+                }
             } else {
-                Outcome::Rows { columns: submitted.schema, rows: submitted.rows }
+                Outcome::Rows {
+                    columns: submitted.schema,
+                    rows: submitted.rows,
+                }
             };
             return Ok(Finished { job_id, outcome });
         }
-        let guard = CancelOnDrop { backend: self.backend.clone(), job_id: job_id.clone(), armed: true };
+        let guard = CancelOnDrop {
+            backend: self.backend.clone(),
+            job_id: job_id.clone(),
+            armed: true,
+        };
         let status = self.wait(&job_id, deadline).await?;
         // From here on the job is terminal: nothing to cancel.
         guard.disarm();
@@ -164,7 +184,11 @@ impl Runner {
 
     /// Poll the job status with exponential backoff (fast at first, capped) until it is
     /// terminal or the deadline passes.
-    async fn wait(&self, job_id: &str, deadline: Option<Instant>) -> Result<JobStatus, GatewayError> {
+    async fn wait(
+        &self,
+        job_id: &str,
+        deadline: Option<Instant>,
+    ) -> Result<JobStatus, GatewayError> {
         let mut delays = ExponentialBuilder::default()
             .with_min_delay(Duration::from_millis(self.cfg.poll_initial_ms))
             .with_max_delay(Duration::from_millis(self.cfg.poll_max_ms))
@@ -175,19 +199,26 @@ impl Runner {
         loop {
             let status = self.backend.job_status(job_id).await.map_err(|e| {
                 let mut g = GatewayError::from(&e);
-                g.detail = Some(format!("DLI job {job_id}: {}", g.detail.unwrap_or_default()));
+                g.detail = Some(format!(
+                    "DLI job {job_id}: {}",
+                    g.detail.unwrap_or_default()
+                ));
                 g
             })?;
             if status.status.is_terminal() {
                 return Ok(status);
             }
-            let delay = delays.next().unwrap_or(Duration::from_millis(self.cfg.poll_max_ms));
+            let delay = delays
+                .next()
+                .unwrap_or(Duration::from_millis(self.cfg.poll_max_ms));
             let sleep_until = Instant::now() + delay;
             match deadline {
                 Some(d) if sleep_until >= d => {
                     tokio::time::sleep_until(d).await;
-                    return Err(GatewayError::canceled("canceling statement due to statement timeout")
-                        .with_detail(format!("DLI job {job_id} was cancelled")));
+                    return Err(GatewayError::canceled(
+                        "canceling statement due to statement timeout",
+                    )
+                    .with_detail(format!("DLI job {job_id} was cancelled")));
                 }
                 _ => tokio::time::sleep_until(sleep_until).await,
             }
@@ -204,8 +235,10 @@ impl Runner {
             JobState::Finished => {}
             JobState::Failed => return Err(GatewayError::job_failed(job_id, &status.message)),
             JobState::Cancelled => {
-                return Err(GatewayError::canceled("canceling statement: the DLI job was cancelled")
-                    .with_detail(format!("DLI job {job_id}")));
+                return Err(GatewayError::canceled(
+                    "canceling statement: the DLI job was cancelled",
+                )
+                .with_detail(format!("DLI job {job_id}")));
             }
             _ => {
                 return Err(GatewayError::internal(format!(
@@ -236,6 +269,9 @@ impl Runner {
         } else {
             preview.schema
         };
-        Ok(Outcome::Rows { columns, rows: preview.rows })
+        Ok(Outcome::Rows {
+            columns,
+            rows: preview.rows,
+        })
     }
 }

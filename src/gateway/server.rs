@@ -48,7 +48,9 @@ struct Users {
 
 impl Debug for Users {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Users").field("count", &self.users.len()).finish()
+        f.debug_struct("Users")
+            .field("count", &self.users.len())
+            .finish()
     }
 }
 
@@ -133,7 +135,11 @@ impl NoopStartupHandler for TrustStartup {
         Some(self.manager.clone())
     }
 
-    async fn post_startup<C>(&self, _client: &mut C, _message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn post_startup<C>(
+        &self,
+        _client: &mut C,
+        _message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
         C::Error: Debug,
@@ -154,7 +160,11 @@ enum Startup {
 
 #[async_trait]
 impl StartupHandler for Startup {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -269,17 +279,27 @@ impl PgWireServerHandlers for Factory {
             AuthMethod::ScramSha256 => {
                 let mut scram = ScramAuth::new(Arc::new(self.users.clone()));
                 scram.set_iterations(SCRAM_ITERATIONS);
-                Startup::Scram(SASLAuthStartupHandler::new(self.params.clone()).with_scram(scram).with_connection_manager(m))
+                Startup::Scram(
+                    SASLAuthStartupHandler::new(self.params.clone())
+                        .with_scram(scram)
+                        .with_connection_manager(m),
+                )
             }
             AuthMethod::Md5 => Startup::Md5(
-                Md5PasswordAuthStartupHandler::new(Arc::new(self.users.clone()), self.params.clone())
-                    .with_connection_manager(m),
+                Md5PasswordAuthStartupHandler::new(
+                    Arc::new(self.users.clone()),
+                    self.params.clone(),
+                )
+                .with_connection_manager(m),
             ),
             AuthMethod::Password => Startup::Cleartext(
                 CleartextPasswordAuthStartupHandler::new(self.users.clone(), self.params.clone())
                     .with_connection_manager(m),
             ),
-            AuthMethod::Trust => Startup::Trust(TrustStartup { manager: m, params: self.params.clone() }),
+            AuthMethod::Trust => Startup::Trust(TrustStartup {
+                manager: m,
+                params: self.params.clone(),
+            }),
         })
     }
 
@@ -303,8 +323,14 @@ impl GatewayServer {
         let manager = Arc::new(ConnectionManager::new());
         let router = Arc::new(router);
         let factory = Arc::new(Factory {
-            query: Arc::new(QueryHandler { router: router.clone(), parser: Arc::new(GatewayParser::new(router)) }),
-            users: Users { users: Arc::new(cfg.users.clone()), method: cfg.auth_method },
+            query: Arc::new(QueryHandler {
+                router: router.clone(),
+                parser: Arc::new(GatewayParser::new(router)),
+            }),
+            users: Users {
+                users: Arc::new(cfg.users.clone()),
+                method: cfg.auth_method,
+            },
             params: Arc::new(Parameters::new(&cfg.server_version)),
             manager: manager.clone(),
             cancel: Arc::new(DefaultCancelHandler::new(manager)),
@@ -325,7 +351,9 @@ impl GatewayServer {
                     Ok((socket, peer)) => {
                         let factory = factory.clone();
                         tokio::spawn(async move {
-                            if let Err(e) = pgwire::tokio::process_socket(socket, None, factory).await {
+                            if let Err(e) =
+                                pgwire::tokio::process_socket(socket, None, factory).await
+                            {
                                 tracing::debug!(%peer, error = %e, "connection ended with an error");
                             }
                             drop(permit);
@@ -339,7 +367,11 @@ impl GatewayServer {
             }
         });
         tracing::info!(%addr, "Postgres listener ready");
-        Ok(GatewayServer { addr, shutdown: tx, task })
+        Ok(GatewayServer {
+            addr,
+            shutdown: tx,
+            task,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {

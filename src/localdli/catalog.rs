@@ -14,7 +14,9 @@ use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::catalog::{CatalogProvider, SchemaProvider, TableProvider};
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::error::DataFusionError;
 
 use super::sparktypes::SparkType;
@@ -68,7 +70,10 @@ impl Registry {
 
     /// Databases with their table counts.
     pub fn databases(&self) -> Vec<(DatabaseMeta, usize)> {
-        self.read().values().map(|d| (d.meta.clone(), d.tables.len())).collect()
+        self.read()
+            .values()
+            .map(|d| (d.meta.clone(), d.tables.len()))
+            .collect()
     }
 
     pub fn table_names(&self, db: &str) -> Vec<String> {
@@ -79,11 +84,17 @@ impl Registry {
     }
 
     pub fn tables(&self, db: &str) -> Option<Vec<TableEntry>> {
-        self.read().get(&db.to_lowercase()).map(|d| d.tables.values().cloned().collect())
+        self.read()
+            .get(&db.to_lowercase())
+            .map(|d| d.tables.values().cloned().collect())
     }
 
     pub fn table(&self, db: &str, table: &str) -> Option<TableEntry> {
-        self.read().get(&db.to_lowercase())?.tables.get(&table.to_lowercase()).cloned()
+        self.read()
+            .get(&db.to_lowercase())?
+            .tables
+            .get(&table.to_lowercase())
+            .cloned()
     }
 
     pub fn put_database(&self, meta: DatabaseMeta) {
@@ -91,7 +102,13 @@ impl Registry {
         match dbs.get_mut(&meta.name) {
             Some(entry) => entry.meta = meta,
             None => {
-                dbs.insert(meta.name.clone(), DbEntry { meta, tables: BTreeMap::new() });
+                dbs.insert(
+                    meta.name.clone(),
+                    DbEntry {
+                        meta,
+                        tables: BTreeMap::new(),
+                    },
+                );
             }
         }
     }
@@ -140,14 +157,20 @@ fn build_entry(wh: &Warehouse, meta: TableMeta) -> Result<TableEntry, String> {
     let table_url = ListingTableUrl::try_new(url, None).map_err(|e| e.to_string())?;
     let options = match meta.format {
         TableFormat::Parquet => ListingOptions::new(Arc::new(ParquetFormat::default())),
-        TableFormat::Csv => ListingOptions::new(Arc::new(CsvFormat::default().with_has_header(true))),
+        TableFormat::Csv => {
+            ListingOptions::new(Arc::new(CsvFormat::default().with_has_header(true)))
+        }
     }
     .with_file_extension(meta.format.extension());
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(options)
         .with_schema(Arc::clone(&schema));
     let provider = ListingTable::try_new(config).map_err(|e| e.to_string())?;
-    Ok(TableEntry { meta, schema, provider: Arc::new(provider) })
+    Ok(TableEntry {
+        meta,
+        schema,
+        provider: Arc::new(provider),
+    })
 }
 
 /// DataFusion view of the registry: the `dli` catalog.
@@ -164,8 +187,10 @@ impl CatalogProvider for DliCatalog {
     fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
         let name = name.to_lowercase();
         self.registry.has_database(&name).then(|| {
-            Arc::new(DliSchema { registry: Arc::clone(&self.registry), db: name })
-                as Arc<dyn SchemaProvider>
+            Arc::new(DliSchema {
+                registry: Arc::clone(&self.registry),
+                db: name,
+            }) as Arc<dyn SchemaProvider>
         })
     }
 }

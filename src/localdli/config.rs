@@ -84,14 +84,20 @@ impl LocalDliConfig {
     /// Checks every field; the message names the offending key.
     pub fn validate(&self) -> Result<(), String> {
         self.listen.parse::<SocketAddr>().map_err(|e| {
-            format!("local.listen: '{}' is not an address like 127.0.0.1:0 ({e})", self.listen)
+            format!(
+                "local.listen: '{}' is not an address like 127.0.0.1:0 ({e})",
+                self.listen
+            )
         })?;
         if self.warehouse.as_os_str().is_empty() {
             return Err("local.warehouse: must not be empty".into());
         }
         let pid_ok = !self.project_id.is_empty()
             && self.project_id.len() <= 64
-            && self.project_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            && self
+                .project_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !pid_ok {
             return Err(format!(
                 "local.project_id: '{}' must be 1-64 characters of letters, digits, '-' or '_'",
@@ -118,7 +124,9 @@ impl LocalDliConfig {
                 ("local.secret_key", &self.secret_key),
             ] {
                 if value.is_empty() {
-                    return Err(format!("{key}: must not be empty when auth_required = true"));
+                    return Err(format!(
+                        "{key}: must not be empty when auth_required = true"
+                    ));
                 }
             }
         }
@@ -140,11 +148,20 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        let cfg = LocalDliConfig { listen: "nowhere".into(), ..Default::default() };
+        let cfg = LocalDliConfig {
+            listen: "nowhere".into(),
+            ..Default::default()
+        };
         assert!(cfg.validate().unwrap_err().contains("local.listen"));
-        let cfg = LocalDliConfig { project_id: "a/b".into(), ..Default::default() };
+        let cfg = LocalDliConfig {
+            project_id: "a/b".into(),
+            ..Default::default()
+        };
         assert!(cfg.validate().unwrap_err().contains("local.project_id"));
-        let cfg = LocalDliConfig { demo_scale_factor: 0.0, ..Default::default() };
+        let cfg = LocalDliConfig {
+            demo_scale_factor: 0.0,
+            ..Default::default()
+        };
         assert!(cfg.validate().unwrap_err().contains("demo_scale_factor"));
     }
 }

@@ -50,10 +50,18 @@ pub struct CreateTableSpec {
 /// The statements this module parses.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SparkDdl {
-    CreateDatabase { name: Ident, if_not_exists: bool, comment: Option<String> },
+    CreateDatabase {
+        name: Ident,
+        if_not_exists: bool,
+        comment: Option<String>,
+    },
     CreateTable(Box<CreateTableSpec>),
-    DescribeTable { name: ObjectName },
-    DescribeDatabase { name: Ident },
+    DescribeTable {
+        name: ObjectName,
+    },
+    DescribeDatabase {
+        name: Ident,
+    },
 }
 
 /// Parses `sql` if it is one of this module's statements; `None` otherwise.
@@ -68,15 +76,24 @@ pub fn parse_ddl(sql: &str) -> Option<Result<SparkDdl, ParserError>> {
         if p.parse_keyword(Keyword::TABLE) {
             return Some(create_table(&mut p, external).and_then(|s| end(&mut p, s)));
         }
-        if !external && p.parse_one_of_keywords(&[Keyword::DATABASE, Keyword::SCHEMA]).is_some() {
+        if !external
+            && p.parse_one_of_keywords(&[Keyword::DATABASE, Keyword::SCHEMA])
+                .is_some()
+        {
             return Some(create_database(&mut p).and_then(|s| end(&mut p, s)));
         }
         return None;
     }
-    if p.parse_one_of_keywords(&[Keyword::DESC, Keyword::DESCRIBE]).is_some() {
-        if p.parse_one_of_keywords(&[Keyword::DATABASE, Keyword::SCHEMA]).is_some() {
+    if p.parse_one_of_keywords(&[Keyword::DESC, Keyword::DESCRIBE])
+        .is_some()
+    {
+        if p.parse_one_of_keywords(&[Keyword::DATABASE, Keyword::SCHEMA])
+            .is_some()
+        {
             let _ = p.parse_keyword(Keyword::EXTENDED);
-            let r = p.parse_identifier().map(|name| SparkDdl::DescribeDatabase { name });
+            let r = p
+                .parse_identifier()
+                .map(|name| SparkDdl::DescribeDatabase { name });
             return Some(r.and_then(|s| end(&mut p, s)));
         }
         if p.peek_keyword(Keyword::FUNCTION) || p.peek_keyword(Keyword::QUERY) {
@@ -84,7 +101,9 @@ pub fn parse_ddl(sql: &str) -> Option<Result<SparkDdl, ParserError>> {
         }
         let _ = p.parse_keyword(Keyword::TABLE);
         let _ = p.parse_one_of_keywords(&[Keyword::EXTENDED, Keyword::FORMATTED]);
-        let r = p.parse_object_name(false).map(|name| SparkDdl::DescribeTable { name });
+        let r = p
+            .parse_object_name(false)
+            .map(|name| SparkDdl::DescribeTable { name });
         return Some(r.and_then(|s| end(&mut p, s)));
     }
     None
@@ -119,7 +138,11 @@ fn create_database(p: &mut Parser<'_>) -> Result<SparkDdl, ParserError> {
             break;
         }
     }
-    Ok(SparkDdl::CreateDatabase { name, if_not_exists, comment })
+    Ok(SparkDdl::CreateDatabase {
+        name,
+        if_not_exists,
+        comment,
+    })
 }
 
 fn create_table(p: &mut Parser<'_>, external: bool) -> Result<SparkDdl, ParserError> {
@@ -141,9 +164,7 @@ fn create_table(p: &mut Parser<'_>, external: bool) -> Result<SparkDdl, ParserEr
         spec.columns = column_list(p)?;
     }
     loop {
-        if p.parse_keyword(Keyword::USING) {
-            spec.format = Some(p.parse_identifier()?.value.to_lowercase());
-        } else if p.parse_keywords(&[Keyword::STORED, Keyword::AS]) {
+        if p.parse_keyword(Keyword::USING) || p.parse_keywords(&[Keyword::STORED, Keyword::AS]) {
             spec.format = Some(p.parse_identifier()?.value.to_lowercase());
         } else if p.parse_keywords(&[Keyword::PARTITIONED, Keyword::BY]) {
             spec.partitioned_by = partition_list(p)?;
@@ -151,7 +172,10 @@ fn create_table(p: &mut Parser<'_>, external: bool) -> Result<SparkDdl, ParserEr
             spec.comment = Some(p.parse_literal_string()?);
         } else if p.parse_keyword(Keyword::LOCATION) {
             spec.location = Some(p.parse_literal_string()?);
-        } else if p.parse_one_of_keywords(&[Keyword::OPTIONS, Keyword::TBLPROPERTIES]).is_some() {
+        } else if p
+            .parse_one_of_keywords(&[Keyword::OPTIONS, Keyword::TBLPROPERTIES])
+            .is_some()
+        {
             skip_parenthesized(p)?;
         } else if p.parse_keywords(&[Keyword::CLUSTERED, Keyword::BY]) {
             spec.unsupported.push("CLUSTERED BY");
@@ -182,8 +206,11 @@ fn column_list(p: &mut Parser<'_>) -> Result<Vec<ColumnSpec>, ParserError> {
         }
         let ty = spark_type(p, &text, at)?;
         let _ = p.parse_keywords(&[Keyword::NOT, Keyword::NULL]);
-        let comment =
-            if p.parse_keyword(Keyword::COMMENT) { Some(p.parse_literal_string()?) } else { None };
+        let comment = if p.parse_keyword(Keyword::COMMENT) {
+            Some(p.parse_literal_string()?)
+        } else {
+            None
+        };
         cols.push(ColumnSpec { name, ty, comment });
         if !p.consume_token(&Token::Comma) {
             p.expect_token(&Token::RParen)?;
@@ -199,9 +226,16 @@ fn partition_list(p: &mut Parser<'_>) -> Result<Vec<PartitionSpec>, ParserError>
         let name = p.parse_identifier()?.value.to_lowercase();
         let at = p.peek_token();
         let text = type_text(p)?;
-        let ty = if text.is_empty() { None } else { Some(spark_type(p, &text, at)?) };
-        let comment =
-            if p.parse_keyword(Keyword::COMMENT) { Some(p.parse_literal_string()?) } else { None };
+        let ty = if text.is_empty() {
+            None
+        } else {
+            Some(spark_type(p, &text, at)?)
+        };
+        let comment = if p.parse_keyword(Keyword::COMMENT) {
+            Some(p.parse_literal_string()?)
+        } else {
+            None
+        };
         cols.push(PartitionSpec { name, ty, comment });
         if !p.consume_token(&Token::Comma) {
             p.expect_token(&Token::RParen)?;
@@ -240,7 +274,9 @@ fn type_text(p: &mut Parser<'_>) -> Result<String, ParserError> {
             _ => {}
         }
         parts.push(match &tok.token {
-            Token::Word(w) if w.quote_style.is_some() => format!("`{}`", w.value.replace('`', "``")),
+            Token::Word(w) if w.quote_style.is_some() => {
+                format!("`{}`", w.value.replace('`', "``"))
+            }
             Token::Word(w) => w.value.clone(),
             other => other.to_string(),
         });
@@ -319,7 +355,10 @@ mod tests {
         assert_eq!(t.columns.len(), 4);
         assert_eq!(t.columns[0].comment.as_deref(), Some("x"));
         assert_eq!(t.columns[1].ty.sql_name(), "map<string,int>");
-        assert_eq!(t.columns[2].ty.sql_name(), "struct<x:int,y:array<array<string>>>");
+        assert_eq!(
+            t.columns[2].ty.sql_name(),
+            "struct<x:int,y:array<array<string>>>"
+        );
         assert_eq!(t.partitioned_by[0].name, "p");
         assert_eq!(t.format.as_deref(), Some("parquet"));
         assert_eq!(t.comment.as_deref(), Some("tbl"));
@@ -332,14 +371,30 @@ mod tests {
     fn other_forms() {
         assert!(matches!(
             parse_ddl("CREATE DATABASE IF NOT EXISTS x COMMENT 'hi'"),
-            Some(Ok(SparkDdl::CreateDatabase { if_not_exists: true, comment: Some(_), .. }))
+            Some(Ok(SparkDdl::CreateDatabase {
+                if_not_exists: true,
+                comment: Some(_),
+                ..
+            }))
         ));
-        assert!(matches!(parse_ddl("desc table d.t"), Some(Ok(SparkDdl::DescribeTable { .. }))));
-        assert!(matches!(parse_ddl("DESCRIBE EXTENDED t"), Some(Ok(SparkDdl::DescribeTable { .. }))));
-        assert!(matches!(parse_ddl("desc database d"), Some(Ok(SparkDdl::DescribeDatabase { .. }))));
+        assert!(matches!(
+            parse_ddl("desc table d.t"),
+            Some(Ok(SparkDdl::DescribeTable { .. }))
+        ));
+        assert!(matches!(
+            parse_ddl("DESCRIBE EXTENDED t"),
+            Some(Ok(SparkDdl::DescribeTable { .. }))
+        ));
+        assert!(matches!(
+            parse_ddl("desc database d"),
+            Some(Ok(SparkDdl::DescribeDatabase { .. }))
+        ));
         assert!(parse_ddl("select 1").is_none());
         assert!(parse_ddl("create view v as select 1").is_none());
         assert!(matches!(parse_ddl("create table t (a foo)"), Some(Err(_))));
-        assert!(matches!(parse_ddl("create table t (a int) junk"), Some(Err(_))));
+        assert!(matches!(
+            parse_ddl("create table t (a int) junk"),
+            Some(Err(_))
+        ));
     }
 }

@@ -14,9 +14,15 @@ pub enum LocalDliError {
     #[error("invalid [local] configuration: {0}")]
     Config(String),
     #[error("warehouse {path}: {source}")]
-    Warehouse { path: String, source: std::io::Error },
+    Warehouse {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("demo data: {0}")]
     Demo(String),
     #[error("server: {0}")]
@@ -51,7 +57,10 @@ pub struct SqlError {
 
 impl SqlError {
     pub fn new(kind: SqlErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self {
+            kind,
+            message: message.into(),
+        }
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
@@ -104,7 +113,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// DLI.0001: a request parameter is wrong.
@@ -151,7 +164,10 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(code = self.code, message = %self.message, "local DLI error");
         }
-        (self.status, Json(json!({"error_code": self.code, "error_msg": self.message})))
+        (
+            self.status,
+            Json(json!({"error_code": self.code, "error_msg": self.message})),
+        )
             .into_response()
     }
 }

@@ -1,11 +1,172 @@
-//! Embedded DLI-compatible service (work in progress).
+//! Embedded DLI-compatible service: the same REST API as Huawei Cloud DLI (IAM tokens,
+//! AK/SK signatures, SQL jobs, catalog, queues), served by axum over a real SQL engine
+//! (DataFusion) and a local warehouse directory, so the gateway runs without a cloud
+//! account and tests exercise the real HTTP path.
+//!
+//! Owns: starting and stopping the service ([`start`], [`LocalDli::shutdown`],
+//! [`run_forever`]). The parts:
+//! - [`config`] — the `[local]` configuration section;
+//! - [`api`], [`api_jobs`], [`api_catalog`] — routes and JSON shapes; [`auth`] — tokens and signatures;
+//! - [`engine`], [`exec`], [`stmt`], [`ddl`], [`ddlexec`], [`sparkerr`], [`sparkcompat`] — Spark SQL on
+//!   DataFusion;
+//! - [`catalog`], [`warehouse`] — databases and tables, in memory and on disk;
+//! - [`jobs`] — job states, cancel, timeouts; [`results`] — value rendering, result files;
+//! - [`sparktypes`] — Spark ⇄ Arrow types; [`demo`] — the TPC-H demo database.
+//!
+//! Test hooks: an artificial delay while a job is RUNNING comes from `job_delay_ms`, the
+//! conf item `dli.local.job.delay_ms=<ms>`, or any SQL comment containing
+//! `dli_local_delay_ms=<ms>` (also `/*+ DLI_LOCAL_DELAY_MS(<ms>) */`); cancel interrupts it.
+//!
+//! Must not use the DLI client ([`crate::dli`]) except its signer, nor anything of pgwire.
 
+pub mod api;
+pub mod api_catalog;
+pub mod api_jobs;
+pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod ddl;
+pub mod ddlexec;
+pub mod demo;
+pub mod engine;
 pub mod error;
+pub mod exec;
+pub mod jobs;
+pub mod results;
+pub mod sparkcompat;
+pub mod sparkerr;
 pub mod sparktypes;
+pub mod stmt;
 pub mod warehouse;
 
-pub use config::LocalDliConfig;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{LocalDliConfig, PREVIEW_LIMIT};
 pub use error::LocalDliError;
+
+use api::AppState;
+use engine::Engine;
+use jobs::Jobs;
+use warehouse::Warehouse;
+
+/// A running local DLI service.
+#[derive(Debug)]
+pub struct LocalDli {
+    addr: SocketAddr,
+    project_id: String,
+    jobs: Arc<Jobs>,
+    stop: Option<oneshot::Sender<()>>,
+    server: JoinHandle<Result<(), std::io::Error>>,
+}
+
+impl LocalDli {
+    /// The address the service listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, the DLI (and IAM) endpoint to configure.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The project id the service answers to.
+    pub fn project_id(&self) -> &str {
+        &self.project_id
+    }
+
+    /// Stops accepting requests, cancels running jobs and waits for the server to end.
+    pub async fn shutdown(mut self) {
+        self.jobs.cancel_all();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.server).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("local DLI server ended with an error: {e}"),
+            Err(e) => tracing::warn!("local DLI server task failed: {e}"),
+        }
+    }
+}
+
+/// Opens the warehouse, creates the demo data if asked, binds and serves in the background.
+pub async fn start(cfg: LocalDliConfig) -> Result<LocalDli, LocalDliError> {
+    cfg.validate().map_err(LocalDliError::Config)?;
+    let wh_path = cfg.warehouse.clone();
+    let owner = cfg.iam_user.clone();
+    let (demo, sf) = (cfg.demo, cfg.demo_scale_factor);
+    let engine = tokio::task::spawn_blocking(move || -> Result<Engine, LocalDliError> {
+        let wh = Warehouse::open(&wh_path).map_err(|source| LocalDliError::Warehouse {
+            path: wh_path.display().to_string(),
+            source,
+        })?;
+        let engine = Engine::open(wh, &owner).map_err(|e| LocalDliError::Warehouse {
+            path: wh_path.display().to_string(),
+            source: std::io::Error::other(e),
+        })?;
+        if demo && !engine.registry.has_database(demo::DEMO_DB) {
+            demo::create(&engine.warehouse, &engine.registry, sf, &owner)
+                .map_err(LocalDliError::Demo)?;
+        }
+        Ok(engine)
+    })
+    .await
+    .map_err(|e| LocalDliError::Serve(format!("startup task failed: {e}")))??;
+
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .map_err(|source| LocalDliError::Bind {
+            addr: cfg.listen.clone(),
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| LocalDliError::Bind {
+            addr: cfg.listen.clone(),
+            source,
+        })?;
+    let jobs = Arc::new(Jobs::default());
+    let project_id = cfg.project_id.clone();
+    let state = Arc::new(AppState {
+        cfg,
+        engine: Arc::new(engine),
+        jobs: Arc::clone(&jobs),
+        tokens: auth::TokenStore::default(),
+    });
+    let app = api::router(state);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, project_id = %project_id, "local DLI service listening");
+    Ok(LocalDli {
+        addr,
+        project_id,
+        jobs,
+        stop: Some(stop),
+        server,
+    })
+}
+
+/// Runs the service until ctrl-c (the standalone subcommand).
+pub async fn run_forever(cfg: LocalDliConfig) -> Result<(), LocalDliError> {
+    let service = start(cfg).await?;
+    println!(
+        "local DLI service: endpoint {} project_id {}",
+        service.endpoint(),
+        service.project_id()
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| LocalDliError::Serve(format!("cannot wait for ctrl-c: {e}")))?;
+    service.shutdown().await;
+    Ok(())
+}

@@ -39,7 +39,10 @@ const MAX_PRECISION: u8 = 38;
 impl SparkType {
     /// Parses Spark DDL type text, case-insensitively.
     pub fn parse(text: &str) -> Result<SparkType, String> {
-        let mut p = TypeParser { chars: text.chars().collect(), pos: 0 };
+        let mut p = TypeParser {
+            chars: text.chars().collect(),
+            pos: 0,
+        };
         let ty = p.parse_type()?;
         p.skip_ws();
         if p.pos != p.chars.len() {
@@ -69,8 +72,10 @@ impl SparkType {
             SparkType::Array(e) => format!("array<{}>", e.sql_name()),
             SparkType::Map(k, v) => format!("map<{},{}>", k.sql_name(), v.sql_name()),
             SparkType::Struct(fields) => {
-                let inner: Vec<String> =
-                    fields.iter().map(|(n, t)| format!("{n}:{}", t.sql_name())).collect();
+                let inner: Vec<String> = fields
+                    .iter()
+                    .map(|(n, t)| format!("{n}:{}", t.sql_name()))
+                    .collect();
                 format!("struct<{}>", inner.join(","))
             }
         }
@@ -194,7 +199,9 @@ impl SparkType {
 /// Spark `StructType` JSON of named fields.
 pub fn struct_json<'a>(fields: impl Iterator<Item = (&'a str, &'a SparkType)>) -> Value {
     let fields: Vec<Value> = fields
-        .map(|(name, ty)| json!({"name": name, "type": ty.json(), "nullable": true, "metadata": {}}))
+        .map(
+            |(name, ty)| json!({"name": name, "type": ty.json(), "nullable": true, "metadata": {}}),
+        )
         .collect();
     json!({"type": "struct", "fields": fields})
 }
@@ -241,7 +248,11 @@ impl TypeParser {
             return self.quoted();
         }
         let start = self.pos;
-        while self.chars.get(self.pos).is_some_and(|c| c.is_alphanumeric() || *c == '_') {
+        while self
+            .chars
+            .get(self.pos)
+            .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+        {
             self.pos += 1;
         }
         if start == self.pos {
@@ -279,7 +290,8 @@ impl TypeParser {
             self.pos += 1;
         }
         let text: String = self.chars[start..self.pos].iter().collect();
-        text.parse::<u32>().map_err(|_| "expected a number in data type".to_string())
+        text.parse::<u32>()
+            .map_err(|_| "expected a number in data type".to_string())
     }
 
     fn length(&mut self, name: &str) -> Result<u32, String> {
@@ -343,7 +355,9 @@ impl TypeParser {
         };
         self.expect(')')?;
         if p == 0 || p > u32::from(MAX_PRECISION) || s > p {
-            return Err(format!("decimal({p},{s}) is out of range (precision 1..38, scale <= precision)"));
+            return Err(format!(
+                "decimal({p},{s}) is out of range (precision 1..38, scale <= precision)"
+            ));
         }
         let p = u8::try_from(p).map_err(|_| "decimal precision out of range".to_string())?;
         let s = i8::try_from(s).map_err(|_| "decimal scale out of range".to_string())?;
@@ -396,8 +410,12 @@ mod tests {
         ] {
             let ty = SparkType::parse(text).unwrap();
             assert_eq!(ty.sql_name(), canonical, "{text}");
-            assert_eq!(SparkType::from_arrow(&ty.to_arrow()).sql_name().replace("varchar(12)", "string"),
-                canonical.replace("varchar(12)", "string"));
+            assert_eq!(
+                SparkType::from_arrow(&ty.to_arrow())
+                    .sql_name()
+                    .replace("varchar(12)", "string"),
+                canonical.replace("varchar(12)", "string")
+            );
         }
         assert!(SparkType::parse("decimal(40,2)").is_err());
         assert!(SparkType::parse("int int").is_err());
@@ -407,7 +425,10 @@ mod tests {
     #[test]
     fn spark_json_names() {
         let ty = SparkType::parse("array<int>").unwrap();
-        assert_eq!(ty.json(), json!({"type":"array","elementType":"integer","containsNull":true}));
+        assert_eq!(
+            ty.json(),
+            json!({"type":"array","elementType":"integer","containsNull":true})
+        );
         assert_eq!(SparkType::Long.json(), json!("long"));
     }
 }

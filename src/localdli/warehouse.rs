@@ -100,7 +100,9 @@ pub fn is_safe_name(name: &str) -> bool {
         && name.len() <= 128
         && !name.starts_with('.')
         && !name.starts_with('_')
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
 }
 
 /// The warehouse root and its file operations.
@@ -207,7 +209,12 @@ impl Warehouse {
     }
 
     /// The data files of a table (what a scan would read).
-    pub fn data_files(&self, db: &str, table: &str, format: TableFormat) -> io::Result<Vec<PathBuf>> {
+    pub fn data_files(
+        &self,
+        db: &str,
+        table: &str,
+        format: TableFormat,
+    ) -> io::Result<Vec<PathBuf>> {
         let mut files = Vec::new();
         let dir = self.table_dir(db, table);
         if !dir.exists() {
@@ -227,7 +234,13 @@ impl Warehouse {
     /// Total size in bytes of a table's data files.
     pub fn table_size(&self, meta: &TableMeta) -> u64 {
         self.data_files(&meta.database, &meta.name, meta.format)
-            .map(|files| files.iter().filter_map(|f| fs::metadata(f).ok()).map(|m| m.len()).sum())
+            .map(|files| {
+                files
+                    .iter()
+                    .filter_map(|f| fs::metadata(f).ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
             .unwrap_or(0)
     }
 
@@ -279,20 +292,32 @@ enum FileSink {
 
 impl DataFileWriter {
     /// Creates `<dir>/<name>` (written as `<dir>/.<name>.tmp` until finished).
-    pub fn create(dir: &Path, name: &str, format: TableFormat, schema: SchemaRef) -> io::Result<Self> {
+    pub fn create(
+        dir: &Path,
+        name: &str,
+        format: TableFormat,
+        schema: SchemaRef,
+    ) -> io::Result<Self> {
         fs::create_dir_all(dir)?;
         let tmp = dir.join(format!(".{name}.tmp"));
         let target = dir.join(name);
         let file = File::create(&tmp)?;
         let inner = match format {
-            TableFormat::Parquet => {
-                FileSink::Parquet(ArrowWriter::try_new(file, schema, None).map_err(io::Error::other)?)
-            }
+            TableFormat::Parquet => FileSink::Parquet(
+                ArrowWriter::try_new(file, schema, None).map_err(io::Error::other)?,
+            ),
             TableFormat::Csv => FileSink::Csv(
-                CsvWriterBuilder::new().with_header(true).build(BufWriter::new(file)),
+                CsvWriterBuilder::new()
+                    .with_header(true)
+                    .build(BufWriter::new(file)),
             ),
         };
-        Ok(Self { tmp, target, inner: Some(inner), rows: 0 })
+        Ok(Self {
+            tmp,
+            target,
+            inner: Some(inner),
+            rows: 0,
+        })
     }
 
     pub fn write(&mut self, batch: &RecordBatch) -> io::Result<()> {
@@ -339,8 +364,13 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> io::Result<()>
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().ok_or_else(|| io::Error::other("path has no parent"))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::other("path has no parent"))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp"));
     {
         let mut f = File::create(&tmp)?;
@@ -352,9 +382,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> io::Result<Option<T>> {
     match fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))),
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
@@ -377,8 +410,13 @@ mod tests {
         for bad in ["", "..", "a/b", "a\\b", ".hidden", "_x", "a b"] {
             assert!(!is_safe_name(bad), "{bad}");
         }
-        let wh = Warehouse { root: PathBuf::from("/w") };
-        assert_eq!(wh.obs_dir("obs://b/p/q").unwrap(), PathBuf::from("/w/.obs/b/p/q"));
+        let wh = Warehouse {
+            root: PathBuf::from("/w"),
+        };
+        assert_eq!(
+            wh.obs_dir("obs://b/p/q").unwrap(),
+            PathBuf::from("/w/.obs/b/p/q")
+        );
         assert!(wh.obs_dir("obs://b/../x").is_err());
         assert!(wh.obs_dir("s3://b/x").is_err());
         assert!(wh.obs_dir("obs://").is_err());

@@ -1,0 +1,248 @@
+//! Authentication of the local service: the IAM token endpoint
+//! (`POST /v3/auth/tokens`, password identity, answer 201 with the token in the
+//! `X-Subject-Token` header), the in-memory token store with expiry, and the
+//! middleware that admits a DLI call carrying a valid `X-Auth-Token` or a valid AK/SK
+//! "SDK-HMAC-SHA256" signature (verified with [`crate::dli::signer`]), and that checks
+//! the project id in the path. Owns credentials checks only.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::RngCore;
+use serde_json::{Value, json};
+
+use super::api::AppState;
+use super::error::ApiError;
+use crate::dli::signer;
+
+/// Largest body accepted on signed requests (DLI's documented 12 MB).
+const MAX_SIGNED_BODY: usize = 12 * 1024 * 1024;
+/// Allowed clock skew of `X-Sdk-Date`.
+const MAX_SKEW_SECS: i64 = 15 * 60;
+
+/// Issued tokens and their expiry.
+#[derive(Debug, Default)]
+pub struct TokenStore {
+    tokens: Mutex<HashMap<String, Instant>>,
+}
+
+impl TokenStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Issues a random token valid for `ttl`.
+    pub fn issue(&self, ttl: Duration) -> String {
+        let mut bytes = [0u8; 48];
+        rand::rng().fill_bytes(&mut bytes);
+        let token = format!("MIIlocal{}", hex::encode(bytes));
+        let now = Instant::now();
+        let mut map = self.lock();
+        map.retain(|_, exp| *exp > now);
+        map.insert(token.clone(), now + ttl);
+        token
+    }
+
+    pub fn is_valid(&self, token: &str) -> bool {
+        self.lock()
+            .get(token)
+            .is_some_and(|exp| *exp > Instant::now())
+    }
+}
+
+fn iam_error(status: StatusCode, message: &str) -> Response {
+    let title = if status == StatusCode::UNAUTHORIZED {
+        "Unauthorized"
+    } else {
+        "Bad Request"
+    };
+    (
+        status,
+        Json(json!({"error": {"code": status.as_u16(), "message": message, "title": title}})),
+    )
+        .into_response()
+}
+
+/// `POST /v3/auth/tokens`.
+pub async fn issue_token(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let Ok(req) = serde_json::from_slice::<Value>(&body) else {
+        return iam_error(
+            StatusCode::BAD_REQUEST,
+            "The request body is not valid JSON.",
+        );
+    };
+    let identity = &req["auth"]["identity"];
+    let methods_ok = identity["methods"]
+        .as_array()
+        .is_some_and(|m| m.iter().any(|v| v.as_str() == Some("password")));
+    let user = &identity["password"]["user"];
+    let cfg = &state.cfg;
+    let name_ok = user["name"].as_str() == Some(cfg.iam_user.as_str());
+    let password_ok = user["password"].as_str() == Some(cfg.iam_password.as_str());
+    let domain_ok = match (
+        user["domain"]["name"].as_str(),
+        user["domain"]["id"].as_str(),
+    ) {
+        (Some(name), _) => name == cfg.iam_domain,
+        (None, Some(_)) => true,
+        (None, None) => false,
+    };
+    if !methods_ok {
+        return iam_error(
+            StatusCode::BAD_REQUEST,
+            "Only the password identity method is supported.",
+        );
+    }
+    if !(name_ok && password_ok && domain_ok) {
+        return iam_error(
+            StatusCode::UNAUTHORIZED,
+            "The username or password is wrong.",
+        );
+    }
+    let ttl = Duration::from_secs(cfg.token_ttl_secs);
+    let token = state.tokens.issue(ttl);
+    let issued = chrono::Utc::now();
+    let expires =
+        issued + chrono::Duration::seconds(i64::try_from(cfg.token_ttl_secs).unwrap_or(86_400));
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    let project_name = req["auth"]["scope"]["project"]["name"]
+        .as_str()
+        .unwrap_or("local")
+        .to_string();
+    let body = json!({"token": {
+        "expires_at": fmt(expires),
+        "issued_at": fmt(issued),
+        "methods": ["password"],
+        "catalog": [],
+        "user": {
+            "name": cfg.iam_user,
+            "id": "local-user-id",
+            "domain": {"name": cfg.iam_domain, "id": "local-domain-id"},
+        },
+        "project": {
+            "id": cfg.project_id,
+            "name": project_name,
+            "domain": {"name": cfg.iam_domain, "id": "local-domain-id"},
+        },
+    }});
+    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&token) {
+        resp.headers_mut().insert("X-Subject-Token", v);
+    }
+    resp
+}
+
+/// Middleware for every DLI route: authentication, then the project id.
+pub async fn require_auth(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let req = if state.cfg.auth_required {
+        match authenticate(&state, req).await {
+            Ok(req) => req,
+            Err(e) => return e.into_response(),
+        }
+    } else {
+        req
+    };
+    let project = req
+        .uri()
+        .path()
+        .split('/')
+        .nth(2)
+        .unwrap_or_default()
+        .to_string();
+    if project != state.cfg.project_id {
+        return ApiError::not_found(format!(
+            "No related resources were found: project {project}."
+        ))
+        .into_response();
+    }
+    next.run(req).await
+}
+
+async fn authenticate(state: &AppState, req: Request) -> Result<Request, ApiError> {
+    if let Some(token) = req.headers().get("x-auth-token") {
+        let ok = token
+            .to_str()
+            .is_ok_and(|t| state.tokens.is_valid(t.trim()));
+        return if ok {
+            Ok(req)
+        } else {
+            Err(ApiError::unauthorized(
+                "Authentication failed: the token is invalid or expired.",
+            ))
+        };
+    }
+    if req.headers().contains_key("authorization") {
+        return verify_signature(state, req).await;
+    }
+    Err(ApiError::unauthorized(
+        "Authentication required: send X-Auth-Token or an SDK-HMAC-SHA256 signature.",
+    ))
+}
+
+async fn verify_signature(state: &AppState, req: Request) -> Result<Request, ApiError> {
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, MAX_SIGNED_BODY)
+        .await
+        .map_err(|_| ApiError::param("The signed request body is larger than 12 MB."))?;
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_string(), v.to_string()))
+        })
+        .collect();
+    let auth = headers
+        .iter()
+        .find(|(k, _)| k == "authorization")
+        .map(|(_, v)| v.as_str());
+    let parsed = auth.and_then(signer::parse_authorization).ok_or_else(|| {
+        ApiError::unauthorized("Authentication failed: malformed Authorization header.")
+    })?;
+    if parsed.access != state.cfg.access_key {
+        return Err(ApiError::unauthorized(
+            "Authentication failed: unknown access key.",
+        ));
+    }
+    let date = headers
+        .iter()
+        .find(|(k, _)| k == "x-sdk-date")
+        .map(|(_, v)| v.trim().to_string());
+    let fresh = date
+        .as_deref()
+        .and_then(|d| chrono::NaiveDateTime::parse_from_str(d, "%Y%m%dT%H%M%SZ").ok())
+        .is_some_and(|t| (chrono::Utc::now().naive_utc() - t).num_seconds().abs() <= MAX_SKEW_SECS);
+    if !fresh {
+        return Err(ApiError::unauthorized(
+            "Authentication failed: X-Sdk-Date is missing or not current.",
+        ));
+    }
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+    signer::verify(
+        &state.cfg.secret_key,
+        parts.method.as_str(),
+        &path,
+        query.as_deref(),
+        &headers,
+        &bytes,
+    )
+    .map_err(|e| {
+        ApiError::unauthorized(format!(
+            "Authentication failed: signature check failed ({e:?})."
+        ))
+    })?;
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}

@@ -1,0 +1,66 @@
+//! Spark semantics DataFusion does not share, applied to a logical plan before it runs.
+//!
+//! - `/` on two integers is a `double` division in Spark (`7 / 2` = 3.5), and a zero
+//!   divisor yields NULL (Spark's default, non-ANSI mode): rewritten to
+//!   `CAST(a AS DOUBLE) / CAST(NULLIF(b, 0) AS DOUBLE)`, keeping the output names.
+//!
+//! Owns plan rewrites only.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{DFSchema, Result};
+use datafusion::functions::core::expr_fn::nullif;
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
+use datafusion::logical_expr::utils::merge_schema;
+use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, cast, lit};
+
+/// Applies every Spark-compatibility rewrite to a plan (and its subqueries).
+pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
+    plan.transform_up_with_subqueries(|node| {
+        if node.inputs().is_empty() {
+            return Ok(Transformed::no(node));
+        }
+        let schema = merge_schema(&node.inputs());
+        let names = NamePreserver::new(&node);
+        let rewritten = node.map_expressions(|expr| {
+            let saved = names.save(&expr);
+            expr.transform_up(|e| integer_division(e, &schema))
+                .map(|t| t.update_data(|e| saved.restore(e)))
+        })?;
+        if rewritten.transformed {
+            rewritten.map_data(|p| p.recompute_schema())
+        } else {
+            Ok(rewritten)
+        }
+    })
+    .map(|t| t.data)
+}
+
+fn integer_division(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    let Expr::BinaryExpr(BinaryExpr {
+        left,
+        op: Operator::Divide,
+        right,
+    }) = e
+    else {
+        return Ok(Transformed::no(e));
+    };
+    let integers = matches!(
+        (left.get_type(schema), right.get_type(schema)),
+        (Ok(l), Ok(r)) if l.is_integer() && r.is_integer()
+    );
+    if !integers {
+        return Ok(Transformed::no(Expr::BinaryExpr(BinaryExpr::new(
+            left,
+            Operator::Divide,
+            right,
+        ))));
+    }
+    let numerator = cast(*left, DataType::Float64);
+    let denominator = cast(nullif(*right, lit(0i64)), DataType::Float64);
+    Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+        Box::new(numerator),
+        Operator::Divide,
+        Box::new(denominator),
+    ))))
+}

@@ -1,0 +1,73 @@
+//! Shared helpers for end-to-end tests: a real gateway and a real embedded DLI service
+//! on ephemeral loopback ports, over a temporary warehouse.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use dli_pg_gateway::config::Config;
+use dli_pg_gateway::gateway::Gateway;
+use tokio_postgres::{Client, NoTls};
+
+pub const USER: &str = "dli";
+pub const PASSWORD: &str = "dli";
+
+/// A gateway config for tests: ephemeral ports, the given warehouse, fast polling.
+pub fn test_config(warehouse: &Path, demo: bool) -> Config {
+    let mut cfg = Config::from_toml_and_env("", &[]).expect("default config");
+    cfg.server.listen = "127.0.0.1:0".into();
+    cfg.local.listen = "127.0.0.1:0".into();
+    cfg.local.warehouse = warehouse.to_path_buf();
+    cfg.local.demo = demo;
+    cfg.local.demo_scale_factor = 0.001;
+    cfg.runner.poll_initial_ms = 5;
+    cfg.runner.poll_max_ms = 100;
+    cfg
+}
+
+pub async fn start(cfg: Config) -> Gateway {
+    Gateway::start(cfg).await.expect("gateway starts")
+}
+
+pub async fn connect(gw: &Gateway) -> Client {
+    let conn_str = format!(
+        "host=127.0.0.1 port={} user={USER} password={PASSWORD} dbname=dli",
+        gw.addr().port()
+    );
+    let (client, connection) = tokio_postgres::connect(&conn_str, NoTls)
+        .await
+        .expect("connects");
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// Text rows of a simple query (the last result set in the message).
+pub async fn simple_rows(client: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
+    let msgs = client
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+    let mut rows = Vec::new();
+    for m in msgs {
+        match m {
+            tokio_postgres::SimpleQueryMessage::RowDescription(_) => rows.clear(),
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                rows.push((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+            }
+            _ => {}
+        }
+    }
+    rows
+}
+
+/// The SQLSTATE of a failing statement.
+pub async fn sqlstate_of(client: &Client, sql: &str) -> String {
+    match client.simple_query(sql).await {
+        Ok(_) => panic!("{sql} unexpectedly succeeded"),
+        Err(e) => e
+            .code()
+            .map(|c| c.code().to_string())
+            .unwrap_or_else(|| panic!("{sql}: no SQLSTATE in {e:?}")),
+    }
+}
