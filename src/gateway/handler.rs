@@ -13,10 +13,11 @@ use pgwire::error::ErrorInfo;
 use sqlparser::ast::Statement;
 use tracing::Instrument;
 
+use super::catalog_hook::{CatalogContext, CatalogService, LocalRows};
 use super::encode;
 use super::local::{self, LocalAnswer, ServerFacts};
 use super::runner::{Finished, JobContext, Outcome, Runner};
-use super::session::{Session, SessionState};
+use super::session::{Session, SessionBackend, SessionState};
 use crate::dli::JobType;
 use crate::errors::GatewayError;
 use crate::sparksql;
@@ -25,6 +26,7 @@ use crate::sparksql;
 pub struct Router {
     runner: Runner,
     facts: ServerFacts,
+    catalog: Option<Arc<dyn CatalogService>>,
 }
 
 /// The longest SQL text put into a log span.
@@ -32,7 +34,29 @@ const SPAN_SQL_CHARS: usize = 200;
 
 impl Router {
     pub fn new(runner: Runner, facts: ServerFacts) -> Self {
-        Self { runner, facts }
+        Self {
+            runner,
+            facts,
+            catalog: None,
+        }
+    }
+
+    /// Answer catalog queries (and describe user queries) with `catalog`.
+    pub fn with_catalog(mut self, catalog: Arc<dyn CatalogService>) -> Self {
+        self.catalog = Some(catalog);
+        self
+    }
+
+    pub fn catalog(&self) -> Option<&Arc<dyn CatalogService>> {
+        self.catalog.as_ref()
+    }
+
+    /// The catalog's view of a session.
+    pub fn catalog_context(&self, session: &Session) -> CatalogContext {
+        CatalogContext {
+            currentdb: session.snapshot().currentdb,
+            user: self.facts.user.clone(),
+        }
     }
 
     pub fn facts(&self) -> &ServerFacts {
@@ -41,13 +65,20 @@ impl Router {
 
     /// The session of this connection, created on first use.
     pub fn session<C: ClientInfo>(&self, client: &C) -> Arc<Session> {
+        let backend = client
+            .session_extensions()
+            .get::<SessionBackend>()
+            .map(|b| b.0.clone());
         client.session_extensions().get_or_insert_with(|| {
-            Session::new(SessionState {
-                currentdb: self.facts.default_database.clone(),
-                queue: self.facts.default_queue.clone(),
-                statement_timeout_ms: self.facts.default_timeout_ms,
-                settings: Default::default(),
-            })
+            Session::with_backend(
+                SessionState {
+                    currentdb: self.facts.default_database.clone(),
+                    queue: self.facts.default_queue.clone(),
+                    statement_timeout_ms: self.facts.default_timeout_ms,
+                    settings: Default::default(),
+                },
+                backend,
+            )
         })
     }
 
@@ -80,7 +111,22 @@ impl Router {
         if let Some(answer) = local::answer(sql, session, &self.facts) {
             return Ok(local_response(answer?));
         }
+        if let Some(catalog) = &self.catalog {
+            let ctx = self.catalog_context(session);
+            if let Some(rows) = catalog.answer(sql, &ctx).await {
+                return local_rows_response(rows?, format_for);
+            }
+        }
         let finished = self.run_job(session, sql).await?;
+        if let (Some(catalog), Outcome::Command { job_type, .. }) =
+            (&self.catalog, &finished.outcome)
+        {
+            if *job_type != JobType::Insert && *job_type != JobType::Query {
+                catalog
+                    .invalidate_after(sql, &self.catalog_context(session))
+                    .await;
+            }
+        }
         respond(sql, finished, format_for)
     }
 
@@ -100,7 +146,10 @@ impl Router {
         );
         async {
             let started = std::time::Instant::now();
-            let result = self.runner.run(sql, &ctx).await;
+            let result = match &session.backend {
+                Some(b) => self.runner.with_backend(b.clone()).run(sql, &ctx).await,
+                None => self.runner.run(sql, &ctx).await,
+            };
             match &result {
                 Ok(_) => tracing::info!(
                     elapsed_ms = started.elapsed().as_millis() as u64,
@@ -162,6 +211,34 @@ fn local_response(answer: LocalAnswer) -> Response {
             Response::Query(QueryResponse::new(fields, stream::iter(rows)))
         }
     }
+}
+
+/// Rows the catalog answered, encoded in the formats the client asked for.
+pub fn local_rows_response(
+    rows: LocalRows,
+    format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
+) -> Result<Response, GatewayError> {
+    let fields: Vec<FieldInfo> = rows
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, (name, ty))| FieldInfo::new(name.clone(), None, None, ty.clone(), format_for(i)))
+        .collect();
+    let fields = Arc::new(fields);
+    let mut enc = pgwire::api::results::DataRowEncoder::new(fields.clone());
+    let mut data = Vec::with_capacity(rows.rows.len());
+    for (r, row) in rows.rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            enc.encode_field(v).map_err(|e| {
+                GatewayError::internal(format!("encoding catalog row {r} column {c}: {e}"))
+            })?;
+        }
+        data.push(Ok(enc.take_row()));
+    }
+    let n = data.len();
+    let mut resp = QueryResponse::new(fields, stream::iter(data));
+    resp.set_command_tag(&rows.tag.unwrap_or_else(|| format!("SELECT {n}")));
+    Ok(Response::Query(resp))
 }
 
 /// The Postgres command tag of a finished DLI statement.

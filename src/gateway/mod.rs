@@ -7,11 +7,13 @@
 //! commands), [`runner`] (statement → DLI job), [`encode`] (rows), [`session`].
 //! Never sees HTTP types: DLI is reached only through [`runner::JobBackend`].
 
+pub mod catalog_hook;
 pub mod encode;
 pub mod extended;
 pub mod handler;
 pub mod local;
 pub mod params;
+pub mod pg_handlers;
 pub mod runner;
 pub mod server;
 pub mod session;

@@ -126,6 +126,14 @@ impl Runner {
         Self { backend, cfg }
     }
 
+    /// The same runner on another backend (a session's own DLI credentials).
+    pub fn with_backend(&self, backend: Arc<dyn JobBackend>) -> Self {
+        Self {
+            backend,
+            cfg: self.cfg.clone(),
+        }
+    }
+
     pub fn config(&self) -> &RunnerConfig {
         &self.cfg
     }

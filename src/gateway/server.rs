@@ -21,19 +21,15 @@ use pgwire::api::auth::{
     StartupHandler,
 };
 use pgwire::api::cancel::DefaultCancelHandler;
-use pgwire::api::portal::Portal;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::results::{DescribePortalResponse, DescribeStatementResponse, Response};
-use pgwire::api::stmt::StoredStatement;
-use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionManager, PgWireServerHandlers};
+use pgwire::api::{ClientInfo, ConnectionManager, PgWireServerHandlers};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use super::extended::{GatewayParser, Prepared};
 use super::handler::Router;
+use super::pg_handlers::QueryHandler;
 use crate::config::{AuthMethod, ServerConfig, UserConfig};
 use crate::errors::sqlstate;
 
@@ -116,9 +112,7 @@ impl ServerParameterProvider for Parameters {
         let mut params = self.inner.server_parameters(client)?;
         params.insert("client_encoding".into(), "UTF8".into());
         params.insert("server_encoding".into(), "UTF8".into());
-        params
-            .entry("application_name".into())
-            .or_insert_with(|| String::new());
+        params.entry("application_name".into()).or_default();
         Some(params)
     }
 }
@@ -176,82 +170,6 @@ impl StartupHandler for Startup {
             Startup::Cleartext(h) => h.on_startup(client, message).await,
             Startup::Trust(h) => h.on_startup(client, message).await,
         }
-    }
-}
-
-/// The pgwire query handler: a thin adapter over [`Router`].
-pub struct QueryHandler {
-    router: Arc<Router>,
-    parser: Arc<GatewayParser>,
-}
-
-#[async_trait]
-impl SimpleQueryHandler for QueryHandler {
-    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
-    where
-        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
-        C::PortalStore: PortalStore,
-        C::Error: Debug,
-        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-    {
-        let session = self.router.session(client);
-        Ok(self.router.simple_query(&session, query).await)
-    }
-}
-
-#[async_trait]
-impl ExtendedQueryHandler for QueryHandler {
-    type Statement = Prepared;
-    type QueryParser = GatewayParser;
-
-    fn query_parser(&self) -> Arc<Self::QueryParser> {
-        self.parser.clone()
-    }
-
-    async fn do_describe_statement<C>(
-        &self,
-        client: &mut C,
-        target: &StoredStatement<Self::Statement>,
-    ) -> PgWireResult<DescribeStatementResponse>
-    where
-        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
-        C::PortalStore: PortalStore<Statement = Self::Statement>,
-        C::Error: Debug,
-        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-    {
-        let session = self.router.session(client);
-        super::extended::describe_statement(&self.router, &session, target).await
-    }
-
-    async fn do_describe_portal<C>(
-        &self,
-        client: &mut C,
-        portal: &Portal<Self::Statement>,
-    ) -> PgWireResult<DescribePortalResponse>
-    where
-        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
-        C::PortalStore: PortalStore<Statement = Self::Statement>,
-        C::Error: Debug,
-        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-    {
-        let session = self.router.session(client);
-        super::extended::describe_portal(&self.router, &session, portal).await
-    }
-
-    async fn do_query<C>(
-        &self,
-        client: &mut C,
-        portal: &Portal<Self::Statement>,
-        _max_rows: usize,
-    ) -> PgWireResult<Response>
-    where
-        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
-        C::PortalStore: PortalStore<Statement = Self::Statement>,
-        C::Error: Debug,
-        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-    {
-        let session = self.router.session(client);
-        super::extended::execute(&self.router, &session, portal).await
     }
 }
 
@@ -323,10 +241,7 @@ impl GatewayServer {
         let manager = Arc::new(ConnectionManager::new());
         let router = Arc::new(router);
         let factory = Arc::new(Factory {
-            query: Arc::new(QueryHandler {
-                router: router.clone(),
-                parser: Arc::new(GatewayParser::new(router)),
-            }),
+            query: Arc::new(QueryHandler::new(router)),
             users: Users {
                 users: Arc::new(cfg.users.clone()),
                 method: cfg.auth_method,

@@ -8,7 +8,14 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::runner::Finished;
+use std::sync::Arc;
+
+use super::runner::{Finished, JobBackend};
+
+/// A per-login DLI backend (e.g. a user's own DLI credentials), put into the
+/// connection's extensions by the authentication step; sessions without one use the
+/// gateway's shared backend.
+pub struct SessionBackend(pub Arc<dyn JobBackend>);
 
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
@@ -22,10 +29,11 @@ pub struct SessionState {
 }
 
 /// One client connection's session.
-#[derive(Debug)]
 pub struct Session {
     pub id: u64,
     state: Mutex<SessionState>,
+    /// This session's own DLI backend, when its login carried DLI credentials.
+    pub backend: Option<Arc<dyn JobBackend>>,
     /// Results of statements run at Describe, waiting for their Execute.
     stashed: Mutex<Vec<(String, Finished)>>,
 }
@@ -33,9 +41,21 @@ pub struct Session {
 /// How many described-but-not-executed results a session keeps.
 const MAX_STASHED: usize = 8;
 
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("id", &self.id).finish()
+    }
+}
+
 impl Session {
     pub fn new(initial: SessionState) -> Self {
+        Self::with_backend(initial, None)
+    }
+
+    /// A session whose statements run on `backend` instead of the shared one.
+    pub fn with_backend(initial: SessionState, backend: Option<Arc<dyn JobBackend>>) -> Self {
         Self {
+            backend,
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             state: Mutex::new(initial),
             stashed: Mutex::new(Vec::new()),

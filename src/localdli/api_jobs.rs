@@ -164,7 +164,7 @@ fn find_job(st: &AppState, id: &str) -> Result<Job, ApiError> {
 }
 
 /// A job as §7.3.5/§7.3.7 describe it.
-fn job_json(st: &AppState, job: &Job) -> Value {
+fn job_json(job: &Job) -> Value {
     let mut v = json!({
         "job_id": job.id,
         "job_type": job.job_type.as_str(),
@@ -191,7 +191,6 @@ fn job_json(st: &AppState, job: &Job) -> Value {
         v["bad_row_count"] = json!(0);
     }
     if let (JobStatus::Finished, Some(dir)) = (job.status, &job.result_dir) {
-        let _ = st;
         v["result_path"] = json!(format!("file://{}", dir.display()));
         v["result_format"] = json!("json");
     }
@@ -201,7 +200,7 @@ fn job_json(st: &AppState, job: &Job) -> Value {
 /// `GET jobs/{job_id}/status`.
 pub async fn job_status(State(st): State<Arc<AppState>>, Path(p): Path<Params>) -> ApiResult {
     let job = find_job(&st, p.get("job_id").map(String::as_str).unwrap_or_default())?;
-    let mut v = job_json(&st, &job);
+    let mut v = job_json(&job);
     v["is_success"] = json!(true);
     Ok(Json(v))
 }
@@ -364,7 +363,7 @@ pub async fn list_jobs(State(st): State<Arc<AppState>>, RawQuery(q): RawQuery) -
         .iter()
         .skip((page - 1) * size)
         .take(size)
-        .map(|j| job_json(&st, j))
+        .map(job_json)
         .collect();
     ok(json!({"job_count": count, "jobs": items}))
 }

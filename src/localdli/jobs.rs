@@ -5,10 +5,12 @@
 //! Owns job bookkeeping; SQL is [`super::engine`]'s, JSON shapes [`super::api`]'s.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::task::AbortHandle;
@@ -302,7 +304,15 @@ pub fn spawn_sql(
                 tokio::time::sleep(opts.delay).await;
             }
             let dir = engine.warehouse.results_dir(&task_id);
-            engine.execute(&prepared, &currentdb, &dir).await
+            // A panic inside the engine must fail the job, not leave it RUNNING.
+            AssertUnwindSafe(engine.execute(&prepared, &currentdb, &dir))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    Err(SqlError::internal(
+                        "[INTERNAL_ERROR] The local engine failed unexpectedly.",
+                    ))
+                })
         };
         let outcome = match opts.timeout {
             None => work.await,
