@@ -9,7 +9,11 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::catalog::CatalogConfig;
 use crate::dli::DliClientConfig;
+use crate::gateway::passthrough::PassthroughConfig;
+use crate::gateway::throttle::ThrottleConfig;
+use crate::gateway::tls::TlsConfig;
 use crate::localdli::LocalDliConfig;
 
 /// Prefix of environment overrides: `DLIGW__DLI__PROJECT_ID=…` sets `[dli] project_id`.
@@ -24,6 +28,8 @@ pub struct Config {
     pub runner: RunnerConfig,
     pub dli: DliClientConfig,
     pub local: LocalDliConfig,
+    /// `[catalog]`: pg_catalog / information_schema answered from cached DLI metadata.
+    pub catalog: CatalogConfig,
 }
 
 /// How Postgres clients log in.
@@ -31,6 +37,7 @@ pub struct Config {
 #[serde(rename_all = "kebab-case")]
 pub enum AuthMethod {
     /// SCRAM-SHA-256 (what psql and every modern driver use).
+    #[serde(rename = "scram-sha-256", alias = "scram-sha256")]
     ScramSha256,
     /// MD5 challenge (old drivers).
     Md5,
@@ -38,6 +45,9 @@ pub enum AuthMethod {
     Password,
     /// No password at all (local experiments only).
     Trust,
+    /// The password carries the user's own DLI credentials (IAM password or
+    /// `ak:<AK>:<SK>`), verified with DLI; the session runs as that user. TLS only.
+    DliPassthrough,
 }
 
 /// A Postgres login accepted by the gateway.
@@ -70,6 +80,29 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Reported as `server_version` and in `version()`.
     pub server_version: String,
+    /// `[server.tls]`: certificate, key, and whether TLS is optional or required.
+    pub tls: TlsConfig,
+    /// `[server.throttle]`: delays after consecutive failed logins.
+    pub throttle: ThrottleConfig,
+    /// `[server.passthrough]`: settings of `auth_method = "dli-passthrough"`.
+    pub passthrough: PassthroughConfig,
+}
+
+impl ServerConfig {
+    /// Checks the TLS / authentication settings that need no files (the certificate and
+    /// key are loaded by [`TlsConfig::validate`]).
+    pub fn validate_security(&self) -> Result<(), String> {
+        if self.auth_method == AuthMethod::DliPassthrough && !self.tls.enabled() {
+            return Err(
+                "[server] auth_method = \"dli-passthrough\" sends DLI credentials and \
+                 needs [server.tls] mode = \"optional\" or \"required\" (plaintext logins \
+                 are refused either way)"
+                    .into(),
+            );
+        }
+        self.throttle.validate()?;
+        self.passthrough.validate()
+    }
 }
 
 impl Default for ServerConfig {
@@ -83,6 +116,9 @@ impl Default for ServerConfig {
             }],
             max_connections: 256,
             server_version: "15.0".to_string(),
+            tls: TlsConfig::default(),
+            throttle: ThrottleConfig::default(),
+            passthrough: PassthroughConfig::default(),
         }
     }
 }
@@ -105,6 +141,9 @@ pub struct RunnerConfig {
     pub preview_rows: u32,
     /// Extra `conf` items (`key=value`) sent with every job.
     pub job_conf: Vec<String>,
+    /// While a statement runs, check this often that the client is still connected;
+    /// a client that went away has its DLI job cancelled.
+    pub heartbeat_ms: u64,
 }
 
 impl Default for RunnerConfig {
@@ -117,6 +156,7 @@ impl Default for RunnerConfig {
             default_database: "default".to_string(),
             preview_rows: 1000,
             job_conf: Vec::new(),
+            heartbeat_ms: 1000,
         }
     }
 }
@@ -171,7 +211,13 @@ impl Config {
         s.listen.parse::<std::net::SocketAddr>().map_err(|_| {
             ConfigError(format!("[server] listen = {:?} is not host:port", s.listen))
         })?;
-        if s.auth_method != AuthMethod::Trust && s.users.is_empty() {
+        s.validate_security().map_err(ConfigError)?;
+        s.tls.validate().map_err(ConfigError)?;
+        let needs_users = !matches!(
+            s.auth_method,
+            AuthMethod::Trust | AuthMethod::DliPassthrough
+        );
+        if needs_users && s.users.is_empty() {
             return Err(ConfigError(
                 "[server] users is empty: nobody could log in".into(),
             ));
@@ -207,6 +253,7 @@ impl Config {
                 "[runner] job_conf item {bad:?} is not key=value"
             )));
         }
+        self.catalog.validate().map_err(ConfigError)?;
         if self.is_embedded() {
             self.local.validate().map_err(ConfigError)?;
         } else {

@@ -1,6 +1,7 @@
 //! dli-pg-gateway: a PostgreSQL wire-protocol front end for Huawei Cloud Data Lake Insight.
 //!
 //! Module map (each module owns one thing; see README "Module map"):
+//! - [`catalog`]  — pg_catalog / information_schema answered from cached DLI metadata.
 //! - [`config`]   — configuration file, environment overrides, validation.
 //! - [`dli`]      — the DLI REST client (DTOs, auth, signing, retries). Never sees pgwire.
 //! - [`localdli`] — the embedded DLI-compatible service (axum + DataFusion + warehouse).
@@ -8,6 +9,7 @@
 //! - [`pgtypes`]  — the one Spark ↔ Postgres type table.
 //! - [`errors`]   — the one place that chooses SQLSTATEs.
 
+pub mod catalog;
 pub mod config;
 pub mod dli;
 pub mod errors;

@@ -18,7 +18,7 @@ pub struct LocalRows {
     /// (column name, Postgres type)
     pub fields: Vec<(String, Type)>,
     pub rows: Vec<Vec<PgValue>>,
-    /// Command tag; `None` = `SELECT n`.
+    /// Command tag without the row count (pgwire appends it); `None` = `SELECT`.
     pub tag: Option<String>,
 }
 

@@ -1,14 +1,18 @@
 //! The extended query protocol: Parse / Describe / Bind / Execute.
 //!
 //! Owns: the prepared-statement type, Describe answers, and Execute. DLI has no
-//! prepared statements and no way to learn a result's columns without running the
-//! query, so Describe is answered this way:
-//! - statements that return no rows (INSERT, DDL, SET …) answer `NoData` without a job;
-//! - a row-returning statement without parameters is run at Describe and its result kept
-//!   for the Execute that follows, so it runs once;
-//! - a Describe of a portal (parameters bound) runs it the same way.
+//! prepared statements and cannot tell a query's columns without running it, so
+//! Describe is answered, cheapest first:
+//! 1. statements that return no rows (INSERT, DDL, SET …) answer `NoData`, no job;
+//! 2. session commands and catalog queries are answered by the gateway itself;
+//! 3. a user query is planned against the cached DLI metadata (the catalog's
+//!    `describe`), which gives its columns and `$n` parameter types, no job;
+//! 4. otherwise a query without parameters is run at Describe and its result kept for
+//!    the Execute that follows, so it runs once; a query with parameters is described
+//!    by a zero-row job (`SELECT * FROM (…) LIMIT 0` with the parameters as NULL).
 //!
-//! Bound parameter values are rendered into Spark SQL literals by [`super::params`].
+//! Whatever the client was told at Describe is what Execute encodes: values are read
+//! as the described types. Bound values become Spark literals ([`super::params`]).
 
 use std::sync::Arc;
 
@@ -19,14 +23,17 @@ use pgwire::api::results::{
 };
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::{ClientInfo, Type};
-use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::error::PgWireResult;
 use sqlparser::ast::Statement;
 
+use super::catalog_hook::Described;
 use super::handler::Router;
 use super::local;
 use super::params;
 use super::runner::Outcome;
 use super::session::Session;
+use crate::dli::Column;
+use crate::errors::{ErrorKind, GatewayError};
 use crate::sparksql;
 
 /// A parsed statement as the gateway keeps it between Parse and Execute.
@@ -37,16 +44,42 @@ pub struct Prepared {
     pub params: usize,
     /// Whether the statement can return rows (queries, SHOW, DESCRIBE).
     pub returns_rows: bool,
+    /// Types learnt at Parse from the cached metadata, when the catalog could plan it.
+    pub described: Option<Described>,
+}
+
+impl Prepared {
+    /// The type of parameter `i`: declared by the client, else inferred, else text.
+    pub fn param_type(&self, declared: &[Option<Type>], i: usize) -> Type {
+        declared
+            .get(i)
+            .cloned()
+            .flatten()
+            .filter(|t| *t != Type::UNKNOWN)
+            .or_else(|| {
+                self.described
+                    .as_ref()
+                    .and_then(|d| d.params.get(i).cloned().flatten())
+            })
+            .unwrap_or(Type::TEXT)
+    }
+
+    fn described_columns(&self) -> Option<&[Column]> {
+        self.described
+            .as_ref()
+            .filter(|d| !d.columns.is_empty())
+            .map(|d| d.columns.as_slice())
+    }
 }
 
 /// Parses statements for the extended protocol.
 pub struct GatewayParser {
-    _router: Arc<Router>,
+    router: Arc<Router>,
 }
 
 impl GatewayParser {
     pub fn new(router: Arc<Router>) -> Self {
-        Self { _router: router }
+        Self { router }
     }
 }
 
@@ -82,7 +115,7 @@ impl QueryParser for GatewayParser {
 
     async fn parse_sql<C>(
         &self,
-        _client: &C,
+        client: &C,
         sql: &str,
         _types: &[Option<Type>],
     ) -> PgWireResult<Option<Prepared>>
@@ -94,8 +127,8 @@ impl QueryParser for GatewayParser {
             0 => return Ok(None),
             1 => pieces.remove(0),
             _ => {
-                return Err(crate::errors::GatewayError::new(
-                    crate::errors::ErrorKind::Syntax,
+                return Err(GatewayError::new(
+                    ErrorKind::Syntax,
                     "cannot insert multiple commands into a prepared statement",
                 )
                 .into_pgwire());
@@ -103,15 +136,22 @@ impl QueryParser for GatewayParser {
         };
         let params = params::placeholder_count(&sql);
         let returns_rows = returns_rows(&sql);
+        let described = if returns_rows || params > 0 {
+            let session = self.router.session(client);
+            self.router.describe_locally(&session, &sql).await
+        } else {
+            None
+        };
         Ok(Some(Prepared {
             sql,
             params,
             returns_rows,
+            described,
         }))
     }
 
     fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
-        Ok(vec![Type::TEXT; stmt.params])
+        Ok((0..stmt.params).map(|i| stmt.param_type(&[], i)).collect())
     }
 
     fn get_result_schema(
@@ -123,25 +163,17 @@ impl QueryParser for GatewayParser {
     }
 }
 
-fn parameter_types(target: &StoredStatement<Prepared>) -> Vec<Type> {
-    (0..target.statement.params)
-        .map(|i| {
-            target
-                .parameter_types
-                .get(i)
-                .cloned()
-                .flatten()
-                .unwrap_or(Type::TEXT)
-        })
-        .collect()
+fn fields_of(columns: &[Column], format: &Format) -> Vec<FieldInfo> {
+    let (fields, _) = super::encode::fields(columns, |i| format.format_for(i));
+    fields.as_ref().clone()
 }
 
-/// Fields of a statement's result, running it when there is no other way (see module doc).
+/// Fields of a statement's result without its parameters' values (see module doc).
 async fn result_fields(
     router: &Router,
     session: &Session,
+    stmt: &Prepared,
     sql: &str,
-    returns_rows: bool,
     format: &Format,
 ) -> PgWireResult<Vec<FieldInfo>> {
     if let Some(answer) = local::answer(sql, session, router.facts()) {
@@ -154,22 +186,49 @@ async fn result_fields(
             _ => Ok(Vec::new()),
         };
     }
-    if !returns_rows {
+    if let Some(rows) = router.catalog_answer(session, sql).await {
+        let rows = rows.map_err(|e| e.into_pgwire())?;
+        return Ok(rows
+            .fields
+            .into_iter()
+            .enumerate()
+            .map(|(i, (n, t))| FieldInfo::new(n, None, None, t, format.format_for(i)))
+            .collect());
+    }
+    if !stmt.returns_rows {
         return Ok(Vec::new());
+    }
+    if let Some(columns) = stmt.described_columns() {
+        return Ok(fields_of(columns, format));
     }
     let finished = router
         .run_job(session, sql)
         .await
         .map_err(|e| e.into_pgwire())?;
     let fields = match &finished.outcome {
-        Outcome::Rows { columns, .. } => {
-            let (fields, _) = super::encode::fields(columns, |i| format.format_for(i));
-            fields.as_ref().clone()
-        }
+        Outcome::Rows { columns, .. } => fields_of(columns, format),
         Outcome::Command { .. } => Vec::new(),
     };
     session.stash(sql, finished);
     Ok(fields)
+}
+
+/// A zero-row job that tells a parameterised query's columns.
+async fn describe_with_nulls(
+    router: &Router,
+    session: &Session,
+    stmt: &Prepared,
+) -> PgWireResult<Vec<Column>> {
+    let with_nulls = params::render_with_nulls(&stmt.sql);
+    let probe = format!("SELECT * FROM ({with_nulls}) AS gateway_describe LIMIT 0");
+    let finished = router
+        .run_job(session, &probe)
+        .await
+        .map_err(|e| e.into_pgwire())?;
+    Ok(match finished.outcome {
+        Outcome::Rows { columns, .. } => columns,
+        Outcome::Command { .. } => Vec::new(),
+    })
 }
 
 pub async fn describe_statement(
@@ -177,22 +236,33 @@ pub async fn describe_statement(
     session: &Session,
     target: &StoredStatement<Prepared>,
 ) -> PgWireResult<DescribeStatementResponse> {
-    let types = parameter_types(target);
     let stmt = &target.statement;
+    let types: Vec<Type> = (0..stmt.params)
+        .map(|i| stmt.param_type(&target.parameter_types, i))
+        .collect();
     if stmt.params > 0 {
-        // Columns cannot be known before the values are bound; drivers describe the
-        // portal (or read RowDescription at Execute) for those.
-        return Ok(DescribeStatementResponse::new(types, Vec::new()));
+        let fields = if !stmt.returns_rows {
+            Vec::new()
+        } else if let Some(columns) = stmt.described_columns() {
+            fields_of(columns, &Format::UnifiedText)
+        } else if is_query(&stmt.sql) {
+            let columns = describe_with_nulls(router, session, stmt).await?;
+            session.remember_description(&stmt.sql, columns.clone());
+            fields_of(&columns, &Format::UnifiedText)
+        } else {
+            Vec::new()
+        };
+        return Ok(DescribeStatementResponse::new(types, fields));
     }
-    let fields = result_fields(
-        router,
-        session,
-        &stmt.sql,
-        stmt.returns_rows,
-        &Format::UnifiedText,
-    )
-    .await?;
+    let fields = result_fields(router, session, stmt, &stmt.sql, &Format::UnifiedText).await?;
     Ok(DescribeStatementResponse::new(types, fields))
+}
+
+fn is_query(sql: &str) -> bool {
+    matches!(
+        sparksql::parse(sql).ok().as_deref(),
+        Some([Statement::Query(_)])
+    )
 }
 
 pub async fn describe_portal(
@@ -200,15 +270,15 @@ pub async fn describe_portal(
     session: &Session,
     portal: &Portal<Prepared>,
 ) -> PgWireResult<DescribePortalResponse> {
+    let stmt = &portal.statement.statement;
+    if let Some(columns) = session.remembered_description(&stmt.sql) {
+        return Ok(DescribePortalResponse::new(fields_of(
+            &columns,
+            &portal.result_column_format,
+        )));
+    }
     let sql = params::render(portal).map_err(|e| e.into_pgwire())?;
-    let fields = result_fields(
-        router,
-        session,
-        &sql,
-        portal.statement.statement.returns_rows,
-        &portal.result_column_format,
-    )
-    .await?;
+    let fields = result_fields(router, session, stmt, &sql, &portal.result_column_format).await?;
     Ok(DescribePortalResponse::new(fields))
 }
 
@@ -217,14 +287,18 @@ pub async fn execute(
     session: &Session,
     portal: &Portal<Prepared>,
 ) -> PgWireResult<Response> {
+    let stmt = &portal.statement.statement;
     let sql = params::render(portal).map_err(|e| e.into_pgwire())?;
     let format = portal.result_column_format.clone();
     let format_for = move |i: usize| format.format_for(i);
+    let remembered = session.remembered_description(&stmt.sql);
+    let described = remembered.as_deref().or_else(|| stmt.described_columns());
     if let Some(finished) = session.take_stashed(&sql) {
-        return super::handler::respond(&sql, finished, &format_for).map_err(|e| e.into_pgwire());
+        return super::handler::respond_as(&sql, finished, &format_for, described)
+            .map_err(|e| e.into_pgwire());
     }
     router
-        .statement(session, &sql, &format_for)
+        .statement_as(session, &sql, &format_for, described)
         .await
-        .map_err(|e: crate::errors::GatewayError| -> PgWireError { e.into_pgwire() })
+        .map_err(|e| e.into_pgwire())
 }

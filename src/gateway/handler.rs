@@ -20,6 +20,7 @@ use super::runner::{Finished, JobContext, Outcome, Runner};
 use super::session::{Session, SessionBackend, SessionState};
 use crate::dli::JobType;
 use crate::errors::GatewayError;
+use crate::pgtypes::PgValue;
 use crate::sparksql;
 
 /// Routes statements for every connection.
@@ -59,6 +60,11 @@ impl Router {
         }
     }
 
+    /// How often a running statement checks that its client is still there.
+    pub fn heartbeat(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.runner.config().heartbeat_ms.max(10))
+    }
+
     pub fn facts(&self) -> &ServerFacts {
         &self.facts
     }
@@ -69,9 +75,20 @@ impl Router {
             .session_extensions()
             .get::<SessionBackend>()
             .map(|b| b.0.clone());
+        let meta = client.metadata();
+        let user = meta
+            .get("user")
+            .cloned()
+            .unwrap_or_else(|| self.facts.user.clone());
+        let database = meta
+            .get("database")
+            .cloned()
+            .unwrap_or_else(|| user.clone());
         client.session_extensions().get_or_insert_with(|| {
             Session::with_backend(
                 SessionState {
+                    user,
+                    database,
                     currentdb: self.facts.default_database.clone(),
                     queue: self.facts.default_queue.clone(),
                     statement_timeout_ms: self.facts.default_timeout_ms,
@@ -108,14 +125,22 @@ impl Router {
         sql: &str,
         format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
     ) -> Result<Response, GatewayError> {
+        self.statement_as(session, sql, format_for, None).await
+    }
+
+    /// One statement, with the result columns the client was told at Describe, if any.
+    pub async fn statement_as(
+        &self,
+        session: &Session,
+        sql: &str,
+        format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
+        described: Option<&[crate::dli::Column]>,
+    ) -> Result<Response, GatewayError> {
         if let Some(answer) = local::answer(sql, session, &self.facts) {
-            return Ok(local_response(answer?));
+            return local_response(answer?, format_for);
         }
-        if let Some(catalog) = &self.catalog {
-            let ctx = self.catalog_context(session);
-            if let Some(rows) = catalog.answer(sql, &ctx).await {
-                return local_rows_response(rows?, format_for);
-            }
+        if let Some(rows) = self.catalog_answer(session, sql).await {
+            return local_rows_response(rows?, format_for);
         }
         let finished = self.run_job(session, sql).await?;
         if let (Some(catalog), Outcome::Command { job_type, .. }) =
@@ -127,7 +152,27 @@ impl Router {
                     .await;
             }
         }
-        respond(sql, finished, format_for)
+        respond_as(sql, finished, format_for, described)
+    }
+
+    /// The catalog's answer, when `sql` is a catalog query.
+    pub async fn catalog_answer(
+        &self,
+        session: &Session,
+        sql: &str,
+    ) -> Option<Result<LocalRows, GatewayError>> {
+        let catalog = self.catalog.as_ref()?;
+        catalog.answer(sql, &self.catalog_context(session)).await
+    }
+
+    /// Columns and parameter types of a user query from cached metadata, no job.
+    pub async fn describe_locally(
+        &self,
+        session: &Session,
+        sql: &str,
+    ) -> Option<super::catalog_hook::Described> {
+        let catalog = self.catalog.as_ref()?;
+        catalog.describe(sql, &self.catalog_context(session)).await
     }
 
     /// Run `sql` as a DLI job inside a span carrying the session, job id and SQL.
@@ -186,31 +231,29 @@ pub fn error_info(e: GatewayError) -> ErrorInfo {
     }
 }
 
-fn local_response(answer: LocalAnswer) -> Response {
-    match answer {
+fn local_response(
+    answer: LocalAnswer,
+    format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
+) -> Result<Response, GatewayError> {
+    Ok(match answer {
         LocalAnswer::Begin => Response::TransactionStart(Tag::new("BEGIN")),
         LocalAnswer::Commit => Response::TransactionEnd(Tag::new("COMMIT")),
         LocalAnswer::Rollback => Response::TransactionEnd(Tag::new("ROLLBACK")),
         LocalAnswer::Tag(t) => Response::Execution(Tag::new(&t)),
         LocalAnswer::Row(names, values) => {
-            let fields: Vec<FieldInfo> = names
-                .into_iter()
-                .map(|n| FieldInfo::new(n, None, None, Type::TEXT, FieldFormat::Text))
-                .collect();
-            let fields = Arc::new(fields);
-            let mut enc = pgwire::api::results::DataRowEncoder::new(fields.clone());
-            let mut ok = true;
-            for v in &values {
-                ok &= enc.encode_field(v).is_ok();
-            }
-            let rows = if ok {
-                vec![Ok(enc.take_row())]
-            } else {
-                Vec::new()
+            let rows = LocalRows {
+                fields: names.into_iter().map(|n| (n, Type::TEXT)).collect(),
+                rows: vec![
+                    values
+                        .into_iter()
+                        .map(|v| v.map_or(PgValue::Null, PgValue::Text))
+                        .collect(),
+                ],
+                tag: None,
             };
-            Response::Query(QueryResponse::new(fields, stream::iter(rows)))
+            return local_rows_response(rows, format_for);
         }
-    }
+    })
 }
 
 /// Rows the catalog answered, encoded in the formats the client asked for.
@@ -235,9 +278,11 @@ pub fn local_rows_response(
         }
         data.push(Ok(enc.take_row()));
     }
-    let n = data.len();
     let mut resp = QueryResponse::new(fields, stream::iter(data));
-    resp.set_command_tag(&rows.tag.unwrap_or_else(|| format!("SELECT {n}")));
+    if let Some(tag) = rows.tag {
+        // pgwire appends the row count.
+        resp.set_command_tag(&tag);
+    }
     Ok(Response::Query(resp))
 }
 
@@ -247,12 +292,38 @@ pub fn respond(
     finished: Finished,
     format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
 ) -> Result<Response, GatewayError> {
+    respond_as(sql, finished, format_for, None)
+}
+
+/// Like [`respond`], but when the client was already told the result's columns (at
+/// Describe), encode the values as those types so the bytes match what it expects; a
+/// value that cannot be read as the described type is a clear error, never garbage.
+pub fn respond_as(
+    sql: &str,
+    finished: Finished,
+    format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
+    described: Option<&[crate::dli::Column]>,
+) -> Result<Response, GatewayError> {
     match finished.outcome {
         Outcome::Rows { columns, rows } => {
+            let columns = match described {
+                Some(d) if d.len() == columns.len() => d.to_vec(),
+                Some(d) => {
+                    return Err(GatewayError::new(
+                        crate::errors::ErrorKind::DatatypeMismatch,
+                        format!(
+                            "the statement returned {} columns but was described with {}; prepare it again",
+                            columns.len(),
+                            d.len()
+                        ),
+                    ));
+                }
+                None => columns,
+            };
             let (fields, types) = encode::fields(&columns, format_for);
             let data = encode::rows(&fields, &types, &rows)?;
-            let mut resp = QueryResponse::new(fields, stream::iter(data.into_iter().map(Ok)));
-            resp.set_command_tag(&format!("SELECT {}", rows.len()));
+            // pgwire appends the row count to the tag.
+            let resp = QueryResponse::new(fields, stream::iter(data.into_iter().map(Ok)));
             Ok(Response::Query(resp))
         }
         Outcome::Command { job_type, rows } => {

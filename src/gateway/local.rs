@@ -80,6 +80,9 @@ pub fn answer(
             Some(Ok(LocalAnswer::Row(vec![name], vec![Some(value)])))
         }
         Statement::Set(set) => Some(set_variable(&set, session)),
+        // No notifications exist on DLI: LISTEN/UNLISTEN are accepted and never fire.
+        Statement::LISTEN { .. } => Some(Ok(LocalAnswer::Tag("LISTEN".into()))),
+        Statement::UNLISTEN { .. } => Some(Ok(LocalAnswer::Tag("UNLISTEN".into()))),
         Statement::Query(q) => session_function(&q, session, facts).map(Ok),
         _ => None,
     }
@@ -120,6 +123,13 @@ fn reset_one(session: &Session, facts: &ServerFacts, name: &str) {
 
 fn show(name: &str, session: &Session, facts: &ServerFacts) -> String {
     let s = session.snapshot();
+    // `SHOW dli.queue` arrives as the words `dli queue`.
+    let dotted = name.replace(' ', ".");
+    let name = if dotted.starts_with("dli.") {
+        dotted.as_str()
+    } else {
+        name
+    };
     match name {
         "search_path" => s.currentdb,
         "dli.queue" => s.queue.unwrap_or_default(),
@@ -130,7 +140,12 @@ fn show(name: &str, session: &Session, facts: &ServerFacts) -> String {
         "timezone" => "UTC".into(),
         "integer_datetimes" | "standard_conforming_strings" => "on".into(),
         "transaction isolation level" | "transaction_isolation" => "read committed".into(),
-        other => s.settings.get(other).cloned().unwrap_or_default(),
+        other => s
+            .settings
+            .get(other)
+            .or_else(|| s.settings.get(&other.replace(' ', ".")))
+            .cloned()
+            .unwrap_or_default(),
     }
 }
 
@@ -232,9 +247,9 @@ fn session_function(
                 facts.server_version,
                 env!("CARGO_PKG_VERSION")
             ),
-            "current_database" | "current_catalog" => "dli".to_string(),
+            "current_database" | "current_catalog" => session.snapshot().database,
             "current_schema" => session.snapshot().currentdb,
-            "current_user" | "session_user" | "user" => facts.user.clone(),
+            "current_user" | "session_user" | "user" => session.snapshot().user,
             _ => return None,
         };
         names.push(alias.unwrap_or(fname));
@@ -257,6 +272,8 @@ mod tests {
             default_timeout_ms: 0,
         };
         let s = Session::new(SessionState {
+            user: "dli".into(),
+            database: "dli".into(),
             currentdb: "default".into(),
             queue: None,
             statement_timeout_ms: 0,

@@ -2,21 +2,26 @@
 //!
 //! Owns: wiring a [`Config`] into a running gateway — the embedded local DLI service when
 //! no endpoint is configured, the DLI client, the statement runner, the router and the
-//! listener. Submodules: [`server`] (listener, auth, pgwire wiring), [`handler`]
+//! listener. Submodules: [`server`] (listener, pgwire wiring), [`auth`], [`tls`],
+//! [`throttle`] and [`passthrough`] (connection security), [`handler`]
 //! (routing), [`extended`] and [`params`] (extended protocol), [`local`] (session
 //! commands), [`runner`] (statement → DLI job), [`encode`] (rows), [`session`].
 //! Never sees HTTP types: DLI is reached only through [`runner::JobBackend`].
 
+pub mod auth;
 pub mod catalog_hook;
 pub mod encode;
 pub mod extended;
 pub mod handler;
 pub mod local;
 pub mod params;
+pub mod passthrough;
 pub mod pg_handlers;
 pub mod runner;
 pub mod server;
 pub mod session;
+pub mod throttle;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -57,6 +62,11 @@ impl Gateway {
             None
         };
         let client = DliClient::new(cfg.dli.clone())?;
+        let catalog = crate::catalog::DliCatalog::new(
+            client.clone(),
+            &cfg.catalog,
+            &cfg.server.server_version,
+        )?;
         let runner = Runner::new(Arc::new(client), cfg.runner.clone());
         let queue = (!cfg.dli.queue.is_empty()).then(|| cfg.dli.queue.clone());
         let facts = ServerFacts {
@@ -71,7 +81,11 @@ impl Gateway {
             default_queue: queue,
             default_timeout_ms: cfg.runner.statement_timeout_ms,
         };
-        let server = GatewayServer::start(&cfg.server, Router::new(runner, facts)).await?;
+        let mut router = Router::new(runner, facts);
+        if cfg.catalog.enabled {
+            router = router.with_catalog(catalog);
+        }
+        let server = GatewayServer::start_with_dli(&cfg.server, Some(&cfg.dli), router).await?;
         Ok(Gateway {
             server,
             local,

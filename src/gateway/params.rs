@@ -64,10 +64,27 @@ fn literal(portal: &Portal<Prepared>, i: usize, ty: &Type) -> Result<String, Gat
         }),
         Type::INT2 => get!(i16).map(|n| format!("CAST({n} AS SMALLINT)")),
         Type::INT4 => get!(i32).map(|n| n.to_string()),
-        Type::INT8 => get!(i64).map(|n| format!("{n}L")),
+        Type::INT8 => get!(i64).map(|n| format!("CAST({n} AS BIGINT)")),
+        Type::OID => get!(u32).map(|n| format!("CAST({n} AS BIGINT)")),
         Type::FLOAT4 => get!(f32).map(|f| float_literal(f64::from(f), "FLOAT")),
         Type::FLOAT8 => get!(f64).map(|f| float_literal(f, "DOUBLE")),
-        Type::NUMERIC => get!(Decimal).map(|d| format!("{}BD", d.normalize())),
+        Type::NUMERIC => get!(Decimal).map(|d| decimal_literal(&d)),
+        Type::JSON | Type::JSONB => {
+            get!(serde_json::Value).map(|v| sparksql::quote_string(&v.to_string()))
+        }
+        Type::INT2_ARRAY => get!(Vec<Option<i16>>).map(|v| array_literal(v, |n| n.to_string())),
+        Type::INT4_ARRAY => get!(Vec<Option<i32>>).map(|v| array_literal(v, |n| n.to_string())),
+        Type::INT8_ARRAY => {
+            get!(Vec<Option<i64>>).map(|v| array_literal(v, |n| format!("CAST({n} AS BIGINT)")))
+        }
+        Type::FLOAT8_ARRAY => {
+            get!(Vec<Option<f64>>).map(|v| array_literal(v, |f| float_literal(f, "DOUBLE")))
+        }
+        Type::BOOL_ARRAY => get!(Vec<Option<bool>>)
+            .map(|v| array_literal(v, |b| if b { "TRUE".into() } else { "FALSE".into() })),
+        Type::TEXT_ARRAY | Type::VARCHAR_ARRAY => {
+            get!(Vec<Option<String>>).map(|v| array_literal(v, |s| sparksql::quote_string(&s)))
+        }
         Type::DATE => get!(NaiveDate).map(|d| format!("DATE '{}'", d.format("%Y-%m-%d"))),
         Type::TIMESTAMP => get!(NaiveDateTime)
             .map(|t| format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.6f"))),
@@ -83,6 +100,30 @@ fn literal(portal: &Portal<Prepared>, i: usize, ty: &Type) -> Result<String, Gat
     Ok(lit.unwrap_or_else(|| "NULL".to_string()))
 }
 
+/// `CAST('12.30' AS DECIMAL(4,2))`: exact in Spark and in the embedded engine alike.
+fn decimal_literal(d: &Decimal) -> String {
+    let text = d.to_string();
+    let digits = text
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count()
+        .clamp(1, 38);
+    let scale = (d.scale() as usize).min(digits);
+    format!(
+        "CAST('{text}' AS DECIMAL({}, {scale}))",
+        digits.max(scale).max(1)
+    )
+}
+
+/// `array(1, NULL, 3)`.
+fn array_literal<T>(items: Vec<Option<T>>, f: impl Fn(T) -> String) -> String {
+    let parts: Vec<String> = items
+        .into_iter()
+        .map(|i| i.map_or_else(|| "NULL".to_string(), &f))
+        .collect();
+    format!("array({})", parts.join(", "))
+}
+
 fn float_literal(f: f64, spark_type: &str) -> String {
     if f.is_finite() {
         format!("CAST({f:?} AS {spark_type})")
@@ -96,6 +137,19 @@ fn float_literal(f: f64, spark_type: &str) -> String {
         };
         format!("CAST('{word}' AS {spark_type})")
     }
+}
+
+/// `sql` with every placeholder replaced by NULL (to learn a query's columns).
+pub fn render_with_nulls(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut at = 0;
+    for (start, end, _) in placeholders(sql) {
+        out.push_str(&sql[at..start]);
+        out.push_str("NULL");
+        at = end;
+    }
+    out.push_str(&sql[at..]);
+    out
 }
 
 /// The portal's SQL with every placeholder replaced by its bound value.
@@ -118,13 +172,7 @@ pub fn render(portal: &Portal<Prepared>) -> Result<String, GatewayError> {
     let mut out = String::with_capacity(sql.len() + 16 * stmt.params);
     let mut at = 0;
     for (start, end, n) in placeholders(sql) {
-        let ty = portal
-            .statement
-            .parameter_types
-            .get(n - 1)
-            .cloned()
-            .flatten()
-            .unwrap_or(Type::TEXT);
+        let ty = stmt.param_type(&portal.statement.parameter_types, n - 1);
         out.push_str(&sql[at..start]);
         out.push_str(&literal(portal, n - 1, &ty)?);
         at = end;
@@ -145,6 +193,22 @@ mod tests {
         assert_eq!(placeholder_count(sql), 2);
         let (s, e, _) = placeholders(sql)[0];
         assert_eq!(&sql[s..e], "$1");
+    }
+
+    #[test]
+    fn decimal_and_array_literals() {
+        assert_eq!(
+            decimal_literal(&Decimal::new(1230, 2)),
+            "CAST('12.30' AS DECIMAL(4, 2))"
+        );
+        assert_eq!(
+            decimal_literal(&Decimal::new(-5, 3)),
+            "CAST('-0.005' AS DECIMAL(4, 3))"
+        );
+        assert_eq!(
+            array_literal(vec![Some(1), None], |n: i32| n.to_string()),
+            "array(1, NULL)"
+        );
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! The pgwire query handlers: thin adapters from pgwire's simple and extended query
-//! callbacks to the [`Router`]. Owns nothing else.
+//! callbacks to the [`Router`], plus the client watch: while a statement runs, a
+//! ParameterStatus heartbeat is written to the client (every driver accepts one at any
+//! time); when that write fails the client is gone, the statement future is dropped, and
+//! its DLI job is cancelled by the runner's guard.
 
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::Sink;
+use futures::SinkExt;
 use pgwire::api::portal::Portal;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{DescribePortalResponse, DescribeStatementResponse, Response};
@@ -14,6 +18,7 @@ use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::startup::ParameterStatus;
 
 use super::extended::{GatewayParser, Prepared};
 use super::handler::Router;
@@ -43,7 +48,8 @@ impl SimpleQueryHandler for QueryHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = self.router.session(client);
-        Ok(self.router.simple_query(&session, query).await)
+        let every = self.router.heartbeat();
+        watch_client(client, every, self.router.simple_query(&session, query)).await
     }
 }
 
@@ -68,7 +74,9 @@ impl ExtendedQueryHandler for QueryHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = self.router.session(client);
-        super::extended::describe_statement(&self.router, &session, target).await
+        let every = self.router.heartbeat();
+        let work = super::extended::describe_statement(&self.router, &session, target);
+        watch_client(client, every, work).await?
     }
 
     async fn do_describe_portal<C>(
@@ -83,7 +91,9 @@ impl ExtendedQueryHandler for QueryHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = self.router.session(client);
-        super::extended::describe_portal(&self.router, &session, portal).await
+        let every = self.router.heartbeat();
+        let work = super::extended::describe_portal(&self.router, &session, portal);
+        watch_client(client, every, work).await?
     }
 
     async fn do_query<C>(
@@ -99,6 +109,38 @@ impl ExtendedQueryHandler for QueryHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = self.router.session(client);
-        super::extended::execute(&self.router, &session, portal).await
+        let every = self.router.heartbeat();
+        let work = super::extended::execute(&self.router, &session, portal);
+        watch_client(client, every, work).await?
+    }
+}
+
+/// Run `work`, writing a harmless ParameterStatus to the client every `every`; if the
+/// client cannot be written to, give up on `work` (dropping it cancels its DLI job).
+async fn watch_client<C, F>(
+    client: &mut C,
+    every: std::time::Duration,
+    work: F,
+) -> PgWireResult<F::Output>
+where
+    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    F: std::future::Future,
+{
+    tokio::pin!(work);
+    let start = tokio::time::Instant::now() + every;
+    let mut tick = tokio::time::interval_at(start, every);
+    loop {
+        tokio::select! {
+            out = &mut work => return Ok(out),
+            _ = tick.tick() => {
+                let app = client.metadata().get("application_name").cloned().unwrap_or_default();
+                let beat = PgWireBackendMessage::ParameterStatus(ParameterStatus::new("application_name".to_string(), app));
+                if let Err(e) = client.send(beat).await {
+                    tracing::info!(peer = %client.socket_addr(), "client went away mid-statement; cancelling its work");
+                    return Err(e.into());
+                }
+            }
+        }
     }
 }

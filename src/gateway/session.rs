@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::runner::{Finished, JobBackend};
+use crate::dli::Column;
 
 /// A per-login DLI backend (e.g. a user's own DLI credentials), put into the
 /// connection's extensions by the authentication step; sessions without one use the
@@ -22,6 +23,11 @@ static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 /// A session's mutable settings.
 #[derive(Debug, Clone)]
 pub struct SessionState {
+    /// The Postgres user name of the login.
+    pub user: String,
+    /// The Postgres database name the client asked for (accepted; it does not select
+    /// anything: the connection is to the whole DLI project).
+    pub database: String,
     pub currentdb: String,
     pub queue: Option<String>,
     pub statement_timeout_ms: u64,
@@ -36,6 +42,8 @@ pub struct Session {
     pub backend: Option<Arc<dyn JobBackend>>,
     /// Results of statements run at Describe, waiting for their Execute.
     stashed: Mutex<Vec<(String, Finished)>>,
+    /// Result columns told to the client at Describe, by statement text.
+    described: Mutex<Vec<(String, Vec<Column>)>>,
 }
 
 /// How many described-but-not-executed results a session keeps.
@@ -59,6 +67,7 @@ impl Session {
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             state: Mutex::new(initial),
             stashed: Mutex::new(Vec::new()),
+            described: Mutex::new(Vec::new()),
         }
     }
 
@@ -99,5 +108,33 @@ impl Session {
         };
         let pos = v.iter().position(|(s, _)| s == sql)?;
         Some(v.remove(pos).1)
+    }
+
+    /// Remember the columns a statement was described with.
+    pub fn remember_description(&self, sql: &str, columns: Vec<Column>) {
+        let mut v = lock(&self.described);
+        v.retain(|(s, _)| s != sql);
+        if v.len() >= MAX_DESCRIBED {
+            v.remove(0);
+        }
+        v.push((sql.to_string(), columns));
+    }
+
+    /// The columns a statement was described with, if it was.
+    pub fn remembered_description(&self, sql: &str) -> Option<Vec<Column>> {
+        lock(&self.described)
+            .iter()
+            .find(|(s, _)| s == sql)
+            .map(|(_, c)| c.clone())
+    }
+}
+
+/// How many statement descriptions a session remembers.
+const MAX_DESCRIBED: usize = 64;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
     }
 }

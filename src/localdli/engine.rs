@@ -316,6 +316,10 @@ impl Engine {
         let mut stmt = stmt.clone();
         super::stmt::normalize_relations(&mut stmt);
         super::stmt::exponent_literals_as_double(&mut stmt);
+        super::stmt::spark_cast_types(&mut stmt);
+        if matches!(stmt, Statement::Query(_)) {
+            super::stmt::name_columns(&mut stmt, false);
+        }
         let df_stmt = DFStatement::Statement(Box::new(stmt));
         for r in state.resolve_table_references(&df_stmt).map_err(df)? {
             self.check_reference(&r, currentdb)?;
@@ -325,7 +329,7 @@ impl Engine {
                 let DFStatement::Statement(mut stmt) = df_stmt else {
                     return Err(df(e));
                 };
-                super::stmt::name_unique_columns(&mut stmt);
+                super::stmt::name_columns(&mut stmt, true);
                 state
                     .statement_to_plan(DFStatement::Statement(stmt))
                     .await

@@ -40,7 +40,8 @@ pub fn render_batch(batch: &RecordBatch) -> Vec<Vec<Value>> {
 
 /// Renders one value of an array as DLI JSON.
 pub fn render_value(array: &dyn Array, row: usize) -> Value {
-    if row >= array.len() || array.is_null(row) {
+    // A NullArray (Spark `void`) has no validity bitmap: every value is NULL.
+    if row >= array.len() || array.is_null(row) || *array.data_type() == DataType::Null {
         return Value::Null;
     }
     render_non_null(array, row).unwrap_or_else(|| fallback(array, row))

@@ -4,11 +4,16 @@
 //!   divisor yields NULL (Spark's default, non-ANSI mode): rewritten to
 //!   `CAST(a AS DOUBLE) / CAST(NULLIF(b, 0) AS DOUBLE)`, keeping the output names.
 //!
+//! - an integer literal is an `int` in Spark when it fits (`SELECT 1` is `int`,
+//!   `array(1, 2)` is `array<int>`), a `bigint` only when it does not; DataFusion reads
+//!   every integer literal as Int64. Rewritten before type coercion, so `bigcol = 1`
+//!   still compares as bigint. LIMIT/OFFSET and VALUES lists keep their planned types.
+//!
 //! Owns plan rewrites only.
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{DFSchema, Result};
+use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::functions::core::expr_fn::nullif;
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
@@ -22,10 +27,18 @@ pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
         }
         let schema = merge_schema(&node.inputs());
         let names = NamePreserver::new(&node);
+        let int_literals = !matches!(node, LogicalPlan::Limit(_) | LogicalPlan::Values(_));
         let rewritten = node.map_expressions(|expr| {
             let saved = names.save(&expr);
-            expr.transform_up(|e| integer_division(e, &schema))
-                .map(|t| t.update_data(|e| saved.restore(e)))
+            expr.transform_up(|e| {
+                let t = integer_division(e, &schema)?;
+                if int_literals {
+                    t.transform_data(spark_int_literal)
+                } else {
+                    Ok(t)
+                }
+            })
+            .map(|t| t.update_data(|e| saved.restore(e)))
         })?;
         if rewritten.transformed {
             rewritten.map_data(|p| p.recompute_schema())
@@ -34,6 +47,23 @@ pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
         }
     })
     .map(|t| t.data)
+}
+
+/// `Int64(n)` → `Int32(n)` when `n` fits, as Spark types integer literals.
+fn spark_int_literal(e: Expr) -> Result<Transformed<Expr>> {
+    match e {
+        Expr::Literal(ScalarValue::Int64(Some(v)), meta) => match i32::try_from(v) {
+            Ok(small) => Ok(Transformed::yes(Expr::Literal(
+                ScalarValue::Int32(Some(small)),
+                meta,
+            ))),
+            Err(_) => Ok(Transformed::no(Expr::Literal(
+                ScalarValue::Int64(Some(v)),
+                meta,
+            ))),
+        },
+        other => Ok(Transformed::no(other)),
+    }
 }
 
 fn integer_division(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {

@@ -276,6 +276,18 @@ pub fn exponent_literals_as_double(stmt: &mut Statement) {
     });
 }
 
+/// Spark's `BINARY` in a cast is DataFusion's `BYTEA`.
+pub fn spark_cast_types(stmt: &mut Statement) {
+    let _ = visit_expressions_mut(stmt, |expr: &mut Expr| {
+        if let Expr::Cast { data_type, .. } = expr
+            && matches!(data_type, DataType::Binary(_) | DataType::Varbinary(_) | DataType::Blob(_))
+        {
+            *data_type = DataType::Bytea;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
 /// Marks a column alias the service added to make output names unique.
 pub const DUP_MARKER: &str = "#dli_dup";
 
@@ -284,10 +296,12 @@ pub fn display_name(name: &str) -> &str {
     name.split(DUP_MARKER).next().unwrap_or(name)
 }
 
-/// Spark allows repeated output names (`SELECT a, a`, two scalar subqueries) where
-/// DataFusion refuses them: gives every unaliased top-level select item a unique alias
-/// (its SQL text plus [`DUP_MARKER`] and its position), removed again from the result.
-pub fn name_unique_columns(stmt: &mut Statement) {
+/// Output names like Spark's: an unaliased top-level expression is named after its SQL
+/// text (`SELECT 1` → `1`, not DataFusion's `Int64(1)`). With `all`, plain column
+/// references are aliased too, which makes repeated names (`SELECT a, a`, allowed by
+/// Spark, refused by DataFusion) unique. Aliases carry [`DUP_MARKER`] and the position;
+/// [`display_name`] removes them from the result schema.
+pub fn name_columns(stmt: &mut Statement, all: bool) {
     let query = match stmt {
         Statement::Query(q) => q,
         Statement::Insert(ins) => match ins.source.as_mut() {
@@ -296,20 +310,21 @@ pub fn name_unique_columns(stmt: &mut Statement) {
         },
         _ => return,
     };
-    alias_set_expr(&mut query.body);
+    alias_set_expr(&mut query.body, all);
 }
 
-fn alias_set_expr(body: &mut SetExpr) {
+fn alias_set_expr(body: &mut SetExpr, all: bool) {
     match body {
         SetExpr::Select(select) => {
             for (i, item) in select.projection.iter_mut().enumerate() {
                 if let SelectItem::UnnamedExpr(expr) = item {
                     let text = match &*expr {
-                        Expr::Identifier(id) => id.value.to_lowercase(),
-                        Expr::CompoundIdentifier(ids) => ids
+                        Expr::Identifier(id) if all => id.value.to_lowercase(),
+                        Expr::CompoundIdentifier(ids) if all => ids
                             .last()
                             .map(|id| id.value.to_lowercase())
                             .unwrap_or_default(),
+                        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => continue,
                         other => other.to_string(),
                     };
                     let alias = Ident::with_quote('"', format!("{text}{DUP_MARKER}{i}"));
@@ -320,8 +335,8 @@ fn alias_set_expr(body: &mut SetExpr) {
                 }
             }
         }
-        SetExpr::Query(q) => alias_set_expr(&mut q.body),
-        SetExpr::SetOperation { left, .. } => alias_set_expr(left),
+        SetExpr::Query(q) => alias_set_expr(&mut q.body, all),
+        SetExpr::SetOperation { left, .. } => alias_set_expr(left, all),
         _ => {}
     }
 }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what the real-client test suite (tests/clients.rs, tests/clients/) needs:
+#   Debian: psql, pgjdbc, the psqlODBC driver and unixODBC, a JDK, Node.js and npm
+#   PyPI:   psycopg 3, psycopg2, asyncpg, SQLAlchemy, pandas, pyodbc (pinned below)
+#   npm:    node-postgres (`pg`, pinned by tests/clients/package-lock.json)
+# Only the Debian, PyPI and npm registries are used. Idempotent: a second run finds
+# everything in place and does no network work beyond pip's "already satisfied" check.
+# Run as root (CI is); `sudo` is used when not root and available.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+# ---- Debian packages -------------------------------------------------------------
+APT_PKGS=(postgresql-client libpostgresql-jdbc-java odbc-postgresql unixodbc)
+# A JDK (javac) for tests/clients/JdbcTest.java and Node.js/npm for node_pg_test.js,
+# only when the machine has none (the Rust image already ships JDK 17 and Node 20).
+command -v javac >/dev/null 2>&1 || APT_PKGS+=(openjdk-17-jdk-headless)
+command -v node >/dev/null 2>&1 || APT_PKGS+=(nodejs)
+command -v npm >/dev/null 2>&1 || APT_PKGS+=(npm)
+command -v python3 >/dev/null 2>&1 || APT_PKGS+=(python3 python3-pip python3-venv)
+
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-test-deps: apt-get install ${missing[*]}"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# ---- PyPI packages ---------------------------------------------------------------
+PY_PKGS=(
+  "psycopg[binary]==3.3.9"
+  "psycopg2-binary==2.9.13"
+  "asyncpg==0.32.0"
+  "sqlalchemy==2.1.9"
+  "pandas==3.1.1"
+  "pyodbc==5.5.0"
+)
+export PIP_ROOT_USER_ACTION=ignore
+PIP_FLAGS=(--quiet --disable-pip-version-check --no-input)
+# Debian's own python3 refuses system-wide pip installs (PEP 668); pyenv's does not.
+if python3 -m pip install --help 2>/dev/null | grep -q -- --break-system-packages; then
+  if [ -e "$(python3 -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')/EXTERNALLY-MANAGED" ]; then
+    PIP_FLAGS+=(--break-system-packages)
+  fi
+fi
+echo "install-test-deps: pip install ${PY_PKGS[*]}"
+python3 -m pip install "${PIP_FLAGS[@]}" "${PY_PKGS[@]}"
+
+# ---- npm packages ----------------------------------------------------------------
+# `npm ci` installs exactly the lock file; skipped when node_modules already matches it.
+(
+  cd tests/clients
+  want=$(node -p "require('./package-lock.json').packages['node_modules/pg'].version")
+  have=$(node -p "try { require('./node_modules/pg/package.json').version } catch (e) { '' }")
+  if [ "$want" != "$have" ]; then
+    echo "install-test-deps: npm ci (tests/clients)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+)
+echo "install-test-deps: done"

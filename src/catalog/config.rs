@@ -1,0 +1,68 @@
+//! The `[catalog]` configuration section: the metadata cache and the Postgres names the
+//! catalog emulation reports.
+//!
+//! Owns: [`CatalogConfig`] with its defaults and validation. Must not read files or the
+//! environment itself (that is [`crate::config`]'s job).
+
+use serde::Deserialize;
+
+/// `[catalog]`: how the gateway answers pg_catalog / information_schema queries.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogConfig {
+    /// Answer catalog queries locally (false = send everything to DLI, as before).
+    pub enabled: bool,
+    /// Seconds a metadata snapshot is used before the next catalog query reloads it.
+    pub ttl_secs: u64,
+    /// After a failed reload with a snapshot in hand, keep serving it (stale) for this
+    /// many seconds before trying DLI again.
+    pub error_retry_secs: u64,
+    /// Describe calls (§7.2.4) run at once for tables whose list entry has no columns.
+    pub describe_concurrency: usize,
+    /// The one Postgres database every connection sees (`pg_database`,
+    /// `current_database()` in catalog queries). Any name is accepted at login.
+    pub database_name: String,
+    /// Load the metadata when the gateway starts instead of on the first catalog query.
+    pub preload: bool,
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            ttl_secs: 300,
+            error_retry_secs: 30,
+            describe_concurrency: 8,
+            database_name: "dli".to_string(),
+            preload: false,
+        }
+    }
+}
+
+impl CatalogConfig {
+    /// A message naming the bad key, or `Ok`.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.describe_concurrency == 0 || self.describe_concurrency > 64 {
+            return Err("[catalog] describe_concurrency must be between 1 and 64".into());
+        }
+        if self.database_name.trim().is_empty() {
+            return Err("[catalog] database_name must not be empty".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_are_named() {
+        assert!(CatalogConfig::default().validate().is_ok());
+        let bad = CatalogConfig {
+            describe_concurrency: 0,
+            ..CatalogConfig::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("describe_concurrency"));
+    }
+}

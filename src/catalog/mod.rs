@@ -1,0 +1,66 @@
+//! The catalog: pg_catalog and information_schema answered by the gateway from cached DLI
+//! metadata, never by a DLI job.
+//!
+//! Owns: everything behind [`crate::gateway::catalog_hook::CatalogService`]:
+//! - [`config`] — the `[catalog]` section;
+//! - [`source`] — reading DLI's catalog endpoints (all pages); [`cache`] — the shared
+//!   metadata cache (TTL, refresh, invalidation after DDL, stale-on-error);
+//! - [`model`] — DLI databases/tables/columns as Postgres schemas/relations/attributes,
+//!   with stable name-derived [`oids`];
+//! - [`route`] — deciding, on the parsed AST, whether a statement is a catalog query.
+//!
+//! Must not submit DLI jobs, and must not know pgwire beyond the types of the seam.
+
+pub mod batch;
+pub mod cache;
+pub mod config;
+pub mod describe;
+pub mod engine;
+pub mod functions;
+pub mod infoschema;
+pub mod invalidate;
+pub mod model;
+pub mod oids;
+pub mod pgfuncs;
+pub mod pgtables;
+pub mod rewrite;
+pub mod route;
+pub mod rows;
+pub mod schemas;
+pub mod service;
+pub mod source;
+pub mod system;
+pub mod types;
+
+pub use config::CatalogConfig;
+pub use service::DliCatalog;
+
+#[cfg(test)]
+mod probe {
+    use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
+
+    #[test]
+    #[ignore]
+    fn print_static_schemas() {
+        let t = PgCatalogStaticTables::try_new().unwrap();
+        for (n, a) in [
+            ("pg_description", &t.pg_description),
+            ("pg_index", &t.pg_index),
+            ("pg_constraint", &t.pg_constraint),
+            ("pg_attrdef", &t.pg_attrdef),
+            ("pg_type", &t.pg_type),
+            ("pg_proc", &t.pg_proc),
+            ("pg_partitioned_table", &t.pg_partitioned_table),
+            ("pg_am", &t.pg_am),
+            ("pg_authid", &t.pg_authid),
+            ("pg_range", &t.pg_range),
+            ("pg_collation", &t.pg_collation),
+        ] {
+            let rows: usize = a.data().iter().map(|b| b.num_rows()).sum();
+            println!("{n} rows={rows}");
+            for f in a.schema().fields() {
+                println!("   {} {:?} {}", f.name(), f.data_type(), f.is_nullable());
+            }
+        }
+    }
+}

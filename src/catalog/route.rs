@@ -1,0 +1,305 @@
+//! Deciding whether a statement is a catalog query the gateway answers itself.
+//!
+//! Owns: the classification of one statement, read with sqlparser's Postgres dialect and
+//! its AST visitor (never text matching):
+//! - **catalog** — a query whose every relation is in `pg_catalog` or
+//!   `information_schema` (unqualified `pg_*` names resolve to `pg_catalog` first, as in
+//!   Postgres) or is a catalog table function, and which reads at least one of them or
+//!   calls a catalog function (`format_type`, `pg_*`, `current_schemas`,
+//!   `has_*_privilege`, …);
+//! - **mixed** — catalog relations together with DLI tables: refused with a clear error
+//!   rather than sent to DLI (which has no `pg_class`);
+//! - **user** — everything else, including `default.pg_class` and queries that parse
+//!   only as Spark SQL: DLI runs them.
+//!
+//! Also recognises the cache commands `SELECT dli_catalog_refresh(['db'])` and
+//! `SELECT * FROM dli_catalog_status()`. Must not execute anything.
+
+use std::collections::HashSet;
+use std::ops::ControlFlow;
+
+use datafusion_pg_catalog::pg_catalog::PG_CATALOG_TABLES;
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, Query, SelectItem,
+    SetExpr, Statement, TableFactor, Value, Visit, Visitor,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+/// Relations of `pg_catalog` the emulation adds to the library's list.
+pub const EXTRA_PG_RELATIONS: &[&str] = &["pg_user", "pg_stat_activity", "pg_statio_user_tables"];
+
+/// Table functions a catalog query may read from.
+const CATALOG_TABLE_FUNCTIONS: &[&str] = &[
+    "pg_get_keywords",
+    "generate_series",
+    "generate_subscripts",
+    "unnest",
+    "_pg_expandarray",
+    "dli_catalog_status",
+];
+
+/// Scalar functions that only make sense against the catalog.
+const CATALOG_FUNCTIONS: &[&str] = &[
+    "format_type",
+    "current_schemas",
+    "has_table_privilege",
+    "has_schema_privilege",
+    "has_database_privilege",
+    "has_any_column_privilege",
+    "has_column_privilege",
+    "has_function_privilege",
+    "has_type_privilege",
+    "obj_description",
+    "col_description",
+    "shobj_description",
+    "_pg_expandarray",
+    "quote_ident",
+    "current_setting",
+    "array_to_string",
+    "txid_current",
+];
+
+/// Where a statement goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Route {
+    /// Answered by the catalog emulation.
+    Catalog(Box<Statement>),
+    /// `SELECT dli_catalog_refresh()` / `dli_catalog_refresh('db')`.
+    Refresh(Option<String>),
+    /// Catalog relations mixed with DLI tables.
+    Mixed { catalog: String, user: String },
+    /// A DLI job.
+    User,
+}
+
+/// Classify one statement.
+pub fn route(sql: &str) -> Route {
+    let Ok(mut stmts) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else {
+        return Route::User;
+    };
+    if stmts.len() != 1 {
+        return Route::User;
+    }
+    let stmt = stmts.remove(0);
+    let Statement::Query(query) = &stmt else {
+        return Route::User;
+    };
+    if let Some(r) = refresh_command(query) {
+        return r;
+    }
+    let mut v = Classifier::default();
+    let _ = stmt.visit(&mut v);
+    match (v.catalog.first(), v.user.first()) {
+        (Some(c), Some(u)) => Route::Mixed {
+            catalog: c.clone(),
+            user: u.clone(),
+        },
+        (_, Some(_)) => Route::User,
+        (Some(_), None) => Route::Catalog(Box::new(stmt)),
+        (None, None) if v.catalog_function => Route::Catalog(Box::new(stmt)),
+        (None, None) => Route::User,
+    }
+}
+
+/// The value of an identifier as Postgres resolves it (unquoted names fold to lower case).
+fn folded(i: &Ident) -> String {
+    match i.quote_style {
+        Some(_) => i.value.clone(),
+        None => i.value.to_lowercase(),
+    }
+}
+
+fn parts(name: &ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .map(|p| p.as_ident().map(folded).unwrap_or_default())
+        .collect()
+}
+
+fn is_pg_relation(name: &str) -> bool {
+    PG_CATALOG_TABLES.contains(&name) || EXTRA_PG_RELATIONS.contains(&name)
+}
+
+fn is_catalog_schema(s: &str) -> bool {
+    s == "pg_catalog" || s == "information_schema"
+}
+
+#[derive(Default)]
+struct Classifier {
+    ctes: HashSet<String>,
+    catalog: Vec<String>,
+    user: Vec<String>,
+    catalog_function: bool,
+}
+
+impl Classifier {
+    fn relation(&mut self, name: &ObjectName, is_function: bool) {
+        let p = parts(name);
+        let shown = p.join(".");
+        let last = p.last().cloned().unwrap_or_default();
+        let catalog = match p.len() {
+            1 if is_function => CATALOG_TABLE_FUNCTIONS.contains(&last.as_str()),
+            1 if self.ctes.contains(&last) => return,
+            1 => is_pg_relation(&last),
+            2 => is_catalog_schema(&p[0]),
+            // database.schema.relation: only the catalog schemas of any database
+            3 => is_catalog_schema(&p[1]),
+            _ => false,
+        };
+        if catalog {
+            self.catalog.push(shown);
+        } else {
+            self.user.push(shown);
+        }
+    }
+}
+
+impl Visitor for Classifier {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                self.ctes.insert(folded(&cte.alias.name));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, tf: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, args, .. } = tf {
+            self.relation(name, args.is_some());
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Cast { data_type, .. } = expr
+            && is_oid_alias(data_type)
+        {
+            self.catalog_function = true;
+        }
+        if let Expr::Function(f) = expr {
+            let p = parts(&f.name);
+            let last = p.last().map(String::as_str).unwrap_or_default();
+            let qualified = p.len() > 1 && is_catalog_schema(&p[0]);
+            if qualified || last.starts_with("pg_") || CATALOG_FUNCTIONS.contains(&last) {
+                self.catalog_function = true;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `regclass`, `regtype`, `regproc`, `regnamespace` … (casts only the catalog can answer).
+fn is_oid_alias(dt: &sqlparser::ast::DataType) -> bool {
+    let name = dt.to_string().to_ascii_lowercase();
+    let bare = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+    bare.starts_with("reg") && bare.len() > 3 && bare.chars().all(|c| c.is_ascii_lowercase())
+}
+
+/// `SELECT [pg_catalog.]dli_catalog_refresh(['db'])` with nothing else.
+fn refresh_command(query: &Query) -> Option<Route> {
+    let SetExpr::Select(sel) = query.body.as_ref() else {
+        return None;
+    };
+    if !sel.from.is_empty() || sel.projection.len() != 1 {
+        return None;
+    }
+    let expr = match &sel.projection[0] {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+        _ => return None,
+    };
+    let Expr::Function(f) = expr else { return None };
+    let p = parts(&f.name);
+    if p.last().map(String::as_str) != Some("dli_catalog_refresh") {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else {
+        return Some(Route::Refresh(None));
+    };
+    match list.args.as_slice() {
+        [] => Some(Route::Refresh(None)),
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))] => match &v.value {
+            Value::SingleQuotedString(db) => Some(Route::Refresh(Some(db.clone()))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_catalog(sql: &str) -> bool {
+        matches!(route(sql), Route::Catalog(_))
+    }
+
+    #[test]
+    fn catalog_queries_are_recognised() {
+        assert!(is_catalog("SELECT * FROM pg_class"));
+        assert!(is_catalog("SELECT * FROM PG_CATALOG.PG_CLASS c"));
+        assert!(is_catalog(
+            "SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.~) '^(x)$' COLLATE pg_catalog.default"
+        ));
+        assert!(is_catalog(
+            "SELECT table_name FROM information_schema.tables"
+        ));
+        assert!(is_catalog("SELECT pg_catalog.format_type(23, -1)"));
+        assert!(is_catalog("SELECT current_schemas(false)"));
+        assert!(is_catalog(
+            "WITH RECURSIVE t(oid) AS (SELECT oid FROM pg_type UNION ALL SELECT t.oid FROM t) SELECT * FROM t"
+        ));
+        assert!(is_catalog("SELECT word FROM pg_get_keywords()"));
+        assert!(is_catalog("SELECT 'tpch.nation'::regclass::oid"));
+        assert!(is_catalog("SELECT 23::pg_catalog.regtype"));
+        assert!(is_catalog(
+            "SELECT x FROM pg_class c WHERE c.oid IN (SELECT attrelid FROM pg_attribute)"
+        ));
+    }
+
+    #[test]
+    fn user_queries_are_never_local() {
+        for sql in [
+            "SELECT 1",
+            "SELECT * FROM nation",
+            "SELECT * FROM tpch.nation",
+            "SELECT * FROM default.pg_class",
+            "SELECT * FROM \"default\".pg_class",
+            "SELECT * FROM tables",
+            "SELECT * FROM \"PG_CLASS\"",
+            "INSERT INTO t SELECT * FROM pg_class",
+            "SELECT * FROM t LATERAL VIEW explode(a) x AS y",
+            "SELECT upper(name) FROM tpch.nation WHERE format_type(1, 2) = ''",
+        ] {
+            assert_eq!(route(sql), Route::User, "{sql}");
+        }
+    }
+
+    #[test]
+    fn mixed_queries_are_refused() {
+        match route("SELECT * FROM tpch.nation n JOIN pg_class c ON c.relname = n.n_name") {
+            Route::Mixed { catalog, user } => {
+                assert_eq!(catalog, "pg_class");
+                assert_eq!(user, "tpch.nation");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            route("SELECT * FROM pg_class WHERE relname IN (SELECT name FROM shop.items)"),
+            Route::Mixed { .. }
+        ));
+    }
+
+    #[test]
+    fn refresh_commands() {
+        assert_eq!(route("SELECT dli_catalog_refresh()"), Route::Refresh(None));
+        assert_eq!(
+            route("select pg_catalog.dli_catalog_refresh('tpch')"),
+            Route::Refresh(Some("tpch".into()))
+        );
+        assert!(is_catalog("SELECT * FROM dli_catalog_status()"));
+    }
+}

@@ -1,0 +1,199 @@
+//! Real-client test suite: real Postgres drivers (psql, psycopg 3, psycopg2, asyncpg,
+//! node-postgres, pgjdbc) against the real gateway and the embedded DLI service, started
+//! in-process on ephemeral ports. Each client is a script in `tests/clients/` run as a
+//! subprocess; it must exit 0 (see `tests/clients/README.md` for the conventions and the
+//! per-check XFAIL lists).
+//!
+//! Missing runtimes or packages fail the test with the install command
+//! (`scripts/install-test-deps.sh`), unless `DLIGW_SKIP_CLIENTS=1` is set.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{PASSWORD, USER, start, test_config};
+
+/// How one client script is run.
+enum Runner {
+    /// `python3 tests/clients/<script>`; the Python modules must be importable and the
+    /// programs on PATH.
+    Python(
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+    ),
+    /// `node tests/clients/<script>`, with `pg` from tests/clients/node_modules.
+    Node(&'static str),
+    /// `javac` + `java` of tests/clients/<Class>.java against Debian's pgjdbc jar.
+    Java(&'static str),
+}
+
+/// One `#[tokio::test]` per client script, so failures are attributed. Adding a script is
+/// one line here.
+macro_rules! client_tests {
+    ($($name:ident => $runner:expr;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            run_client(stringify!($name), $runner).await;
+        }
+    )*};
+}
+
+client_tests! {
+    psql => Runner::Python("psql_test.py", &[], &["psql"]);
+    psycopg3 => Runner::Python("psycopg3_test.py", &["psycopg"], &[]);
+    psycopg2 => Runner::Python("psycopg2_test.py", &["psycopg2"], &[]);
+    asyncpg => Runner::Python("asyncpg_test.py", &["asyncpg"], &[]);
+    node_pg => Runner::Node("node_pg_test.js");
+    pgjdbc => Runner::Java("JdbcTest");
+}
+
+const INSTALL: &str = "run `bash scripts/install-test-deps.sh` (or set DLIGW_SKIP_CLIENTS=1 to skip clients whose dependencies are missing)";
+const PGJDBC_JAR: &str = "/usr/share/java/postgresql.jar";
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(900);
+
+fn clients_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")
+}
+
+fn have(program: &str, args: &[&str]) -> bool {
+    std::process::Command::new(program)
+        .args(args)
+        .current_dir(clients_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// What is missing to run this client, if anything.
+fn missing(runner: &Runner) -> Option<String> {
+    match runner {
+        Runner::Python(_, modules, programs) => {
+            if !have("python3", &["--version"]) {
+                return Some("python3 is not installed (apt-get install python3)".into());
+            }
+            if let Some(p) = programs.iter().find(|p| !have(p, &["--version"])) {
+                return Some(format!("`{p}` is not installed (apt-get)"));
+            }
+            modules
+                .iter()
+                .find(|m| !have("python3", &["-c", &format!("import {m}")]))
+                .map(|m| format!("Python module `{m}` is not installed (pip)"))
+        }
+        Runner::Node(_) => {
+            if !have("node", &["--version"]) {
+                Some("node is not installed (apt-get install nodejs npm)".into())
+            } else if !clients_dir().join("node_modules/pg/package.json").exists() {
+                Some("node-postgres is not installed in tests/clients (npm ci)".into())
+            } else {
+                None
+            }
+        }
+        Runner::Java(_) => {
+            if !have("javac", &["-version"]) || !have("java", &["-version"]) {
+                Some("a JDK is not installed (apt-get install openjdk-17-jdk-headless)".into())
+            } else if !Path::new(PGJDBC_JAR).exists() {
+                Some(format!(
+                    "{PGJDBC_JAR} is missing (apt-get install libpostgresql-jdbc-java)"
+                ))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn init_logging() {
+    // RUST_LOG=dli_pg_gateway=debug cargo test --test clients -- --nocapture shows the
+    // gateway's log next to the client's output.
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+async fn run_client(name: &str, runner: Runner) {
+    init_logging();
+    if let Some(what) = missing(&runner) {
+        if std::env::var("DLIGW_SKIP_CLIENTS").is_ok_and(|v| v == "1") {
+            eprintln!("SKIPPED client test {name}: {what} (DLIGW_SKIP_CLIENTS=1)");
+            return;
+        }
+        panic!("client test {name} cannot run: {what}; {INSTALL}");
+    }
+
+    let wh = tempfile::tempdir().unwrap();
+    let gw = start(test_config(wh.path(), false)).await;
+    let port = gw.addr().port().to_string();
+    let dir = clients_dir();
+    let build = tempfile::tempdir().unwrap();
+
+    let mut cmd = match &runner {
+        Runner::Python(script, _, _) => {
+            let mut c = tokio::process::Command::new("python3");
+            c.arg(dir.join(script));
+            c
+        }
+        Runner::Node(script) => {
+            let mut c = tokio::process::Command::new("node");
+            c.arg(dir.join(script));
+            c
+        }
+        Runner::Java(class) => {
+            let out = tokio::process::Command::new("javac")
+                .args(["-encoding", "UTF-8", "-cp", PGJDBC_JAR, "-d"])
+                .arg(build.path())
+                .arg(dir.join(format!("{class}.java")))
+                .output()
+                .await
+                .expect("javac runs");
+            assert!(
+                out.status.success(),
+                "javac {class}.java failed:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let mut c = tokio::process::Command::new("java");
+            c.arg("-Dfile.encoding=UTF-8")
+                .arg("-cp")
+                .arg(format!("{}:{PGJDBC_JAR}", build.path().display()))
+                .arg(class);
+            c
+        }
+    };
+    cmd.current_dir(&dir)
+        .env("DLIGW_HOST", "127.0.0.1")
+        .env("DLIGW_PORT", &port)
+        .env("DLIGW_USER", USER)
+        .env("DLIGW_PASSWORD", PASSWORD)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONUNBUFFERED", "1")
+        .env("PYTHONIOENCODING", "utf-8")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+
+    let started = Instant::now();
+    let out = tokio::time::timeout(CLIENT_TIMEOUT, cmd.output())
+        .await
+        .unwrap_or_else(|_| panic!("client test {name} timed out after {CLIENT_TIMEOUT:?}"))
+        .unwrap_or_else(|e| panic!("client test {name}: cannot start: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    gw.shutdown().await;
+
+    // Shown with --nocapture, and always on failure.
+    println!(
+        "== {name} ({:.1} s)\n{stdout}{stderr}",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        out.status.success(),
+        "client test {name} failed ({}); its output:\n{stdout}\n--- stderr ---\n{stderr}",
+        out.status
+    );
+}
