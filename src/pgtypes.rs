@@ -42,6 +42,11 @@ pub enum SparkType {
     Other(String),
 }
 
+/// Not a Spark type: the name under which catalog answers (Describe of a pg_catalog query)
+/// report Postgres' one-byte `"char"` columns, so they are typed `"char"` (OID 18) as
+/// drivers such as asyncpg expect.
+pub const PG_CHAR: &str = "pg_catalog.char";
+
 /// The scalar kinds of [`TYPE_TABLE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scalar {
@@ -154,6 +159,11 @@ impl SparkType {
     /// mapped scalar become that scalar's Postgres array; every other nested type is JSON.
     pub fn pg_type(&self) -> PgTypeInfo {
         match self {
+            SparkType::Other(name) if name == PG_CHAR => PgTypeInfo {
+                pg: Type::CHAR,
+                len: 1,
+                typmod: -1,
+            },
             SparkType::Array(inner) if inner.is_array_element() => PgTypeInfo {
                 pg: entry(inner.scalar()).array.clone(),
                 len: -1,
@@ -352,6 +362,8 @@ pub enum PgValue {
     Bytes(Vec<u8>),
     Json(Value),
     Array(Vec<PgValue>),
+    /// Postgres' one-byte `"char"` (catalog columns such as `pg_type.typtype`); 0 is ''.
+    Char(u8),
 }
 
 /// Why a DLI value could not be read as its declared type.
@@ -603,6 +615,10 @@ impl ToSql for PgValue {
             PgValue::Bytes(b) => b.as_slice().to_sql(ty, out),
             PgValue::Json(v) => v.to_sql(ty, out),
             PgValue::Array(items) => items.to_sql(ty, out),
+            PgValue::Char(b) => {
+                out.extend_from_slice(&[*b]);
+                Ok(IsNull::No)
+            }
         }
     }
 
@@ -637,6 +653,12 @@ impl ToSqlText for PgValue {
             PgValue::Bytes(b) => b.to_sql_text(ty, out, opts),
             PgValue::Json(v) => {
                 out.extend_from_slice(v.to_string().as_bytes());
+                Ok(IsNull::No)
+            }
+            PgValue::Char(b) => {
+                if *b != 0 {
+                    out.extend_from_slice(&[*b]);
+                }
                 Ok(IsNull::No)
             }
             PgValue::Array(items) => {

@@ -64,6 +64,9 @@ pub struct Engine {
     parser: PostgresCompatibilityParser,
     base: SessionState,
     library: Arc<dyn SchemaProvider>,
+    /// The library's static relations that have `"char"` columns, re-schemaed with the
+    /// columns marked (see [`super::types::CHAR_COLUMNS`]).
+    marked_static: Tables,
     schemas: Schemas,
     system: Vec<SystemRel>,
     typnames: Arc<HashMap<u32, String>>,
@@ -89,6 +92,8 @@ impl Engine {
             "pg_roles",
             "pg_description",
             "pg_partitioned_table",
+            "pg_index",
+            "pg_constraint",
         ] {
             if let Some(t) = library.build_table_by_name(name)? {
                 by_name.insert(name, pgtables::complete_schema(name, t.schema()));
@@ -115,6 +120,7 @@ impl Engine {
             system.push(system_rel(name, schema, true, &relids));
         }
         let typnames = Arc::new(typnames(&static_tables));
+        let marked_static = marked_static_tables(&library, &schemas)?;
 
         let config = SessionConfig::new()
             .with_default_catalog_and_schema(database, "pg_catalog")
@@ -125,6 +131,7 @@ impl Engine {
             parser: PostgresCompatibilityParser::new(),
             base: ctx.state(),
             library: Arc::new(library),
+            marked_static,
             schemas,
             system,
             typnames,
@@ -173,7 +180,8 @@ impl Engine {
     /// A session over `snap` for one query.
     fn session(&self, snap: &Snapshot, q: &QueryContext) -> Result<SessionContext> {
         let built = self.built(snap)?;
-        let mut pg = built.pg.clone();
+        let mut pg = self.marked_static.clone();
+        pg.extend(built.pg.iter().map(|(k, v)| (k.clone(), v.clone())));
         for (name, t) in pgtables::roles(&self.schemas, &q.user)? {
             pg.insert(name.to_string(), t);
         }
@@ -279,6 +287,33 @@ impl Engine {
         let schema: SchemaRef = Arc::new(plan.schema().as_arrow().clone());
         Ok((schema, parameter_types(&plan)?))
     }
+}
+
+/// Static relations with `"char"` columns, their schemas marked.
+fn marked_static_tables(
+    library: &PgCatalogSchemaProvider<Arc<dyn CatalogProviderList>, EmptyContextProvider>,
+    schemas: &Schemas,
+) -> Result<Tables> {
+    use datafusion::catalog::MemTable;
+    use datafusion_pg_catalog::pg_catalog::PgCatalogTable;
+    let mut out = Tables::new();
+    for (name, _) in super::types::CHAR_COLUMNS {
+        if schemas.by_name.contains_key(name) {
+            continue; // built from metadata, already marked
+        }
+        let Some(PgCatalogTable::Static(t)) = library.build_table_by_name(name)? else {
+            continue;
+        };
+        let schema = super::types::mark_char_columns(name, t.schema());
+        let batches = t
+            .data()
+            .iter()
+            .map(|b| b.clone().with_schema(schema.clone()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let table: Arc<dyn TableProvider> = Arc::new(MemTable::try_new(schema, vec![batches])?);
+        out.insert(name.to_string(), table);
+    }
+    Ok(out)
 }
 
 /// `$1..$n` types in order (`None` where DataFusion could not infer one).

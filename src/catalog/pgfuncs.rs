@@ -107,6 +107,8 @@ pub fn udfs(lookups: &Arc<Lookups>) -> Vec<ScalarUDF> {
     vec![
         always_true("pg_function_is_visible"),
         always_true("pg_type_is_visible"),
+        always_true("pg_collation_is_visible"),
+        udf("json_build_object", None, DataType::Utf8, json_build_object),
         size("pg_table_size", l1),
         size("pg_relation_size", l2.clone()),
         size("pg_total_relation_size", l2),
@@ -128,9 +130,38 @@ pub fn udfs(lookups: &Arc<Lookups>) -> Vec<ScalarUDF> {
         oid_lookup("pg_get_function_arguments", Some(1), |_| None),
         oid_lookup("pg_get_function_identity_arguments", Some(1), |_| None),
         oid_lookup("pg_get_indexdef", None, |_| None),
+        udf("pg_get_serial_sequence", Some(2), DataType::Utf8, |args, _| {
+            Ok(datafusion::arrow::array::new_null_array(&DataType::Utf8, args[0].len()))
+        }),
         oid_lookup("pg_get_triggerdef", None, |_| None),
         udf("array_to_string", None, DataType::Utf8, array_to_string),
     ]
+}
+
+/// `json_build_object(k1, v1, …)` as JSON text (values rendered as text, NULL as null).
+fn json_build_object(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let cols: Vec<StringArray> = args.iter().map(texts).collect::<Result<_>>()?;
+    let n = cols.first().map_or(rows, |c| c.len());
+    let out: StringArray = (0..n)
+        .map(|i| {
+            let mut map = serde_json::Map::new();
+            for pair in cols.chunks(2) {
+                let (Some(k), v) = (pair.first(), pair.get(1)) else {
+                    continue;
+                };
+                if k.is_null(i) {
+                    continue;
+                }
+                let value = match v {
+                    Some(v) if !v.is_null(i) => serde_json::Value::String(v.value(i).to_string()),
+                    _ => serde_json::Value::Null,
+                };
+                map.insert(k.value(i).to_string(), value);
+            }
+            Some(serde_json::Value::Object(map).to_string())
+        })
+        .collect();
+    Ok(Arc::new(out))
 }
 
 /// `array_to_string(array, sep [, null_text])`; a text first argument (the library types

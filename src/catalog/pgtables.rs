@@ -51,6 +51,39 @@ impl Schemas {
 /// (`pg_class.reloptions` for psql's `\d+`, the ACL columns).
 pub fn complete_schema(name: &str, schema: SchemaRef) -> SchemaRef {
     let text_list = DataType::new_list(DataType::Utf8, true);
+    let int2s = DataType::new_list(DataType::Int16, true);
+    let oids = DataType::new_list(DataType::Int32, true);
+    let retyped: &[(&str, &DataType)] = match name {
+        "pg_index" => &[
+            ("indkey", &int2s),
+            ("indoption", &int2s),
+            ("indcollation", &oids),
+            ("indclass", &oids),
+        ],
+        "pg_constraint" => &[
+            ("conkey", &int2s),
+            ("confkey", &int2s),
+            ("confdelsetcols", &int2s),
+            ("conpfeqop", &oids),
+            ("conppeqop", &oids),
+            ("conffeqop", &oids),
+            ("conexclop", &oids),
+        ],
+        _ => &[],
+    };
+    let schema = if retyped.is_empty() {
+        schema
+    } else {
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .map(|f| match retyped.iter().find(|(n, _)| n == f.name()) {
+                Some((_, dt)) => Field::new(f.name(), (*dt).clone(), true),
+                None => f.as_ref().clone(),
+            })
+            .collect();
+        Arc::new(Schema::new(fields))
+    };
     let extra: &[(&str, DataType)] = match name {
         "pg_class" => &[("relacl", DataType::Utf8), ("reloptions", text_list)],
         "pg_namespace" => &[("nspacl", DataType::Utf8)],
@@ -63,7 +96,7 @@ pub fn complete_schema(name: &str, schema: SchemaRef) -> SchemaRef {
             fields.push(Field::new(*n, dt.clone(), true));
         }
     }
-    Arc::new(Schema::new(fields))
+    super::types::mark_char_columns(name, Arc::new(Schema::new(fields)))
 }
 
 /// The schema of `pg_user` (a view over `pg_shadow` in Postgres).
@@ -101,6 +134,11 @@ pub fn build(
     out.insert("pg_tables", tables(snap, system, schemas)?);
     out.insert("pg_views", views(snap, schemas)?);
     out.insert("pg_partitioned_table", partitioned(snap, schemas)?);
+    // DLI has no indexes or constraints: empty, with the array columns typed as arrays
+    // (the library's export has them as text, which `unnest(indkey)` cannot read).
+    for name in ["pg_index", "pg_constraint"] {
+        out.insert(name, table(TableBuilder::new(schemas.get(name)))?);
+    }
     Ok(out)
 }
 

@@ -11,6 +11,11 @@
 //! - after the library: `ARRAY(SELECT …)` becomes a NULL `text[]` (DataFusion has no
 //!   array constructor over a subquery; psql uses it only over option/ACL arrays).
 //!
+//! - after the library: `generate_subscripts(a, d)` becomes
+//!   `unnest(range(1, array_length(a, d) + 1))`;
+//! - after the library: `LIKE … ESCAPE '/'` becomes the same pattern escaped with a
+//!   backslash (DataFusion supports no other escape character).
+//!
 //! Must not change what a query means for DLI metadata.
 
 use std::ops::ControlFlow;
@@ -79,6 +84,33 @@ pub fn after_library(mut stmt: Statement) -> Statement {
     impl VisitorMut for V {
         type Break = ();
         fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            if let Expr::Like {
+                pattern,
+                escape_char,
+                ..
+            }
+            | Expr::ILike {
+                pattern,
+                escape_char,
+                ..
+            } = expr
+            {
+                backslash_escape(pattern, escape_char);
+            }
+            // `generate_subscripts(a, d)` (next to `unnest(a)`, as SQLAlchemy pairs keys with
+            // their positions): DataFusion zips several unnests of one projection.
+            if let Expr::Function(f) = expr
+                && f.name.to_string().eq_ignore_ascii_case("generate_subscripts")
+                && let FunctionArguments::List(list) = &f.args
+                && list.args.len() == 2
+                && let Some(e) = parse_expr(&format!(
+                    "unnest(range(1, COALESCE(array_length({}, {}), 0) + 1))",
+                    list.args[0], list.args[1]
+                ))
+            {
+                *expr = e;
+                return ControlFlow::Continue(());
+            }
             // `ARRAY(SELECT …)` (psql's `\d+` over reloptions): the option and ACL
             // arrays it collects are always empty here.
             if let Expr::Function(f) = expr
@@ -115,10 +147,89 @@ pub fn after_library(mut stmt: Statement) -> Statement {
     stmt
 }
 
+/// `LIKE p ESCAPE 'c'` (SQLAlchemy uses `/`) as the backslash-escaped pattern DataFusion
+/// accepts: the escape character is rewritten inside every string literal of `p`.
+fn backslash_escape(pattern: &mut Expr, escape_char: &mut Option<ValueWithSpan>) {
+    let Some(ValueWithSpan {
+        value: Value::SingleQuotedString(esc),
+        ..
+    }) = escape_char.as_ref()
+    else {
+        return;
+    };
+    let mut chars = esc.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return;
+    };
+    if c == '\\' {
+        return;
+    }
+    struct Lit(char);
+    impl VisitorMut for Lit {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            if let Expr::Value(ValueWithSpan {
+                value: Value::SingleQuotedString(s),
+                ..
+            }) = e
+            {
+                let mut out = String::with_capacity(s.len());
+                let mut it = s.chars();
+                while let Some(ch) = it.next() {
+                    if ch == self.0 {
+                        match it.next() {
+                            Some(n) if n == '%' || n == '_' => {
+                                out.push('\\');
+                                out.push(n);
+                            }
+                            Some(n) if n == '\\' => out.push_str("\\\\"),
+                            Some(n) => out.push(n),
+                            None => {}
+                        }
+                    } else if ch == '\\' {
+                        out.push_str("\\\\");
+                    } else {
+                        out.push(ch);
+                    }
+                }
+                *s = out;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = pattern.visit(&mut Lit(c));
+    *escape_char = Some(Value::SingleQuotedString("\\".into()).into());
+}
+
 fn parse_expr(sql: &str) -> Option<Expr> {
     Parser::new(&PostgreSqlDialect {})
         .try_with_sql(sql)
         .ok()?
         .parse_expr()
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(sql: &str) -> String {
+        let stmt = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0);
+        after_library(stmt).to_string()
+    }
+
+    #[test]
+    fn like_escape_becomes_backslash() {
+        assert_eq!(
+            rewritten("SELECT 1 WHERE a NOT LIKE 'pg/_' || '%' ESCAPE '/'"),
+            "SELECT 1 WHERE a NOT LIKE 'pg\\_' || '%' ESCAPE '\\'"
+        );
+    }
+
+    #[test]
+    fn expandarray_and_array_subquery() {
+        let s = rewritten("SELECT (information_schema._pg_expandarray(i.indkey)).n, array(select 1)");
+        assert!(s.contains("named_struct"), "{s}");
+        assert!(s.contains("CAST(NULL AS TEXT[])"), "{s}");
+    }
 }

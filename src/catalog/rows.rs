@@ -17,14 +17,14 @@ use pgwire::api::Type;
 use crate::gateway::catalog_hook::LocalRows;
 use crate::pgtypes::PgValue;
 
-use super::types::arrow_pg_type;
+use super::types::field_pg_type;
 
 /// The (name, type) of each result column.
 pub fn fields(schema: &Schema) -> Vec<(String, Type)> {
     schema
         .fields()
         .iter()
-        .map(|f| (f.name().clone(), arrow_pg_type(f.data_type())))
+        .map(|f| (f.name().clone(), field_pg_type(f)))
         .collect()
 }
 
@@ -101,6 +101,13 @@ fn values(a: &ArrayRef, ty: &Type) -> Result<Vec<PgValue>, String> {
                 })
                 .collect::<Result<_, String>>()?
         }
+        _ if *ty == Type::CHAR => texts(a)?
+            .into_iter()
+            .map(|v| match v {
+                PgValue::Text(s) => PgValue::Char(s.bytes().next().unwrap_or(0)),
+                other => other,
+            })
+            .collect(),
         _ if *ty == Type::TEXT || *ty == Type::VARCHAR || *ty == Type::BPCHAR => texts(a)?,
         _ => {
             // Dates, timestamps, decimals…: through their text form.

@@ -23,7 +23,7 @@ use super::config::CatalogConfig;
 use super::engine::{Engine, QueryContext};
 use super::route::{Route, route};
 use super::source::{DliSource, MetadataSource};
-use super::types::{arrow_pg_type, arrow_spark_name};
+use super::types::{arrow_pg_type, field_spark_name};
 use super::{describe, invalidate, rows};
 
 /// The catalog of one gateway, shared by every session.
@@ -121,6 +121,7 @@ impl DliCatalog {
         stmt: &sqlparser::ast::Statement,
         ctx: &CatalogContext,
     ) -> Result<LocalRows, GatewayError> {
+        tracing::trace!(sql, "catalog query");
         let snap = self.cache.snapshot().await.map_err(unavailable)?;
         let started = std::time::Instant::now();
         let (schema, batches) = self
@@ -205,7 +206,7 @@ impl CatalogService for DliCatalog {
                     columns: schema
                         .fields()
                         .iter()
-                        .map(|f| DliColumn::new(f.name().clone(), arrow_spark_name(f.data_type())))
+                        .map(|f| DliColumn::new(f.name().clone(), field_spark_name(f)))
                         .collect(),
                 })
             }

@@ -6,11 +6,13 @@
 //! `pgtypes` so `pg_attribute` and RowDescription agree. Also maps Arrow result types of
 //! catalog queries back through the same table ([`arrow_spark_name`]).
 
-use datafusion::arrow::datatypes::DataType;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use pgwire::api::Type;
 
 use crate::localdli::sparktypes::SparkType as ArrowSpark;
-use crate::pgtypes::{PgTypeInfo, SparkType};
+use crate::pgtypes::{PG_CHAR, PgTypeInfo, SparkType};
 
 /// What a column of a Spark type looks like in Postgres.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,15 +126,87 @@ fn base_sql_name(t: &Type) -> String {
     .to_string()
 }
 
+/// Field metadata key naming a catalog column's Postgres type when Arrow cannot
+/// (`"char"` columns are Arrow strings).
+pub const PG_TYPE_KEY: &str = "pg.type";
+
+/// Postgres' one-byte `"char"` columns of the catalog relations, by relation.
+pub const CHAR_COLUMNS: &[(&str, &[&str])] = &[
+    ("pg_type", &["typtype", "typcategory", "typdelim", "typalign", "typstorage"]),
+    ("pg_class", &["relpersistence", "relkind", "relreplident"]),
+    (
+        "pg_attribute",
+        &["attalign", "attstorage", "attcompression", "attidentity", "attgenerated"],
+    ),
+    ("pg_proc", &["prokind", "provolatile", "proparallel"]),
+    (
+        "pg_constraint",
+        &["contype", "confupdtype", "confdeltype", "confmatchtype"],
+    ),
+    ("pg_am", &["amtype"]),
+    ("pg_database", &["datlocprovider"]),
+    ("pg_partitioned_table", &["partstrat"]),
+    ("pg_collation", &["collprovider"]),
+    ("pg_cast", &["castcontext", "castmethod"]),
+    ("pg_operator", &["oprkind"]),
+    ("pg_depend", &["deptype"]),
+    ("pg_trigger", &["tgenabled"]),
+];
+
+/// `schema` with the `"char"` columns of relation `name` marked.
+pub fn mark_char_columns(name: &str, schema: SchemaRef) -> SchemaRef {
+    let Some((_, cols)) = CHAR_COLUMNS.iter().find(|(t, _)| *t == name) else {
+        return schema;
+    };
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if cols.contains(&f.name().as_str()) && f.data_type() == &DataType::Utf8 {
+                let mut md = f.metadata().clone();
+                md.insert(PG_TYPE_KEY.to_string(), "char".to_string());
+                f.as_ref().clone().with_metadata(md)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// Is this result column a `"char"`? By the mark, or for a canonical catalog column
+/// name when the plan dropped the mark.
+pub fn is_char(f: &Field) -> bool {
+    f.data_type() == &DataType::Utf8
+        && (f.metadata().get(PG_TYPE_KEY).is_some_and(|t| t == "char")
+            || CHAR_COLUMNS
+                .iter()
+                .any(|(_, cols)| cols.contains(&f.name().as_str())))
+}
+
 /// The Spark type name of an Arrow type (catalog results and Describe), so that catalog
 /// answers are typed by the same table as DLI results.
 pub fn arrow_spark_name(dt: &DataType) -> String {
     ArrowSpark::from_arrow(dt).sql_name()
 }
 
+/// The Spark type name of a result field (`"char"` columns get [`PG_CHAR`]).
+pub fn field_spark_name(f: &Field) -> String {
+    if is_char(f) {
+        PG_CHAR.to_string()
+    } else {
+        arrow_spark_name(f.data_type())
+    }
+}
+
 /// The Postgres type of an Arrow result column.
 pub fn arrow_pg_type(dt: &DataType) -> Type {
     SparkType::parse(&arrow_spark_name(dt)).pg_type().pg
+}
+
+/// The Postgres type of a result field.
+pub fn field_pg_type(f: &Field) -> Type {
+    SparkType::parse(&field_spark_name(f)).pg_type().pg
 }
 
 #[cfg(test)]

@@ -84,7 +84,13 @@ impl Router {
             .get("database")
             .cloned()
             .unwrap_or_else(|| user.clone());
-        client.session_extensions().get_or_insert_with(|| {
+        let mut settings = std::collections::BTreeMap::new();
+        if let Some(app) = meta.get("application_name") {
+            settings.insert("application_name".to_string(), app.clone());
+        }
+        let mut created = false;
+        let session = client.session_extensions().get_or_insert_with(|| {
+            created = true;
             Session::with_backend(
                 SessionState {
                     user,
@@ -92,11 +98,15 @@ impl Router {
                     currentdb: self.facts.default_database.clone(),
                     queue: self.facts.default_queue.clone(),
                     statement_timeout_ms: self.facts.default_timeout_ms,
-                    settings: Default::default(),
+                    settings,
                 },
                 backend,
             )
-        })
+        });
+        if created {
+            local::apply_startup(&session, meta);
+        }
+        session
     }
 
     /// Run every statement of a simple-query message; stop at the first error, which is

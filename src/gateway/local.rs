@@ -82,6 +82,8 @@ pub fn answer(
         Statement::Set(set) => Some(set_variable(&set, session)),
         // No notifications exist on DLI: LISTEN/UNLISTEN are accepted and never fire.
         Statement::LISTEN { .. } => Some(Ok(LocalAnswer::Tag("LISTEN".into()))),
+        // Cursors are the driver's business (portals); SQL-level CLOSE has nothing to close.
+        Statement::Close { .. } => Some(Ok(LocalAnswer::Tag("CLOSE CURSOR".into()))),
         Statement::UNLISTEN { .. } => Some(Ok(LocalAnswer::Tag("UNLISTEN".into()))),
         Statement::Query(q) => session_function(&q, session, facts).map(Ok),
         _ => None,
@@ -187,12 +189,20 @@ fn set_variable(set: &sqlparser::ast::Set, session: &Session) -> Result<LocalAns
         _ => return Ok(LocalAnswer::Tag("SET".into())),
     };
     let texts: Vec<String> = values.iter().map(expr_text).collect();
+    set_named(session, &name, &texts)?;
+    Ok(LocalAnswer::Tag("SET".into()))
+}
+
+/// Set one session variable (from `SET`, or from the startup packet).
+pub fn set_named(session: &Session, name: &str, texts: &[String]) -> Result<(), GatewayError> {
+    let name = name.to_ascii_lowercase();
     let value = texts.join(",");
     match name.as_str() {
         "search_path" => {
             let first = texts
                 .iter()
-                .map(|t| t.trim().to_string())
+                .flat_map(|t| t.split(','))
+                .map(|t| t.trim().trim_matches('"').to_string())
                 .find(|t| !t.is_empty() && t != "$user" && t != "public" && t != "pg_catalog");
             if let Some(db) = first {
                 session.update(|s| s.currentdb = db);
@@ -212,7 +222,35 @@ fn set_variable(set: &sqlparser::ast::Set, session: &Session) -> Result<LocalAns
             s.settings.insert(name.clone(), value.clone());
         }),
     }
-    Ok(LocalAnswer::Tag("SET".into()))
+    Ok(())
+}
+
+/// Settings a client put in its startup packet: `statement_timeout=5s`, `search_path=db`,
+/// or `options=-c statement_timeout=5s -c search_path=db` (libpq's PGOPTIONS).
+pub fn apply_startup(session: &Session, params: &std::collections::HashMap<String, String>) {
+    const SKIP: [&str; 5] = ["user", "database", "client_encoding", "replication", "options"];
+    let mut pairs: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| !SKIP.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(options) = params.get("options") {
+        let mut words = options.split_whitespace();
+        while let Some(w) = words.next() {
+            let kv = match w {
+                "-c" => words.next(),
+                other => other.strip_prefix("--").or_else(|| other.strip_prefix("-c")),
+            };
+            if let Some((k, v)) = kv.and_then(|kv| kv.split_once('=')) {
+                pairs.push((k.replace('-', "_"), v.to_string()));
+            }
+        }
+    }
+    for (k, v) in pairs {
+        if let Err(e) = set_named(session, &k, &[v]) {
+            tracing::debug!(setting = %k, error = %e, "ignored startup setting");
+        }
+    }
 }
 
 /// `SELECT version()`, `SELECT current_schema()` … with no FROM clause.
@@ -250,6 +288,8 @@ fn session_function(
             "current_database" | "current_catalog" => session.snapshot().database,
             "current_schema" => session.snapshot().currentdb,
             "current_user" | "session_user" | "user" => session.snapshot().user,
+            // No locks exist on DLI: there is never anything to unlock.
+            "pg_advisory_unlock_all" => String::new(),
             _ => return None,
         };
         names.push(alias.unwrap_or(fname));

@@ -15,7 +15,7 @@ use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{DescribePortalResponse, DescribeStatementResponse, Response};
 use pgwire::api::stmt::StoredStatement;
 use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore};
+use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionHandle};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::startup::ParameterStatus;
@@ -76,6 +76,8 @@ impl ExtendedQueryHandler for QueryHandler {
         let session = self.router.session(client);
         let every = self.router.heartbeat();
         let work = super::extended::describe_statement(&self.router, &session, target);
+        let cancel = cancel_signal(client).await;
+        let work = cancellable(cancel, work);
         watch_client(client, every, work).await?
     }
 
@@ -93,6 +95,8 @@ impl ExtendedQueryHandler for QueryHandler {
         let session = self.router.session(client);
         let every = self.router.heartbeat();
         let work = super::extended::describe_portal(&self.router, &session, portal);
+        let cancel = cancel_signal(client).await;
+        let work = cancellable(cancel, work);
         watch_client(client, every, work).await?
     }
 
@@ -142,5 +146,31 @@ where
                 }
             }
         }
+    }
+}
+
+/// pgwire makes Execute and simple queries cancellable; a Describe may run a DLI job too
+/// (see [`super::extended`]), so it listens for a CancelRequest the same way.
+async fn cancel_signal<C: ClientInfo>(client: &C) -> Option<futures::channel::oneshot::Receiver<()>> {
+    let handle = client.session_extensions().get::<Arc<ConnectionHandle>>()?;
+    Some(handle.start_query().await)
+}
+
+async fn cancellable<F, T>(
+    cancel: Option<futures::channel::oneshot::Receiver<()>>,
+    work: F,
+) -> PgWireResult<T>
+where
+    F: std::future::Future<Output = PgWireResult<T>>,
+{
+    match cancel {
+        Some(rx) => {
+            tokio::pin!(work);
+            tokio::select! {
+                out = &mut work => out,
+                _ = rx => Err(PgWireError::QueryCanceled),
+            }
+        }
+        None => work.await,
     }
 }

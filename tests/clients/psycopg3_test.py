@@ -19,7 +19,6 @@ DB = "c_psycopg3"
 # Checks that fail because the gateway lacks a feature (issue 3). Remove an entry when the
 # feature lands: an entry whose check passes is reported as XPASS and fails the run.
 XFAIL = {
-    "select_command_tag": "bug: simple-protocol SELECT tag is 'SELECT n n'",
     "typed_params_insert_roundtrip": "bug: Decimal parameter rendered as 1.25BD, which the embedded engine rejects",
     "describe_before_bind_lowlevel": "missing: Describe of a parameterized SELECT answers NoData",
     "show_statement_timeout_units": "missing: SHOW statement_timeout has no unit ('500', not '500ms')",
