@@ -6,6 +6,7 @@
 //! - [`dli`]      — the DLI REST client (DTOs, auth, signing, retries). Never sees pgwire.
 //! - [`localdli`] — the embedded DLI-compatible service (axum + DataFusion + warehouse).
 //! - [`gateway`]  — the Postgres front end (pgwire handlers, sessions, job runner). Never sees HTTP.
+//! - [`pgsql`]    — client SQL text with Postgres lexical rules; translation to Spark.
 //! - [`pgtypes`]  — the one Spark ↔ Postgres type table.
 //! - [`errors`]   — the one place that chooses SQLSTATEs.
 
@@ -15,5 +16,6 @@ pub mod dli;
 pub mod errors;
 pub mod gateway;
 pub mod localdli;
+pub mod pgsql;
 pub mod pgtypes;
 pub mod sparksql;

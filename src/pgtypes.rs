@@ -663,10 +663,44 @@ impl ToSqlText for PgValue {
             }
             PgValue::Array(items) => {
                 let elem = array_element_type(ty);
-                items.to_sql_text(&elem, out, opts)
+                out.extend_from_slice(b"{");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(b",");
+                    }
+                    let mut one = BytesMut::new();
+                    match item.to_sql_text(&elem, &mut one, opts)? {
+                        IsNull::Yes => out.extend_from_slice(b"NULL"),
+                        IsNull::No => write_array_element(&one, out),
+                    }
+                }
+                out.extend_from_slice(b"}");
+                Ok(IsNull::No)
             }
         }
     }
+}
+
+/// One element of a text-format array, quoted the way Postgres' `array_out` does when it
+/// is empty, spells NULL, or holds braces, commas, quotes, backslashes or white space.
+fn write_array_element(text: &[u8], out: &mut BytesMut) {
+    let needs_quotes = text.is_empty()
+        || text.eq_ignore_ascii_case(b"NULL")
+        || text
+            .iter()
+            .any(|b| matches!(b, b'{' | b'}' | b',' | b'"' | b'\\') || b.is_ascii_whitespace());
+    if !needs_quotes {
+        out.extend_from_slice(text);
+        return;
+    }
+    out.extend_from_slice(b"\"");
+    for &b in text {
+        if b == b'"' || b == b'\\' {
+            out.extend_from_slice(b"\\");
+        }
+        out.extend_from_slice(&[b]);
+    }
+    out.extend_from_slice(b"\"");
 }
 
 /// The element type of a Postgres array type from the table (TEXT when unknown).
@@ -804,6 +838,18 @@ mod tests {
             .to_sql_text(&Type::INT4_ARRAY, &mut out, &opts)
             .unwrap();
         assert_eq!(&out[..], b"{1,NULL,3}");
+        let mut out = BytesMut::new();
+        PgValue::Array(vec![
+            PgValue::Text("x".into()),
+            PgValue::Text("y z".into()),
+            PgValue::Text("q\"uote\\".into()),
+            PgValue::Text("".into()),
+            PgValue::Text("null".into()),
+            PgValue::Null,
+        ])
+        .to_sql_text(&Type::TEXT_ARRAY, &mut out, &opts)
+        .unwrap();
+        assert_eq!(&out[..], br#"{x,"y z","q\"uote\\","","null",NULL}"#);
         let mut out = BytesMut::new();
         PgValue::Numeric("123456789012345678901234567890.5".into())
             .to_sql_text(&Type::NUMERIC, &mut out, &opts)

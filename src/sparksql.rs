@@ -167,6 +167,26 @@ fn non_empty(pieces: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// The `$n` placeholders of Spark SQL text: (byte start, byte end, n).
+pub fn placeholders(sql: &str) -> Vec<(usize, usize, usize)> {
+    let Ok(tokens) = Tokenizer::new(&SparkDialect, sql).tokenize_with_location() else {
+        return Vec::new();
+    };
+    let offsets = LineOffsets::new(sql);
+    tokens
+        .iter()
+        .filter_map(|t| match &t.token {
+            Token::Placeholder(p) => {
+                let n: usize = p.strip_prefix('$')?.parse().ok()?;
+                let start = offsets.byte_offset(t.span.start.line, t.span.start.column);
+                let end = offsets.byte_offset(t.span.end.line, t.span.end.column);
+                (n >= 1).then_some((start, end, n))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Render a string as a Spark SQL string literal. Spark treats `\` as an escape inside
 /// literals, so both the quote and the backslash are escaped; control characters are
 /// written as escapes so that the literal survives any transport. Injection-proof: the

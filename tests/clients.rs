@@ -34,7 +34,10 @@ enum Runner {
 /// one line here.
 macro_rules! client_tests {
     ($($name:ident => $runner:expr;)*) => {$(
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        // 4 workers, not 2: the embedded engine runs its CPU-bound query work on this
+        // runtime (2 partitions), and with every worker busy the gateway accepts a
+        // CancelRequest connection late (seen: 33 s), which the cancel checks would time.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn $name() {
             run_client(stringify!($name), $runner).await;
         }

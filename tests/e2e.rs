@@ -17,7 +17,7 @@ const INSERT: &str = "INSERT INTO shop.items VALUES
     (1, 7, 300, 9000000000, 1.5, 2.25, true, 'héllo ✓ 数据', 12.34, DATE '2024-02-29',
      TIMESTAMP '2024-02-29 12:34:56.123456', X'DEADBEEF'),
     (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-    (3, -128, -32768, -1, -0.25, 1e100, false, 'it\\'s a \\\\ test', -0.5, DATE '1970-01-01',
+    (3, -128, -32768, -1, -0.25, 1e100, false, 'it''s a \\ test', -0.5, DATE '1970-01-01',
      TIMESTAMP '1999-12-31 23:59:59', X'')";
 
 async fn create_shop(client: &tokio_postgres::Client) {

@@ -95,6 +95,20 @@ async fn hostile_parameters_round_trip_exactly() {
             .unwrap_or_else(|e| panic!("{v:?}: {e:?}"));
         assert_eq!(row.get::<_, Option<&str>>(0), *v);
     }
+    // Values quoted by the client (Postgres rules: a backslash is just a character) stay
+    // one literal on Spark too: nothing is injected, and they read back exactly.
+    for (sql, expected) in [
+        (r"SELECT count(*) FROM proto.t WHERE s = '\'' OR 1=1 --'", "0"),
+        (r"SELECT count(*) FROM proto.t WHERE s = 'one\' OR s = 'two'", "1"),
+        (r"SELECT count(*) FROM proto.t WHERE s = E'one' OR s = $$two$$", "2"),
+    ] {
+        let rows = simple_rows(&client, sql).await;
+        assert_eq!(rows, vec![vec![Some(expected.to_string())]], "{sql}");
+    }
+    let rows = simple_rows(&client, r"SELECT '\'' OR 1=1 --' AS v, 'it''s' AS w FROM proto.t WHERE id = 1").await;
+    assert_eq!(rows, vec![vec![Some(r"\' OR 1=1 --".to_string()), Some("it's".to_string())]]);
+    let rows = simple_rows(&client, r#"SELECT "s" FROM "proto"."t" WHERE "id" = 2"#).await;
+    assert_eq!(rows, vec![vec![Some("two".to_string())]]);
     // The table is intact and a hostile value used as a filter matches nothing.
     let n: i64 = client
         .query_one("SELECT count(*) FROM proto.t", &[])

@@ -115,7 +115,7 @@ async fn scalar_types_both_paths() {
         (Type::BOOL, false)
     );
     assert_eq!(
-        literal::<String>(&c, "'ünï ✓ 数据 \\'q\\''").await,
+        literal::<String>(&c, "'ünï ✓ 数据 ''q'''").await,
         (Type::TEXT, "ünï ✓ 数据 'q'".to_string())
     );
     assert_eq!(

@@ -70,6 +70,8 @@ pub struct Engine {
     schemas: Schemas,
     system: Vec<SystemRel>,
     typnames: Arc<HashMap<u32, String>>,
+    /// Names of the boolean columns of every catalog relation.
+    bool_columns: HashSet<String>,
     database: String,
     version: String,
     built: Mutex<Option<Arc<Built>>>,
@@ -94,6 +96,7 @@ impl Engine {
             "pg_partitioned_table",
             "pg_index",
             "pg_constraint",
+            "pg_settings",
         ] {
             if let Some(t) = library.build_table_by_name(name)? {
                 by_name.insert(name, pgtables::complete_schema(name, t.schema()));
@@ -121,6 +124,12 @@ impl Engine {
         }
         let typnames = Arc::new(typnames(&static_tables));
         let marked_static = marked_static_tables(&library, &schemas)?;
+        let bool_columns = system
+            .iter()
+            .flat_map(|r| r.schema.fields().iter())
+            .filter(|f| f.data_type() == &DataType::Boolean)
+            .map(|f| f.name().clone())
+            .collect();
 
         let config = SessionConfig::new()
             .with_default_catalog_and_schema(database, "pg_catalog")
@@ -135,6 +144,7 @@ impl Engine {
             schemas,
             system,
             typnames,
+            bool_columns,
             database: database.to_string(),
             version: version.to_string(),
             built: Mutex::new(None),
@@ -185,6 +195,10 @@ impl Engine {
         for (name, t) in pgtables::roles(&self.schemas, &q.user)? {
             pg.insert(name.to_string(), t);
         }
+        pg.insert(
+            "pg_settings".into(),
+            pgtables::settings(&self.schemas, &q.current_schema, &self.version)?,
+        );
         let info = self.info(&built, snap, &q.user)?;
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(
@@ -241,17 +255,16 @@ impl Engine {
                 stmts.len()
             )));
         }
-        Ok(rewrite::after_library(stmts.remove(0)))
+        let stmt = rewrite::distinct_unnamed(rewrite::after_library(stmts.remove(0)));
+        Ok(rewrite::boolean_literals(stmt, &self.bool_columns))
     }
 
-    async fn plan(
+    async fn plan_statement(
         &self,
-        sql: &str,
-        raw: &Statement,
+        stmt: Statement,
         snap: &Snapshot,
         q: &QueryContext,
     ) -> Result<(SessionContext, LogicalPlan)> {
-        let stmt = self.prepare(sql, raw)?;
         let ctx = self.session(snap, q)?;
         let plan = ctx
             .state()
@@ -260,7 +273,21 @@ impl Engine {
         Ok((ctx, plan))
     }
 
-    /// Run a catalog query.
+    async fn execute(
+        &self,
+        stmt: Statement,
+        snap: &Snapshot,
+        q: &QueryContext,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let (ctx, plan) = self.plan_statement(stmt, snap, q).await?;
+        let df = ctx.execute_logical_plan(plan).await?;
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        Ok((schema, batches))
+    }
+
+    /// Run a catalog query (retried once with correlated select-list subqueries as NULL
+    /// when DataFusion cannot plan them, see [`rewrite::null_projection_subqueries`]).
     pub async fn run(
         &self,
         sql: &str,
@@ -268,11 +295,15 @@ impl Engine {
         snap: &Snapshot,
         q: &QueryContext,
     ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-        let (ctx, plan) = self.plan(sql, raw, snap, q).await?;
-        let df = ctx.execute_logical_plan(plan).await?;
-        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await?;
-        Ok((schema, batches))
+        let stmt = self.prepare(sql, raw)?;
+        match self.execute(stmt.clone(), snap, q).await {
+            Err(e) if is_subquery_limitation(&e) => {
+                tracing::debug!(error = %e, "retrying with select-list subqueries as NULL");
+                self.execute(rewrite::null_projection_subqueries(stmt), snap, q)
+                    .await
+            }
+            other => other,
+        }
     }
 
     /// Result schema and parameter types of a catalog query, without running it.
@@ -283,7 +314,16 @@ impl Engine {
         snap: &Snapshot,
         q: &QueryContext,
     ) -> Result<(SchemaRef, Vec<Option<DataType>>)> {
-        let (_, plan) = self.plan(sql, raw, snap, q).await?;
+        let prepared = self.prepare(sql, raw)?;
+        let plan = match self.plan_statement(prepared.clone(), snap, q).await {
+            Ok((_, plan)) => plan,
+            Err(_) => {
+                // Placeholders DataFusion cannot type, or subqueries it cannot plan:
+                // the columns of the statement with NULL parameters, as executed.
+                let stmt = rewrite::null_projection_subqueries(rewrite::null_placeholders(prepared));
+                self.plan_statement(stmt, snap, q).await?.1
+            }
+        };
         let schema: SchemaRef = Arc::new(plan.schema().as_arrow().clone());
         Ok((schema, parameter_types(&plan)?))
     }
@@ -314,6 +354,15 @@ fn marked_static_tables(
         out.insert(name.to_string(), table);
     }
     Ok(out)
+}
+
+/// DataFusion's refusals of correlated subqueries it cannot decorrelate.
+fn is_subquery_limitation(e: &DataFusionError) -> bool {
+    let text = e.to_string();
+    text.contains("ScalarSubquery")
+        || text.contains("Correlated scalar subquery")
+        || text.contains("correlated subquer")
+        || text.contains("Correlated column")
 }
 
 /// `$1..$n` types in order (`None` where DataFusion could not infer one).

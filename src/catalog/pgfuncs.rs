@@ -109,6 +109,10 @@ pub fn udfs(lookups: &Arc<Lookups>) -> Vec<ScalarUDF> {
         always_true("pg_type_is_visible"),
         always_true("pg_collation_is_visible"),
         udf("json_build_object", None, DataType::Utf8, json_build_object),
+        // Settings cannot be changed through a catalog query: answer the value asked for.
+        udf("set_config", Some(3), DataType::Utf8, |args, _| {
+            Ok(Arc::new(texts(&args[1])?))
+        }),
         size("pg_table_size", l1),
         size("pg_relation_size", l2.clone()),
         size("pg_total_relation_size", l2),

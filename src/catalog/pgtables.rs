@@ -372,6 +372,31 @@ fn partitioned(snap: &Snapshot, s: &Schemas) -> Result<Arc<dyn TableProvider>> {
     table(b)
 }
 
+/// `pg_settings` for a session (its `search_path` is its DLI database).
+pub fn settings(s: &Schemas, schema: &str, version: &str) -> Result<Arc<dyn TableProvider>> {
+    let mut b = TableBuilder::new(s.get("pg_settings"));
+    for name in super::functions::SETTINGS {
+        let Some(value) = super::functions::setting(name, schema, version) else {
+            continue;
+        };
+        let shown = match *name {
+            "datestyle" => "DateStyle",
+            "timezone" => "TimeZone",
+            other => other,
+        };
+        b.row([
+            ("name", shown.into()),
+            ("setting", value.clone().into()),
+            ("context", "user".into()),
+            ("vartype", "string".into()),
+            ("source", "default".into()),
+            ("reset_val", value.into()),
+            ("pending_restart", false.into()),
+        ]);
+    }
+    table(b)
+}
+
 /// `pg_roles` and `pg_user` for the session's user (OID 10, like Postgres' bootstrap
 /// superuser: the gateway does not check privileges; DLI does).
 pub fn roles(s: &Schemas, user: &str) -> Result<[(&'static str, Arc<dyn TableProvider>); 2]> {

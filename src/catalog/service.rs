@@ -193,16 +193,30 @@ impl CatalogService for DliCatalog {
         match route(sql) {
             Route::Catalog(stmt) => {
                 let snap = self.cache.snapshot().await.ok()?;
-                let (schema, params) = self
+                let described = self
                     .engine
                     .describe(sql, &stmt, &snap, &self.query_context(ctx))
-                    .await
-                    .ok()?;
+                    .await;
+                let (schema, params) = match described {
+                    Ok(d) => d,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "describe of a catalog query failed");
+                        return None;
+                    }
+                };
+                let mut params: Vec<Option<Type>> =
+                    params.iter().map(|p| p.as_ref().map(arrow_pg_type)).collect();
+                // An explicit `$n::type` says what the client means to send.
+                for (n, ty) in super::rewrite::placeholder_casts(&stmt) {
+                    if n > params.len() {
+                        params.resize(n, None);
+                    }
+                    if n >= 1 {
+                        params[n - 1] = Some(ty);
+                    }
+                }
                 Some(Described {
-                    params: params
-                        .iter()
-                        .map(|p| p.as_ref().map(arrow_pg_type))
-                        .collect(),
+                    params,
                     columns: schema
                         .fields()
                         .iter()

@@ -39,7 +39,10 @@ use crate::sparksql;
 /// A parsed statement as the gateway keeps it between Parse and Execute.
 #[derive(Debug, Clone)]
 pub struct Prepared {
+    /// The client's text (Postgres lexical rules).
     pub sql: String,
+    /// Its Spark translation, for DLI ([`crate::pgsql::to_spark`]).
+    pub spark: String,
     /// Number of `$n` placeholders (the highest n).
     pub params: usize,
     /// Whether the statement can return rows (queries, SHOW, DESCRIBE).
@@ -122,7 +125,7 @@ impl QueryParser for GatewayParser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let mut pieces = sparksql::split_statements(sql);
+        let mut pieces = crate::pgsql::split(sql);
         let sql = match pieces.len() {
             0 => return Ok(None),
             1 => pieces.remove(0),
@@ -135,15 +138,28 @@ impl QueryParser for GatewayParser {
             }
         };
         let params = params::placeholder_count(&sql);
-        let returns_rows = returns_rows(&sql);
-        let described = if returns_rows || params > 0 {
+        let spark = crate::pgsql::to_spark(&sql);
+        let returns_rows = returns_rows(&spark);
+        let mut described = if returns_rows || params > 0 {
             let session = self.router.session(client);
             self.router.describe_locally(&session, &sql).await
         } else {
             None
         };
+        // Casts type their parameters, as in Postgres; the catalog's planner fills the rest.
+        let from_casts = super::infer::cast_parameter_types(&spark, params);
+        if from_casts.iter().any(Option::is_some) {
+            let d = described.get_or_insert_with(|| Described { params: Vec::new(), columns: Vec::new() });
+            d.params.resize(params, None);
+            for (slot, cast) in d.params.iter_mut().zip(from_casts) {
+                if cast.is_some() {
+                    *slot = cast;
+                }
+            }
+        }
         Ok(Some(Prepared {
             sql,
+            spark,
             params,
             returns_rows,
             described,
@@ -173,7 +189,7 @@ async fn result_fields(
     router: &Router,
     session: &Session,
     stmt: &Prepared,
-    sql: &str,
+    (sql, spark_sql): (&str, &str),
     format: &Format,
 ) -> PgWireResult<Vec<FieldInfo>> {
     if let Some(answer) = local::answer(sql, session, router.facts()) {
@@ -202,14 +218,14 @@ async fn result_fields(
         return Ok(fields_of(columns, format));
     }
     let finished = router
-        .run_job(session, sql)
+        .run_job(session, spark_sql)
         .await
         .map_err(|e| e.into_pgwire())?;
     let fields = match &finished.outcome {
         Outcome::Rows { columns, .. } => fields_of(columns, format),
         Outcome::Command { .. } => Vec::new(),
     };
-    session.stash(sql, finished);
+    session.stash(spark_sql, finished);
     Ok(fields)
 }
 
@@ -219,7 +235,7 @@ async fn describe_with_nulls(
     session: &Session,
     stmt: &Prepared,
 ) -> PgWireResult<Vec<Column>> {
-    let with_nulls = params::render_with_nulls(&stmt.sql);
+    let with_nulls = params::spark_with_nulls(&stmt.spark);
     let probe = format!("SELECT * FROM ({with_nulls}) AS gateway_describe LIMIT 0");
     let finished = router
         .run_job(session, &probe)
@@ -245,7 +261,7 @@ pub async fn describe_statement(
             Vec::new()
         } else if let Some(columns) = stmt.described_columns() {
             fields_of(columns, &Format::UnifiedText)
-        } else if is_query(&stmt.sql) {
+        } else if is_query(&stmt.spark) {
             let columns = describe_with_nulls(router, session, stmt).await?;
             session.remember_description(&stmt.sql, columns.clone());
             fields_of(&columns, &Format::UnifiedText)
@@ -254,7 +270,14 @@ pub async fn describe_statement(
         };
         return Ok(DescribeStatementResponse::new(types, fields));
     }
-    let fields = result_fields(router, session, stmt, &stmt.sql, &Format::UnifiedText).await?;
+    let fields = result_fields(
+        router,
+        session,
+        stmt,
+        (&stmt.sql, &stmt.spark),
+        &Format::UnifiedText,
+    )
+    .await?;
     Ok(DescribeStatementResponse::new(types, fields))
 }
 
@@ -277,8 +300,16 @@ pub async fn describe_portal(
             &portal.result_column_format,
         )));
     }
-    let sql = params::render(portal).map_err(|e| e.into_pgwire())?;
-    let fields = result_fields(router, session, stmt, &sql, &portal.result_column_format).await?;
+    let sql = params::render_postgres(portal).map_err(|e| e.into_pgwire())?;
+    let spark = params::render_spark(portal).map_err(|e| e.into_pgwire())?;
+    let fields = result_fields(
+        router,
+        session,
+        stmt,
+        (&sql, &spark),
+        &portal.result_column_format,
+    )
+    .await?;
     Ok(DescribePortalResponse::new(fields))
 }
 
@@ -288,17 +319,18 @@ pub async fn execute(
     portal: &Portal<Prepared>,
 ) -> PgWireResult<Response> {
     let stmt = &portal.statement.statement;
-    let sql = params::render(portal).map_err(|e| e.into_pgwire())?;
+    let sql = params::render_postgres(portal).map_err(|e| e.into_pgwire())?;
+    let spark = params::render_spark(portal).map_err(|e| e.into_pgwire())?;
     let format = portal.result_column_format.clone();
     let format_for = move |i: usize| format.format_for(i);
     let remembered = session.remembered_description(&stmt.sql);
     let described = remembered.as_deref().or_else(|| stmt.described_columns());
-    if let Some(finished) = session.take_stashed(&sql) {
-        return super::handler::respond_as(&sql, finished, &format_for, described)
+    if let Some(finished) = session.take_stashed(&spark) {
+        return super::handler::respond_as(&spark, finished, &format_for, described)
             .map_err(|e| e.into_pgwire());
     }
     router
-        .statement_as(session, &sql, &format_for, described)
+        .statement_as(session, &sql, Some(&spark), &format_for, described)
         .await
         .map_err(|e| e.into_pgwire())
 }

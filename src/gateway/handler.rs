@@ -113,7 +113,7 @@ impl Router {
     /// returned as the last response (as Postgres does).
     pub async fn simple_query(&self, session: &Session, query: &str) -> Vec<Response> {
         let mut out = Vec::new();
-        for sql in sparksql::split_statements(query) {
+        for sql in crate::pgsql::split(query) {
             match self.statement(session, &sql, &|_| FieldFormat::Text).await {
                 Ok(r) => out.push(r),
                 Err(e) => {
@@ -135,14 +135,16 @@ impl Router {
         sql: &str,
         format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
     ) -> Result<Response, GatewayError> {
-        self.statement_as(session, sql, format_for, None).await
+        self.statement_as(session, sql, None, format_for, None).await
     }
 
-    /// One statement, with the result columns the client was told at Describe, if any.
+    /// One statement (client text, Postgres rules), with its Spark translation when the
+    /// caller already has it, and the result columns the client was told at Describe.
     pub async fn statement_as(
         &self,
         session: &Session,
         sql: &str,
+        spark_sql: Option<&str>,
         format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
         described: Option<&[crate::dli::Column]>,
     ) -> Result<Response, GatewayError> {
@@ -152,7 +154,15 @@ impl Router {
         if let Some(rows) = self.catalog_answer(session, sql).await {
             return local_rows_response(rows?, format_for);
         }
-        let finished = self.run_job(session, sql).await?;
+        let translated;
+        let spark_sql = match spark_sql {
+            Some(s) => s,
+            None => {
+                translated = crate::pgsql::to_spark(sql);
+                &translated
+            }
+        };
+        let finished = self.run_job(session, spark_sql).await?;
         if let (Some(catalog), Outcome::Command { job_type, .. }) =
             (&self.catalog, &finished.outcome)
         {

@@ -135,7 +135,7 @@ fn show(name: &str, session: &Session, facts: &ServerFacts) -> String {
     match name {
         "search_path" => s.currentdb,
         "dli.queue" => s.queue.unwrap_or_default(),
-        "statement_timeout" => format!("{}", s.statement_timeout_ms),
+        "statement_timeout" => format_duration_ms(s.statement_timeout_ms),
         "server_version" => facts.server_version.clone(),
         "server_encoding" | "client_encoding" => "UTF8".into(),
         "datestyle" => "ISO, MDY".into(),
@@ -160,6 +160,17 @@ fn expr_text(e: &Expr) -> String {
         },
         Expr::Identifier(i) => i.value.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Postgres' display of a duration setting: `0`, `700ms`, `5s`, `2min`, `1h`.
+fn format_duration_ms(ms: u64) -> String {
+    match ms {
+        0 => "0".into(),
+        _ if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
+        _ if ms % 60_000 == 0 => format!("{}min", ms / 60_000),
+        _ if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        _ => format!("{ms}ms"),
     }
 }
 
@@ -336,6 +347,9 @@ mod tests {
             Some(Ok(LocalAnswer::Tag("SET".into())))
         );
         assert_eq!(s.snapshot().statement_timeout_ms, 2000);
+        assert_eq!(format_duration_ms(700), "700ms");
+        assert_eq!(format_duration_ms(120_000), "2min");
+        assert_eq!(format_duration_ms(0), "0");
         assert!(matches!(
             answer("SET statement_timeout = 'soon'", &s, &f),
             Some(Err(_))

@@ -13,6 +13,7 @@ pub mod catalog_hook;
 pub mod encode;
 pub mod extended;
 pub mod handler;
+pub mod infer;
 pub mod local;
 pub mod params;
 pub mod passthrough;
@@ -38,8 +39,34 @@ use server::GatewayServer;
 /// A running gateway (and, in embedded mode, its local DLI service).
 pub struct Gateway {
     server: GatewayServer,
-    local: Option<LocalDli>,
+    local: Option<(LocalDli, ServiceRuntime)>,
     dli_endpoint: String,
+}
+
+/// The embedded service's own runtime: its SQL engine does CPU-heavy work, which must not
+/// starve the gateway's listener (a cancel request has to be accepted at once).
+struct ServiceRuntime(Option<tokio::runtime::Runtime>);
+
+impl ServiceRuntime {
+    fn new() -> std::io::Result<Self> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .thread_name("local-dli")
+            .enable_all()
+            .build()?;
+        Ok(Self(Some(rt)))
+    }
+
+    fn handle(&self) -> Option<tokio::runtime::Handle> {
+        self.0.as_ref().map(|rt| rt.handle().clone())
+    }
+}
+
+impl Drop for ServiceRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 impl Gateway {
@@ -48,7 +75,9 @@ impl Gateway {
         mut cfg: Config,
     ) -> Result<Gateway, Box<dyn std::error::Error + Send + Sync>> {
         let local = if cfg.is_embedded() {
-            let svc = localdli::start(cfg.local.clone()).await?;
+            let runtime = ServiceRuntime::new()?;
+            let handle = runtime.handle().ok_or("the embedded service's runtime is gone")?;
+            let svc = handle.spawn(localdli::start(cfg.local.clone())).await??;
             cfg.dli.endpoint = svc.endpoint();
             cfg.dli.project_id = svc.project_id().to_string();
             cfg.dli.auth.mode = AuthMode::Token;
@@ -57,7 +86,7 @@ impl Gateway {
             cfg.dli.auth.user_name = cfg.local.iam_user.clone();
             cfg.dli.auth.password = cfg.local.iam_password.clone();
             tracing::info!(endpoint = %svc.endpoint(), warehouse = %cfg.local.warehouse.display(), "embedded local DLI service ready");
-            Some(svc)
+            Some((svc, runtime))
         } else {
             None
         };
@@ -106,8 +135,11 @@ impl Gateway {
     /// Stop the listener and the embedded service.
     pub async fn shutdown(self) {
         self.server.shutdown().await;
-        if let Some(local) = self.local {
-            local.shutdown().await;
+        if let Some((local, runtime)) = self.local {
+            if let Some(handle) = runtime.handle() {
+                let _ = handle.spawn(local.shutdown()).await;
+            }
+            drop(runtime);
         }
     }
 }

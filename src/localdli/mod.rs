@@ -35,6 +35,7 @@ pub mod jobs;
 pub mod results;
 pub mod sparkcompat;
 pub mod sparkerr;
+pub mod seed;
 pub mod sparktypes;
 pub mod stmt;
 pub mod warehouse;

@@ -21,17 +21,9 @@ DB = "c_asyncpg"
 # Checks that fail because the gateway lacks a feature (issue 3). Remove an entry when the
 # feature lands: an entry whose check passes is reported as XPASS and fails the run.
 XFAIL = {
-    "binary_nested_types": "missing: asyncpg type introspection query (current_setting('jit'), pg_type) fails",
-    "prepared_statement_reuse": "missing: Describe reports parameter types as text (25), not inferred (int4)",
-    "implicit_statement_cache_reuse": "missing: parameter types described as text -> asyncpg DataError 'expected str, got int'",
+    "binary_nested_types": "missing: asyncpg type introspection of the nested result types fails (now: RecursionError after ~30 s; earlier: current_setting unknown)",
     "binary_params_every_type": "missing: parameter types described as text -> asyncpg DataError",
-    "hostile_strings_roundtrip": "missing: Describe of a parameterized SELECT answers NoData -> ProtocolError",
-    "cursor_with_prefetch_row_limit": "missing: parameter types described as text -> asyncpg DataError",
     "executemany": "missing: parameter types described as text -> asyncpg DataError",
-    "error_classes": "missing: parameter types described as text -> DataError instead of 42P01",
-    "timeout_cancels_query": "bug: CancelRequest ignored while the statement runs at Describe (extended protocol)",
-    "statement_timeout_57014": "missing: startup parameter statement_timeout (server_settings) ignored",
-    "pool_reset_on_release": "missing: asyncpg reset query (pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL) sent to DLI",
 }
 
 suite = L.Suite("asyncpg", XFAIL)
@@ -199,8 +191,8 @@ async def _():
     else:
         raise L.CheckFailed("slow query finished within 1 s")
     eq(await cn.fetchval("SELECT 7"), 7, "usable after the cancelled query")
-    # Uncancelled, the query runs ~25 s: the next statement must not wait for it.
-    ok(time.monotonic() - t0 < 12, f"the next statement ran {time.monotonic() - t0:.1f} s after the start: cancel ignored")
+    # Uncancelled, the query runs ~50 s: the next statement must not wait for it.
+    ok(time.monotonic() - t0 < 25, f"the next statement ran {time.monotonic() - t0:.1f} s after the start: cancel ignored")
     await cn.close()
 
 

@@ -220,10 +220,10 @@ HOSTILE = [
 ]
 
 # A query that keeps the embedded engine busy for several seconds (a 4-way cross join of
-# a 200-row table, 200 M rows; ~25 s in a debug build): used by the cancel and timeout
+# a 200-row table, 400 M rows; ~50 s in a debug build): used by the cancel and timeout
 # checks, which require it to end much sooner.
 SLOW_SETUP = [
     "CREATE TABLE {db}.n (v int) USING parquet",
     "INSERT INTO {db}.n VALUES " + ", ".join(f"({i})" for i in range(200)),
 ]
-SLOW_QUERY = "SELECT sum(a.v * b.v + c.v - d.v) FROM {db}.n a CROSS JOIN {db}.n b CROSS JOIN {db}.n c CROSS JOIN {db}.n d WHERE d.v < 25"
+SLOW_QUERY = "SELECT sum(a.v * b.v + c.v - d.v) FROM {db}.n a CROSS JOIN {db}.n b CROSS JOIN {db}.n c CROSS JOIN {db}.n d WHERE d.v < 50"

@@ -23,7 +23,6 @@ DB = "c_psycopg2"
 XFAIL = {
     "interpolated_hostile_strings_roundtrip": "bug: Postgres literals ('it''s', backslash verbatim) passed to Spark unchanged; Spark reads \\ as an escape",
     "interpolated_hostile_strings_do_not_inject": "bug (SECURITY): WHERE b = '\\'' OR 1=1 --' matches every row",
-    "interpolated_typed_values": "bug: untyped NULL literal comes back as '' (text), not NULL",
     "interpolated_bytes": "bug: '\\x..'::bytea literal comes back as the text 'x0001...'",
     "insert_with_interpolated_params": "bug: same backslash literal mistranslation -> 42601",
 }
@@ -215,7 +214,7 @@ def _():
     e = res.get("error")
     ok(isinstance(e, psycopg2.extensions.QueryCanceledError), f"expected QueryCanceledError, got {res}")
     eq(e.pgcode, "57014", "pgcode")
-    ok(time.monotonic() - t0 < 20, f"cancel took {time.monotonic() - t0:.1f} s")
+    ok(time.monotonic() - t0 < 25, f"cancel took {time.monotonic() - t0:.1f} s")
     with cc.cursor() as cur:
         cur.execute("SELECT 3")
         eq(cur.fetchone(), (3,), "usable after cancel")

@@ -19,11 +19,7 @@ DB = "c_psycopg3"
 # Checks that fail because the gateway lacks a feature (issue 3). Remove an entry when the
 # feature lands: an entry whose check passes is reported as XPASS and fails the run.
 XFAIL = {
-    "typed_params_insert_roundtrip": "bug: Decimal parameter rendered as 1.25BD, which the embedded engine rejects",
-    "describe_before_bind_lowlevel": "missing: Describe of a parameterized SELECT answers NoData",
     "show_statement_timeout_units": "missing: SHOW statement_timeout has no unit ('500', not '500ms')",
-    "unlisten_star": "missing: UNLISTEN * goes to DLI (syntax error)",
-    "application_name_at_startup": "missing: startup application_name not kept for SHOW/ParameterStatus",
 }
 
 suite = L.Suite("psycopg3", XFAIL)
@@ -226,7 +222,7 @@ def _():
     for k in (7, 8):
         r = pg.exec_prepared(b"dsc1", [str(k).encode()])
         eq(pq.ExecStatus(r.status), pq.ExecStatus.TUPLES_OK, f"Execute: {r.error_message!r}")
-        eq([r.get_value(0, i) for i in range(3)], [str(k).encode(), L.row(k)[1].encode(), str(L.row(k)[2]).encode()], "values")
+        eq([r.get_value(0, i) for i in range(3)], [str(k).encode(), L.row(k)[1].encode(), f"{L.row(k)[2]:.2f}".encode()], "values")
 
 
 @suite.check("describe_portal_no_params_runs_once")
@@ -332,7 +328,7 @@ def _():
     e = res.get("error")
     ok(isinstance(e, errors.QueryCanceled), f"expected QueryCanceled, got {res}")
     eq(e.sqlstate, "57014", "SQLSTATE")
-    ok(time.monotonic() - t0 < 20, f"cancel took {time.monotonic() - t0:.1f} s")
+    ok(time.monotonic() - t0 < 25, f"cancel took {time.monotonic() - t0:.1f} s")
     with cc.cursor() as cur:
         cur.execute("SELECT 5")
         eq(cur.fetchone(), (5,), "usable after cancel")
@@ -351,7 +347,7 @@ def _():
             eq(e.sqlstate, "57014", "SQLSTATE")
         else:
             raise L.CheckFailed("slow query finished despite statement_timeout")
-        ok(time.monotonic() - t0 < 20, f"timeout took {time.monotonic() - t0:.1f} s")
+        ok(time.monotonic() - t0 < 25, f"timeout took {time.monotonic() - t0:.1f} s")
         cur.execute("SET statement_timeout = 0")
         cur.execute("SELECT 6")
         eq(cur.fetchone(), (6,), "usable after timeout")
