@@ -239,23 +239,29 @@ impl Engine {
         Ok(ctx)
     }
 
-    /// The statement as DataFusion will plan it.
-    fn prepare(&self, sql: &str, raw: &Statement) -> Result<Statement> {
-        let sql = match rewrite::before_library(raw, &self.system) {
-            Some(changed) => changed.to_string(),
-            None => sql.to_string(),
+    /// The statement as DataFusion will plan it: our rewrites around the library's
+    /// rules. With `blacklist`, the library's whole-query substitutions apply first
+    /// (the last resort for client queries DataFusion cannot plan at all).
+    fn prepare(&self, sql: &str, raw: &Statement, blacklist: bool) -> Result<Statement> {
+        let ours = rewrite::before_library(raw, &self.system);
+        let stmt = if blacklist {
+            let sql = ours.map_or_else(|| sql.to_string(), |s| s.to_string());
+            let mut stmts = self
+                .parser
+                .parse(&sql)
+                .map_err(|e| DataFusionError::SQL(Box::new(e), None))?;
+            if stmts.len() != 1 {
+                return Err(DataFusionError::Plan(format!(
+                    "expected one statement, found {}",
+                    stmts.len()
+                )));
+            }
+            stmts.remove(0)
+        } else {
+            self.parser.rewrite(ours.unwrap_or_else(|| raw.clone()))
         };
-        let mut stmts = self
-            .parser
-            .parse(&sql)
-            .map_err(|e| DataFusionError::SQL(Box::new(e), None))?;
-        if stmts.len() != 1 {
-            return Err(DataFusionError::Plan(format!(
-                "expected one statement, found {}",
-                stmts.len()
-            )));
-        }
-        let stmt = rewrite::distinct_unnamed(rewrite::after_library(stmts.remove(0)));
+        let stmt = rewrite::distinct_unnamed(rewrite::after_library(stmt));
+        let stmt = rewrite::regproc_joins(stmt);
         Ok(rewrite::boolean_literals(stmt, &self.bool_columns))
     }
 
@@ -295,7 +301,27 @@ impl Engine {
         snap: &Snapshot,
         q: &QueryContext,
     ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-        let stmt = self.prepare(sql, raw)?;
+        let stmt = self.prepare(sql, raw, false)?;
+        let first = self.execute_or_null_subqueries(stmt.clone(), snap, q).await;
+        match first {
+            Err(e) => {
+                let listed = self.prepare(sql, raw, true)?;
+                if listed == stmt {
+                    return Err(e);
+                }
+                tracing::debug!(error = %e, "retrying with the library's query substitutions");
+                self.execute_or_null_subqueries(listed, snap, q).await
+            }
+            ok => ok,
+        }
+    }
+
+    async fn execute_or_null_subqueries(
+        &self,
+        stmt: Statement,
+        snap: &Snapshot,
+        q: &QueryContext,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         match self.execute(stmt.clone(), snap, q).await {
             Err(e) if is_subquery_limitation(&e) => {
                 tracing::debug!(error = %e, "retrying with select-list subqueries as NULL");
@@ -314,15 +340,31 @@ impl Engine {
         snap: &Snapshot,
         q: &QueryContext,
     ) -> Result<(SchemaRef, Vec<Option<DataType>>)> {
-        let prepared = self.prepare(sql, raw)?;
-        let plan = match self.plan_statement(prepared.clone(), snap, q).await {
-            Ok((_, plan)) => plan,
-            Err(_) => {
-                // Placeholders DataFusion cannot type, or subqueries it cannot plan:
-                // the columns of the statement with NULL parameters, as executed.
-                let stmt = rewrite::null_projection_subqueries(rewrite::null_placeholders(prepared));
-                self.plan_statement(stmt, snap, q).await?.1
+        let mut last = None;
+        let mut plan = None;
+        for blacklist in [false, true] {
+            let prepared = self.prepare(sql, raw, blacklist)?;
+            // As is; then with NULL parameters and without select-list subqueries (how
+            // it would run): the columns do not depend on either.
+            let relaxed =
+                rewrite::null_projection_subqueries(rewrite::null_placeholders(prepared.clone()));
+            for stmt in [prepared, relaxed] {
+                match self.plan_statement(stmt, snap, q).await {
+                    Ok((_, p)) => {
+                        plan = Some(p);
+                        break;
+                    }
+                    Err(e) => last = Some(e),
+                }
             }
+            if plan.is_some() {
+                break;
+            }
+        }
+        let plan = match (plan, last) {
+            (Some(p), _) => p,
+            (None, Some(e)) => return Err(e),
+            (None, None) => return Err(DataFusionError::Plan("nothing to plan".into())),
         };
         let schema: SchemaRef = Arc::new(plan.schema().as_arrow().clone());
         Ok((schema, parameter_types(&plan)?))

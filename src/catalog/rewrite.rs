@@ -188,6 +188,60 @@ pub fn boolean_literals(mut stmt: Statement, bool_columns: &HashSet<String>) -> 
     stmt
 }
 
+/// `pg_type` columns of type `regproc`, which the emulation stores as function names.
+const REGPROC_COLUMNS: &[&str] = &[
+    "typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze",
+];
+
+/// `p.oid = t.typreceive` (Npgsql's type loading joins `pg_proc` on a regproc column):
+/// since the regproc columns hold names, join on `p.proname` instead (receive, send,
+/// input and output functions are not overloaded, so the match is the same).
+pub fn regproc_joins(mut stmt: Statement) -> Statement {
+    use datafusion::sql::sqlparser::ast::{BinaryOperator, Ident};
+    struct V;
+    fn last(e: &Expr) -> Option<String> {
+        match e {
+            Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.to_ascii_lowercase()),
+            Expr::Identifier(i) => Some(i.value.to_ascii_lowercase()),
+            _ => None,
+        }
+    }
+    fn to_proname(e: &mut Expr) {
+        if let Expr::CompoundIdentifier(parts) = e
+            && let Some(l) = parts.last_mut()
+        {
+            *l = Ident::new("proname");
+        }
+    }
+    impl VisitorMut for V {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            if let Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } = e
+            {
+                let (l, r) = (last(left), last(right));
+                let regproc = |n: &Option<String>| {
+                    n.as_deref().is_some_and(|n| REGPROC_COLUMNS.contains(&n))
+                };
+                let is_oid = |n: &Option<String>, e: &Expr| {
+                    n.as_deref() == Some("oid") && matches!(e, Expr::CompoundIdentifier(_))
+                };
+                if regproc(&r) && is_oid(&l, left) {
+                    to_proname(left);
+                } else if regproc(&l) && is_oid(&r, right) {
+                    to_proname(right);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = stmt.visit(&mut V);
+    stmt
+}
+
 /// Rewrites applied to the library's output.
 pub fn after_library(mut stmt: Statement) -> Statement {
     struct V {

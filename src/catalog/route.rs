@@ -138,8 +138,12 @@ impl Classifier {
         let p = parts(name);
         let shown = p.join(".");
         let last = p.last().cloned().unwrap_or_default();
+        if is_function && !CATALOG_TABLE_FUNCTIONS.contains(&last.as_str()) {
+            // generate_series, string_to_array, unnest, Spark's range(): no relation.
+            return;
+        }
         let catalog = match p.len() {
-            1 if is_function => CATALOG_TABLE_FUNCTIONS.contains(&last.as_str()),
+            1 if is_function => true,
             1 if self.ctes.contains(&last) => return,
             1 => is_pg_relation(&last),
             2 => is_catalog_schema(&p[0]),
@@ -255,6 +259,11 @@ mod tests {
         assert!(is_catalog("SELECT word FROM pg_get_keywords()"));
         assert!(is_catalog("SELECT 'tpch.nation'::regclass::oid"));
         assert!(is_catalog("SELECT 23::pg_catalog.regtype"));
+        assert!(is_catalog(
+            "SELECT 1 FROM information_schema.tables t WHERE t.table_schema IN \
+             (SELECT s[i] FROM generate_series(1, 2) AS i, string_to_array('a,b', ',') s)"
+        ));
+        assert_eq!(route("SELECT * FROM range(10)"), Route::User);
         assert!(is_catalog(
             "SELECT x FROM pg_class c WHERE c.oid IN (SELECT attrelid FROM pg_attribute)"
         ));

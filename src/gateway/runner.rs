@@ -204,8 +204,18 @@ impl Runner {
             .with_jitter()
             .without_max_times()
             .build();
+        let timed_out = || {
+            GatewayError::canceled("canceling statement due to statement timeout")
+                .with_detail(format!("DLI job {job_id} was cancelled"))
+        };
         loop {
-            let status = self.backend.job_status(job_id).await.map_err(|e| {
+            // A slow status answer must not hold the statement past its deadline.
+            let poll = self.backend.job_status(job_id);
+            let answer = match deadline {
+                Some(d) => tokio::time::timeout_at(d, poll).await.map_err(|_| timed_out())?,
+                None => poll.await,
+            };
+            let status = answer.map_err(|e| {
                 let mut g = GatewayError::from(&e);
                 g.detail = Some(format!(
                     "DLI job {job_id}: {}",
@@ -223,10 +233,7 @@ impl Runner {
             match deadline {
                 Some(d) if sleep_until >= d => {
                     tokio::time::sleep_until(d).await;
-                    return Err(GatewayError::canceled(
-                        "canceling statement due to statement timeout",
-                    )
-                    .with_detail(format!("DLI job {job_id} was cancelled")));
+                    return Err(timed_out());
                 }
                 _ => tokio::time::sleep_until(sleep_until).await,
             }

@@ -86,6 +86,53 @@ pub struct Engine {
     catalogs: Arc<dyn CatalogProviderList>,
     runtime: Arc<RuntimeEnv>,
     pub(super) ddl_lock: tokio::sync::Mutex<()>,
+    /// Where asynchronous jobs run: their CPU-heavy work must not stall the REST handlers
+    /// (a status poll or a cancel has to be answered while a big query runs).
+    pub(super) compute: Compute,
+}
+
+/// A dedicated runtime for job execution, shut down without blocking when dropped.
+pub struct Compute(Option<tokio::runtime::Runtime>);
+
+impl Compute {
+    fn new() -> Result<Self, String> {
+        // More workers than cores: a cancelled job whose engine work has not yet reached a
+        // yield point keeps its thread for a while; the next job must still find one.
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers.max(4))
+            .thread_name("local-dli-jobs")
+            .enable_all()
+            .build()
+            .map(|rt| Compute(Some(rt)))
+            .map_err(|e| format!("cannot start the job runtime: {e}"))
+    }
+
+    /// Run `fut` on the job runtime (on the current one if the job runtime is gone).
+    pub fn spawn<F>(&self, fut: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match &self.0 {
+            Some(rt) => rt.spawn(fut),
+            None => tokio::spawn(fut),
+        }
+    }
+}
+
+impl Drop for Compute {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl std::fmt::Debug for Compute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Compute")
+    }
 }
 
 pub(super) fn df(e: datafusion::error::DataFusionError) -> SqlError {
@@ -138,6 +185,7 @@ impl Engine {
             catalogs,
             runtime,
             ddl_lock: tokio::sync::Mutex::new(()),
+            compute: Compute::new()?,
         })
     }
 

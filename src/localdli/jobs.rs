@@ -291,7 +291,8 @@ pub fn spawn_sql(
 ) {
     let task_jobs = Arc::clone(&jobs);
     let task_id = id.clone();
-    let handle = tokio::spawn(async move {
+    let compute = Arc::clone(&engine);
+    let handle = compute.compute.spawn(async move {
         task_jobs.update(&task_id, |j| {
             if j.status == JobStatus::Launching {
                 j.status = JobStatus::Running;

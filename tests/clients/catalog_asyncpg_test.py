@@ -13,7 +13,7 @@ import clientlib as L
 from clientlib import eq, ok
 
 XFAIL = {
-    "introspect_types_by_oid": "lead (src/gateway/params.rs): a bound oid[] parameter (asyncpg sends `$1::oid[]` binary) has no literal rendering -> 22P02",
+    "introspect_types_by_oid": "lead (src/gateway/params.rs): a bound oid[] parameter (`$1::oid[]`, binary) has no literal rendering (22P02); asyncpg then recurses introspecting",
 }
 
 suite = L.Suite("catalog_asyncpg", XFAIL)

@@ -13,10 +13,7 @@ const DB = 'c_node_pg';
 
 // Checks that fail because the gateway lacks a feature (issue 3). Remove an entry when the
 // feature lands: an entry whose check passes is reported as XPASS and fails the run.
-const XFAIL = {
-  nested_types: "bug: text[] elements not quoted: {x,y z,q\"uote} (pg: 'array dimension not balanced')",
-  startup_statement_timeout: "missing: SHOW statement_timeout after a startup statement_timeout=700 gives '700', not '700ms'",
-};
+const XFAIL = {};
 
 const cfg = {
   host: process.env.DLIGW_HOST || '127.0.0.1',

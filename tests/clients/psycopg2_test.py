@@ -20,12 +20,7 @@ DB = "c_psycopg2"
 
 # Checks that fail because the gateway lacks a feature (issue 3). Remove an entry when the
 # feature lands: an entry whose check passes is reported as XPASS and fails the run.
-XFAIL = {
-    "interpolated_hostile_strings_roundtrip": "bug: Postgres literals ('it''s', backslash verbatim) passed to Spark unchanged; Spark reads \\ as an escape",
-    "interpolated_hostile_strings_do_not_inject": "bug (SECURITY): WHERE b = '\\'' OR 1=1 --' matches every row",
-    "interpolated_bytes": "bug: '\\x..'::bytea literal comes back as the text 'x0001...'",
-    "insert_with_interpolated_params": "bug: same backslash literal mistranslation -> 42601",
-}
+XFAIL = {}
 
 suite = L.Suite("psycopg2", XFAIL)
 S = L.conn_settings()

@@ -18,9 +18,7 @@ DB = "c_psycopg3"
 
 # Checks that fail because the gateway lacks a feature (issue 3). Remove an entry when the
 # feature lands: an entry whose check passes is reported as XPASS and fails the run.
-XFAIL = {
-    "show_statement_timeout_units": "missing: SHOW statement_timeout has no unit ('500', not '500ms')",
-}
+XFAIL = {}
 
 suite = L.Suite("psycopg3", XFAIL)
 
