@@ -23,7 +23,9 @@ const SHOP: &[&str] = &[
 /// A standalone embedded DLI service, so tests can stop it under a running gateway.
 async fn service(wh: &std::path::Path, demo: bool) -> (LocalDli, Config) {
     let cfg = test_config(wh, demo);
-    let svc = localdli::start(cfg.local.clone()).await.expect("local DLI starts");
+    let svc = localdli::start(cfg.local.clone())
+        .await
+        .expect("local DLI starts");
     (svc, cfg)
 }
 
@@ -61,7 +63,19 @@ async fn psql(gw: &Gateway, command: &str) -> String {
     let command = command.to_string();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("psql")
-            .args(["-h", "127.0.0.1", "-p", &port, "-U", USER, "-d", "dli", "-X", "-A", "-t"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                USER,
+                "-d",
+                "dli",
+                "-X",
+                "-A",
+                "-t",
+            ])
             .args(["-v", "ON_ERROR_STOP=1", "-c", &command])
             .env("PGPASSWORD", PASSWORD)
             .output()
@@ -103,7 +117,10 @@ async fn psql_meta_commands_are_answered_without_jobs() {
     assert!(lines(&l)[0].starts_with("dli|dli|UTF-8"), "{l}");
 
     // \dn: every DLI database is a schema, `default` included.
-    assert_eq!(lines(&psql(&gw, "\\dn").await), ["default|dli", "shop|dli", "tpch|dli"]);
+    assert_eq!(
+        lines(&psql(&gw, "\\dn").await),
+        ["default|dli", "shop|dli", "tpch|dli"]
+    );
 
     // \dt lists the session's database (search_path = currentdb) …
     assert_eq!(psql(&gw, "\\dt").await.trim(), "");
@@ -111,7 +128,10 @@ async fn psql_meta_commands_are_answered_without_jobs() {
     let dt = psql(&gw, "\\dt tpch.*").await;
     assert_eq!(lines(&dt).len(), 8, "{dt}");
     assert!(dt.contains("tpch|nation|table|dli"), "{dt}");
-    assert_eq!(psql(&gw, "\\dt shop.*").await.trim(), "shop|items|table|dli");
+    assert_eq!(
+        psql(&gw, "\\dt shop.*").await.trim(),
+        "shop|items|table|dli"
+    );
 
     // \d db.table: the OID lookup, then the column query that sends the OID back.
     let d = psql(&gw, "\\d shop.items").await;
@@ -131,7 +151,10 @@ async fn psql_meta_commands_are_answered_without_jobs() {
         "{d}"
     );
     let d = psql(&gw, "\\d tpch.nation").await;
-    assert!(d.starts_with("n_nationkey|bigint|||\nn_name|text|||"), "{d}");
+    assert!(
+        d.starts_with("n_nationkey|bigint|||\nn_name|text|||"),
+        "{d}"
+    );
 
     // \d+: storage, comments from DLI, the partition column marked.
     let dplus = psql(&gw, "\\d+ shop.items").await;
@@ -161,7 +184,11 @@ async fn psql_meta_commands_are_answered_without_jobs() {
     .await;
     assert_eq!(rows.len(), 8);
 
-    assert_eq!(job_count(&cfg).await, jobs_before, "catalog queries ran DLI jobs");
+    assert_eq!(
+        job_count(&cfg).await,
+        jobs_before,
+        "catalog queries ran DLI jobs"
+    );
     gw.shutdown().await;
     svc.shutdown().await;
 }
@@ -181,7 +208,11 @@ async fn oids_are_stable_and_found_when_sent_back() {
     };
     let gw = start(cfg.clone()).await;
     let client = connect(&gw).await;
-    assert_eq!(simple_rows(&client, oid_sql).await, first, "OIDs survive restarts");
+    assert_eq!(
+        simple_rows(&client, oid_sql).await,
+        first,
+        "OIDs survive restarts"
+    );
     let oid: u32 = first[0][0].as_deref().unwrap().parse().unwrap();
     assert!(oid >= 16384);
     let cols = simple_rows(
@@ -208,13 +239,20 @@ async fn user_queries_are_never_answered_locally() {
     let client = connect(&gw).await;
 
     let before = job_count(&cfg).await;
-    let rows = simple_rows(&client, "SELECT count(*) FROM pg_class WHERE relname = 'nation'").await;
+    let rows = simple_rows(
+        &client,
+        "SELECT count(*) FROM pg_class WHERE relname = 'nation'",
+    )
+    .await;
     assert_eq!(rows, [[Some("1".into())]]);
     assert_eq!(job_count(&cfg).await, before, "pg_class is local");
 
     // A schema-qualified user relation named like a catalog table goes to DLI, whose
     // check-sql refuses it (no such table) before any job runs.
-    let err = client.simple_query("SELECT * FROM default.pg_class").await.unwrap_err();
+    let err = client
+        .simple_query("SELECT * FROM default.pg_class")
+        .await
+        .unwrap_err();
     let db = err.as_db_error().expect("a database error");
     assert_eq!(db.code().code(), "42P01");
     assert!(db.detail().unwrap_or_default().contains("DLI"), "{db:?}");
@@ -248,11 +286,24 @@ async fn ddl_invalidates_and_refresh_reloads() {
     let (ca, cb) = (connect(&a).await, connect(&b).await);
     let tables = "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = 'shop' ORDER BY 1";
     ca.simple_query("CREATE DATABASE shop").await.unwrap();
-    assert_eq!(simple_rows(&ca, "SELECT nspname FROM pg_namespace WHERE nspname = 'shop'").await.len(), 1);
-    assert!(simple_rows(&cb, tables).await.is_empty(), "b's cache is warm and empty");
+    assert_eq!(
+        simple_rows(
+            &ca,
+            "SELECT nspname FROM pg_namespace WHERE nspname = 'shop'"
+        )
+        .await
+        .len(),
+        1
+    );
+    assert!(
+        simple_rows(&cb, tables).await.is_empty(),
+        "b's cache is warm and empty"
+    );
 
     // DDL through gateway a: a sees it at once.
-    ca.simple_query("CREATE TABLE shop.t1 (a int) USING parquet").await.unwrap();
+    ca.simple_query("CREATE TABLE shop.t1 (a int) USING parquet")
+        .await
+        .unwrap();
     assert_eq!(simple_rows(&ca, tables).await, [[Some("t1".into())]]);
     // b did not run it: its cache (TTL 1h) still says nothing …
     assert!(simple_rows(&cb, tables).await.is_empty());
@@ -266,8 +317,15 @@ async fn ddl_invalidates_and_refresh_reloads() {
     assert_eq!(simple_rows(&ca, tables).await.len(), 1, "a still cached");
     simple_rows(&ca, "SELECT dli_catalog_refresh('shop')").await;
     assert!(simple_rows(&ca, tables).await.is_empty());
-    let status = simple_rows(&ca, "SELECT databases, tables, stale FROM dli_catalog_status()").await;
-    assert_eq!(status, [[Some("2".into()), Some("0".into()), Some("f".into())]]);
+    let status = simple_rows(
+        &ca,
+        "SELECT databases, tables, stale FROM dli_catalog_status()",
+    )
+    .await;
+    assert_eq!(
+        status,
+        [[Some("2".into()), Some("0".into()), Some("f".into())]]
+    );
     a.shutdown().await;
     b.shutdown().await;
     svc.shutdown().await;
@@ -292,12 +350,24 @@ async fn warm_cache_browses_while_dli_is_down() {
     // Warm: psql still browses, from the stale snapshot.
     assert_eq!(lines(&psql(&warm, "\\dt tpch.*").await).len(), 8);
     assert!(psql(&warm, "\\d tpch.nation").await.contains("n_name|text"));
-    let status = simple_rows(&client, "SELECT stale, last_error IS NOT NULL FROM dli_catalog_status()").await;
+    let status = simple_rows(
+        &client,
+        "SELECT stale, last_error IS NOT NULL FROM dli_catalog_status()",
+    )
+    .await;
     assert_eq!(status, [[Some("t".into()), Some("t".into())]]);
     // Cold: a clear error, not a hang.
-    let err = cold_client.simple_query("SELECT * FROM pg_namespace").await.unwrap_err();
+    let err = cold_client
+        .simple_query("SELECT * FROM pg_namespace")
+        .await
+        .unwrap_err();
     let db = err.as_db_error().expect("a database error");
-    assert!(db.message().starts_with("catalog metadata unavailable"), "{}", db.message());
+    assert_eq!(db.code().code(), "58000", "{db:?}");
+    assert!(
+        db.message().starts_with("catalog metadata unavailable"),
+        "{}",
+        db.message()
+    );
     warm.shutdown().await;
     cold.shutdown().await;
 }

@@ -53,7 +53,8 @@ fn parse(text: &str) -> Vec<Block> {
         } else if let Some(b) = blocks.last_mut() {
             if let Some(rest) = t.strip_prefix("-- @let ") {
                 let (var, sql) = rest.split_once('=').expect("@let var = sql");
-                b.lets.push((var.trim().to_string(), sql.trim().to_string()));
+                b.lets
+                    .push((var.trim().to_string(), sql.trim().to_string()));
             } else if let Some(e) = t.strip_prefix("-- @expect ") {
                 b.expects.push(e.trim().to_string());
             } else {
@@ -72,7 +73,10 @@ fn parse(text: &str) -> Vec<Block> {
 type Rows = (Vec<String>, Vec<Vec<Option<String>>>);
 
 async fn simple(client: &Client, sql: &str) -> Result<Rows, String> {
-    let msgs = client.simple_query(sql).await.map_err(|e| format!("{e:?}"))?;
+    let msgs = client
+        .simple_query(sql)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
     let (mut cols, mut rows) = (Vec::new(), Vec::new());
     for m in msgs {
         match m {
@@ -95,12 +99,15 @@ fn cells(spec: &str) -> Vec<String> {
 
 fn matches(row: &[Option<String>], want: &[String]) -> bool {
     row.len() == want.len()
-        && row.iter().zip(want).all(|(got, w)| match (w.as_str(), got) {
-            ("*", _) => true,
-            ("\\N", None) => true,
-            (w, Some(g)) => w == g,
-            _ => false,
-        })
+        && row
+            .iter()
+            .zip(want)
+            .all(|(got, w)| match (w.as_str(), got) {
+                ("*", _) => true,
+                ("\\N", None) => true,
+                (w, Some(g)) => w == g,
+                _ => false,
+            })
 }
 
 fn check(file: &str, b: &Block, (cols, rows): &Rows) {
@@ -116,7 +123,11 @@ fn check(file: &str, b: &Block, (cols, rows): &Rows) {
                     ">=" => rows.len() >= n,
                     other => panic!("{at}: unknown operator {other}"),
                 };
-                assert!(ok, "{at}: expected rows {op} {n}, got {}: {rows:?}", rows.len());
+                assert!(
+                    ok,
+                    "{at}: expected rows {op} {n}, got {}: {rows:?}",
+                    rows.len()
+                );
             }
             "columns" => {
                 let want: Vec<String> = arg.split(',').map(|c| c.trim().to_string()).collect();
@@ -144,7 +155,9 @@ fn check(file: &str, b: &Block, (cols, rows): &Rows) {
 async fn substitute(client: &Client, b: &Block) -> String {
     let mut sql = b.sql.clone();
     for (var, q) in &b.lets {
-        let (_, rows) = simple(client, q).await.unwrap_or_else(|e| panic!("@let {var}: {e}"));
+        let (_, rows) = simple(client, q)
+            .await
+            .unwrap_or_else(|e| panic!("@let {var}: {e}"));
         let value = rows
             .first()
             .and_then(|r| r.first().cloned().flatten())
@@ -167,7 +180,9 @@ async fn job_count(cfg: &Config) -> i64 {
 async fn tool_introspection_replays() {
     let wh = tempfile::tempdir().unwrap();
     let base = test_config(wh.path(), true);
-    let svc = localdli::start(base.local.clone()).await.expect("local DLI");
+    let svc = localdli::start(base.local.clone())
+        .await
+        .expect("local DLI");
     let mut cfg = base.clone();
     cfg.dli.endpoint = svc.endpoint();
     cfg.dli.project_id = svc.project_id().to_string();
@@ -207,7 +222,12 @@ async fn tool_introspection_replays() {
                 .query(sql.as_str(), &[])
                 .await
                 .unwrap_or_else(|e| panic!("{file} @query {} (extended): {e:?}", b.name));
-            assert_eq!(ext.len(), got.1.len(), "{file} @query {}: extended row count", b.name);
+            assert_eq!(
+                ext.len(),
+                got.1.len(),
+                "{file} @query {}: extended row count",
+                b.name
+            );
             total += 1;
         }
     }

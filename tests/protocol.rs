@@ -361,3 +361,27 @@ async fn session_commands_are_answered_without_dli() {
     assert_eq!(before, after, "session commands must not run DLI jobs");
     gw.shutdown().await;
 }
+
+#[tokio::test]
+async fn insert_counts_through_the_extended_protocol() {
+    let wh = tempfile::tempdir().unwrap();
+    let gw = start(test_config(wh.path(), false)).await;
+    let client = connect(&gw).await;
+    setup(&client).await;
+    let stmt = client
+        .prepare_typed("INSERT INTO proto.t VALUES ($1, $2, 0.5)", &[Type::INT4, Type::TEXT])
+        .await
+        .unwrap();
+    for k in 10..13i32 {
+        let n = client.execute(&stmt, &[&k, &format!("v{k}'")]).await.unwrap();
+        assert_eq!(n, 1, "INSERT 0 1 for row {k}");
+    }
+    let n = client
+        .execute("INSERT INTO proto.t SELECT id + 100, s, d FROM proto.t WHERE id < 3", &[])
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let rows = simple_rows(&client, "SELECT count(*), max(s) FROM proto.t").await;
+    assert_eq!(rows, vec![vec![Some("10".to_string()), Some("v12'".to_string())]]);
+    gw.shutdown().await;
+}

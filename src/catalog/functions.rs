@@ -156,7 +156,7 @@ pub fn session_udfs(f: &SessionFacts) -> Vec<ScalarUDF> {
             let implicit = implicit
                 .as_any()
                 .downcast_ref::<BooleanArray>()
-                .is_some_and(|b| b.len() > 0 && !b.is_null(0) && b.value(0));
+                .is_some_and(|b| !b.is_empty() && !b.is_null(0) && b.value(0));
             let mut items = Vec::new();
             if implicit {
                 items.push(Some("pg_catalog".to_string()));
@@ -281,43 +281,87 @@ pub const SETTINGS: &[&str] = &[
 
 /// `current_setting(name)` for the settings catalog queries read.
 pub fn setting(name: &str, schema: &str, version: &str) -> Option<String> {
-    Some(
-        match name.to_ascii_lowercase().as_str() {
-            "search_path" => pg_quote_ident(schema),
-            "server_version" => version
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or("15.0")
-                .to_string(),
-            "server_version_num" => "150000".into(),
-            "jit" => "off".into(),
-            "standard_conforming_strings" => "on".into(),
-            "server_encoding" | "client_encoding" => "UTF8".into(),
-            "datestyle" => "ISO, MDY".into(),
-            "timezone" => "UTC".into(),
-            "integer_datetimes" => "on".into(),
-            "max_identifier_length" => "63".into(),
-            "max_index_keys" => "32".into(),
-            "max_function_args" => "100".into(),
-            "block_size" => "8192".into(),
-            "is_superuser" => "on".into(),
-            "default_transaction_isolation" | "transaction_isolation" => "read committed".into(),
-            "default_transaction_read_only" | "transaction_read_only" => "off".into(),
-            "lc_collate" | "lc_ctype" => "C.UTF-8".into(),
-            _ => return None,
-        },
-    )
+    Some(match name.to_ascii_lowercase().as_str() {
+        "search_path" => pg_quote_ident(schema),
+        "server_version" => version
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("15.0")
+            .to_string(),
+        "server_version_num" => "150000".into(),
+        "jit" => "off".into(),
+        "standard_conforming_strings" => "on".into(),
+        "server_encoding" | "client_encoding" => "UTF8".into(),
+        "datestyle" => "ISO, MDY".into(),
+        "timezone" => "UTC".into(),
+        "integer_datetimes" => "on".into(),
+        "max_identifier_length" => "63".into(),
+        "max_index_keys" => "32".into(),
+        "max_function_args" => "100".into(),
+        "block_size" => "8192".into(),
+        "is_superuser" => "on".into(),
+        "default_transaction_isolation" | "transaction_isolation" => "read committed".into(),
+        "default_transaction_read_only" | "transaction_read_only" => "off".into(),
+        "lc_collate" | "lc_ctype" => "C.UTF-8".into(),
+        _ => return None,
+    })
 }
 
 /// An identifier as Postgres' `quote_ident` prints it (`default` is reserved: `"default"`).
 pub fn pg_quote_ident(name: &str) -> String {
     const RESERVED: &[&str] = &[
-        "all", "and", "any", "array", "as", "asc", "both", "case", "cast", "check", "column",
-        "constraint", "create", "current_user", "default", "desc", "distinct", "do", "else",
-        "end", "false", "for", "foreign", "from", "grant", "group", "having", "in", "into",
-        "leading", "limit", "not", "null", "offset", "on", "only", "or", "order", "primary",
-        "references", "select", "table", "then", "to", "true", "union", "unique", "user",
-        "using", "when", "where", "with",
+        "all",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "both",
+        "case",
+        "cast",
+        "check",
+        "column",
+        "constraint",
+        "create",
+        "current_user",
+        "default",
+        "desc",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "false",
+        "for",
+        "foreign",
+        "from",
+        "grant",
+        "group",
+        "having",
+        "in",
+        "into",
+        "leading",
+        "limit",
+        "not",
+        "null",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "primary",
+        "references",
+        "select",
+        "table",
+        "then",
+        "to",
+        "true",
+        "union",
+        "unique",
+        "user",
+        "using",
+        "when",
+        "where",
+        "with",
     ];
     let simple = name
         .chars()

@@ -41,7 +41,7 @@ fn database_of(name: &ObjectName) -> Vec<Invalidation> {
 /// The invalidations for one DDL statement.
 pub fn invalidations(sql: &str, currentdb: &str) -> Vec<Invalidation> {
     let Ok(stmts) = crate::sparksql::parse(sql) else {
-        return vec![Invalidation::Everything];
+        return by_tokens(sql, currentdb).unwrap_or_else(|| vec![Invalidation::Everything]);
     };
     let mut out = Vec::new();
     for stmt in &stmts {
@@ -80,6 +80,64 @@ pub fn invalidations(sql: &str, currentdb: &str) -> Vec<Invalidation> {
     out
 }
 
+/// DDL the parser does not know (`CREATE DATABASE d COMMENT 'x'`, `ALTER TABLE t ADD
+/// COLUMNS …`): attributed by its leading words — `CREATE|DROP|ALTER [EXTERNAL]
+/// TABLE|VIEW|DATABASE|SCHEMA [IF [NOT] EXISTS] name`.
+fn by_tokens(sql: &str, currentdb: &str) -> Option<Vec<Invalidation>> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(&crate::sparksql::SparkDialect, sql)
+        .tokenize()
+        .ok()?;
+    let mut words = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_)));
+    let upper = |t: Option<&Token>| match t {
+        Some(Token::Word(w)) => Some(w.value.to_ascii_uppercase()),
+        _ => None,
+    };
+    let verb = upper(words.next())?;
+    if !matches!(verb.as_str(), "CREATE" | "DROP" | "ALTER") {
+        return None;
+    }
+    let mut kind = upper(words.next())?;
+    if kind == "EXTERNAL" || kind == "OR" {
+        // CREATE EXTERNAL TABLE, CREATE OR REPLACE VIEW
+        while !matches!(kind.as_str(), "TABLE" | "VIEW" | "DATABASE" | "SCHEMA") {
+            kind = upper(words.next())?;
+        }
+    }
+    let mut name: Vec<sqlparser::ast::Ident> = Vec::new();
+    let mut expect_part = true;
+    for t in words {
+        match t {
+            Token::Word(w) if expect_part => {
+                let v = w.value.to_ascii_uppercase();
+                if name.is_empty() && matches!(v.as_str(), "IF" | "NOT" | "EXISTS") {
+                    continue;
+                }
+                name.push(sqlparser::ast::Ident {
+                    value: w.value.clone(),
+                    quote_style: w.quote_style,
+                    span: sqlparser::tokenizer::Span::empty(),
+                });
+                expect_part = false;
+            }
+            Token::Period if !expect_part => expect_part = true,
+            _ => break,
+        }
+    }
+    if name.is_empty() {
+        return None;
+    }
+    let name = ObjectName::from(name);
+    match kind.as_str() {
+        "TABLE" | "VIEW" => Some(vec![match table_of(&name, currentdb) {
+            Invalidation::Table(db, _) if verb == "ALTER" => Invalidation::Database(db),
+            other => other,
+        }]),
+        "DATABASE" | "SCHEMA" => Some(database_of(&name)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +162,17 @@ mod tests {
         assert_eq!(
             invalidations("this is not sql", "default"),
             vec![Invalidation::Everything]
+        );
+        assert_eq!(
+            invalidations("CREATE DATABASE IF NOT EXISTS catcli COMMENT 'x'", "default"),
+            vec![
+                Invalidation::DatabaseList,
+                Invalidation::Database("catcli".into())
+            ]
+        );
+        assert_eq!(
+            invalidations("ALTER TABLE shop.items ADD COLUMNS (x int)", "default"),
+            vec![Invalidation::Database("shop".into())]
         );
     }
 }

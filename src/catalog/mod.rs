@@ -34,33 +34,3 @@ pub mod types;
 
 pub use config::CatalogConfig;
 pub use service::DliCatalog;
-
-#[cfg(test)]
-mod probe {
-    use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
-
-    #[test]
-    #[ignore]
-    fn print_static_schemas() {
-        let t = PgCatalogStaticTables::try_new().unwrap();
-        for (n, a) in [
-            ("pg_description", &t.pg_description),
-            ("pg_index", &t.pg_index),
-            ("pg_constraint", &t.pg_constraint),
-            ("pg_attrdef", &t.pg_attrdef),
-            ("pg_type", &t.pg_type),
-            ("pg_proc", &t.pg_proc),
-            ("pg_partitioned_table", &t.pg_partitioned_table),
-            ("pg_am", &t.pg_am),
-            ("pg_authid", &t.pg_authid),
-            ("pg_range", &t.pg_range),
-            ("pg_collation", &t.pg_collation),
-        ] {
-            let rows: usize = a.data().iter().map(|b| b.num_rows()).sum();
-            println!("{n} rows={rows}");
-            for f in a.schema().fields() {
-                println!("   {} {:?} {}", f.name(), f.data_type(), f.is_nullable());
-            }
-        }
-    }
-}

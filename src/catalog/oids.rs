@@ -92,7 +92,7 @@ mod tests {
     fn oids_are_stable_in_range_and_kind_dependent() {
         let a = derive(ObjectKind::Relation, &["tpch", "nation"], 0);
         assert_eq!(a, derive(ObjectKind::Relation, &["tpch", "nation"], 0));
-        assert!(a >= FIRST_USER_OID && a < (1 << 31));
+        assert!((FIRST_USER_OID..(1 << 31)).contains(&a));
         assert_ne!(a, derive(ObjectKind::Namespace, &["tpch", "nation"], 0));
         // the separator keeps ("ab","c") and ("a","bc") apart
         assert_ne!(

@@ -134,9 +134,17 @@ pub fn udfs(lookups: &Arc<Lookups>) -> Vec<ScalarUDF> {
         oid_lookup("pg_get_function_arguments", Some(1), |_| None),
         oid_lookup("pg_get_function_identity_arguments", Some(1), |_| None),
         oid_lookup("pg_get_indexdef", None, |_| None),
-        udf("pg_get_serial_sequence", Some(2), DataType::Utf8, |args, _| {
-            Ok(datafusion::arrow::array::new_null_array(&DataType::Utf8, args[0].len()))
-        }),
+        udf(
+            "pg_get_serial_sequence",
+            Some(2),
+            DataType::Utf8,
+            |args, _| {
+                Ok(datafusion::arrow::array::new_null_array(
+                    &DataType::Utf8,
+                    args[0].len(),
+                ))
+            },
+        ),
         oid_lookup("pg_get_triggerdef", None, |_| None),
         udf("array_to_string", None, DataType::Utf8, array_to_string),
     ]

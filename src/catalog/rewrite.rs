@@ -22,7 +22,8 @@ use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    AccessExpr, DataType, Expr, FunctionArguments, Statement, Value, ValueWithSpan, VisitMut, VisitorMut,
+    AccessExpr, DataType, Expr, FunctionArguments, Statement, Value, ValueWithSpan, VisitMut,
+    VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -94,8 +95,19 @@ fn is_text_like_pg_type(dt: &DataType) -> bool {
     let bare = s.strip_prefix("pg_catalog.").unwrap_or(&s);
     matches!(
         bare,
-        "name" | "\"char\"" | "xid" | "cid" | "tid" | "pg_node_tree" | "int2vector" | "oidvector"
-            | "aclitem" | "aclitem[]" | "regprocedure" | "regoper" | "regoperator"
+        "name"
+            | "\"char\""
+            | "xid"
+            | "cid"
+            | "tid"
+            | "pg_node_tree"
+            | "int2vector"
+            | "oidvector"
+            | "aclitem"
+            | "aclitem[]"
+            | "regprocedure"
+            | "regoper"
+            | "regoperator"
     )
 }
 
@@ -190,7 +202,13 @@ pub fn boolean_literals(mut stmt: Statement, bool_columns: &HashSet<String>) -> 
 
 /// `pg_type` columns of type `regproc`, which the emulation stores as function names.
 const REGPROC_COLUMNS: &[&str] = &[
-    "typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze",
+    "typinput",
+    "typoutput",
+    "typreceive",
+    "typsend",
+    "typmodin",
+    "typmodout",
+    "typanalyze",
 ];
 
 /// `p.oid = t.typreceive` (Npgsql's type loading joins `pg_proc` on a regproc column):
@@ -223,9 +241,8 @@ pub fn regproc_joins(mut stmt: Statement) -> Statement {
             } = e
             {
                 let (l, r) = (last(left), last(right));
-                let regproc = |n: &Option<String>| {
-                    n.as_deref().is_some_and(|n| REGPROC_COLUMNS.contains(&n))
-                };
+                let regproc =
+                    |n: &Option<String>| n.as_deref().is_some_and(|n| REGPROC_COLUMNS.contains(&n));
                 let is_oid = |n: &Option<String>, e: &Expr| {
                     n.as_deref() == Some("oid") && matches!(e, Expr::CompoundIdentifier(_))
                 };
@@ -284,7 +301,9 @@ pub fn after_library(mut stmt: Statement) -> Statement {
             // `generate_subscripts(a, d)` (next to `unnest(a)`, as SQLAlchemy pairs keys with
             // their positions): DataFusion zips several unnests of one projection.
             if let Expr::Function(f) = expr
-                && f.name.to_string().eq_ignore_ascii_case("generate_subscripts")
+                && f.name
+                    .to_string()
+                    .eq_ignore_ascii_case("generate_subscripts")
                 && let FunctionArguments::List(list) = &f.args
                 && list.args.len() == 2
                 && let Some(e) = parse_expr(&format!(
@@ -491,8 +510,19 @@ fn aggregate_single_row(q: &mut datafusion::sql::sqlparser::ast::Query) {
 
 fn is_aggregate(e: &Expr) -> bool {
     const AGGREGATES: &[&str] = &[
-        "count", "sum", "min", "max", "avg", "array_agg", "string_agg", "bool_and", "bool_or",
-        "first_value", "last_value", "json_agg", "every",
+        "count",
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "array_agg",
+        "string_agg",
+        "bool_and",
+        "bool_or",
+        "first_value",
+        "last_value",
+        "json_agg",
+        "every",
     ];
     matches!(e, Expr::Function(f)
         if AGGREGATES.contains(&f.name.to_string().to_ascii_lowercase().as_str()))
@@ -533,7 +563,7 @@ fn backslash_escape(pattern: &mut Expr, escape_char: &mut Option<ValueWithSpan>)
                                 out.push('\\');
                                 out.push(n);
                             }
-                            Some(n) if n == '\\' => out.push_str("\\\\"),
+                            Some('\\') => out.push_str("\\\\"),
                             Some(n) => out.push(n),
                             None => {}
                         }
@@ -565,7 +595,9 @@ mod tests {
     use super::*;
 
     fn rewritten(sql: &str) -> String {
-        let stmt = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0);
+        let stmt = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .unwrap()
+            .remove(0);
         after_library(stmt).to_string()
     }
 
@@ -579,7 +611,8 @@ mod tests {
 
     #[test]
     fn expandarray_and_array_subquery() {
-        let s = rewritten("SELECT (information_schema._pg_expandarray(i.indkey)).n, array(select 1)");
+        let s =
+            rewritten("SELECT (information_schema._pg_expandarray(i.indkey)).n, array(select 1)");
         assert!(s.contains("named_struct"), "{s}");
         assert!(s.contains("CAST(NULL AS TEXT[])"), "{s}");
     }

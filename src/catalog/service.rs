@@ -204,8 +204,10 @@ impl CatalogService for DliCatalog {
                         return None;
                     }
                 };
-                let mut params: Vec<Option<Type>> =
-                    params.iter().map(|p| p.as_ref().map(arrow_pg_type)).collect();
+                let mut params: Vec<Option<Type>> = params
+                    .iter()
+                    .map(|p| p.as_ref().map(arrow_pg_type))
+                    .collect();
                 // An explicit `$n::type` says what the client means to send.
                 for (n, ty) in super::rewrite::placeholder_casts(&stmt) {
                     if n > params.len() {

@@ -132,11 +132,26 @@ pub const PG_TYPE_KEY: &str = "pg.type";
 
 /// Postgres' one-byte `"char"` columns of the catalog relations, by relation.
 pub const CHAR_COLUMNS: &[(&str, &[&str])] = &[
-    ("pg_type", &["typtype", "typcategory", "typdelim", "typalign", "typstorage"]),
+    (
+        "pg_type",
+        &[
+            "typtype",
+            "typcategory",
+            "typdelim",
+            "typalign",
+            "typstorage",
+        ],
+    ),
     ("pg_class", &["relpersistence", "relkind", "relreplident"]),
     (
         "pg_attribute",
-        &["attalign", "attstorage", "attcompression", "attidentity", "attgenerated"],
+        &[
+            "attalign",
+            "attstorage",
+            "attcompression",
+            "attidentity",
+            "attgenerated",
+        ],
     ),
     ("pg_proc", &["prokind", "provolatile", "proparallel"]),
     (

@@ -334,3 +334,16 @@ pub async fn execute(
         .await
         .map_err(|e| e.into_pgwire())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_that_return_rows() {
+        assert!(!returns_rows("INSERT INTO jb.b VALUES ($1, $2)"));
+        assert!(!returns_rows("CREATE TABLE t (a int) USING parquet"));
+        assert!(returns_rows("SELECT $1 FROM t"));
+        assert!(returns_rows("SHOW TABLES"));
+    }
+}

@@ -17,7 +17,11 @@ use pgwire::api::stmt::StoredStatement;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionHandle};
 use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::api::DEFAULT_NAME;
+use pgwire::api::store::Entry;
 use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::data::{FieldDescription, NoData, ParameterDescription, RowDescription};
+use pgwire::messages::extendedquery::{Describe, TARGET_TYPE_BYTE_STATEMENT};
 use pgwire::messages::startup::ParameterStatus;
 
 use super::extended::{GatewayParser, Prepared};
@@ -60,6 +64,39 @@ impl ExtendedQueryHandler for QueryHandler {
 
     fn query_parser(&self) -> Arc<Self::QueryParser> {
         self.parser.clone()
+    }
+
+    /// Describe of a statement: ParameterDescription, then NoData when the statement
+    /// returns no rows. (pgwire's default sends an empty RowDescription instead whenever
+    /// there are parameters, which makes pgjdbc treat every INSERT as a query.)
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if message.target_type != TARGET_TYPE_BYTE_STATEMENT {
+            return self._on_describe(client, message).await;
+        }
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let stmt = match client.portal_store().get_statement(name) {
+            Some(Entry::Value(stmt)) => stmt,
+            _ => return self._on_describe(client, message).await,
+        };
+        let described = self.do_describe_statement(client, &stmt).await?;
+        let oids = described.parameters.iter().map(|t| t.oid()).collect();
+        client
+            .send(PgWireBackendMessage::ParameterDescription(ParameterDescription::new(oids)))
+            .await?;
+        let tail = if described.fields.is_empty() {
+            PgWireBackendMessage::NoData(NoData::new())
+        } else {
+            let fields = described.fields.iter().map(FieldDescription::from).collect();
+            PgWireBackendMessage::RowDescription(RowDescription::new(fields))
+        };
+        client.send(tail).await?;
+        Ok(())
     }
 
     async fn do_describe_statement<C>(

@@ -60,7 +60,11 @@ pub fn seed(root: &Path, spec: SeedSpec, owner: &str) -> io::Result<usize> {
     let mut written = 0;
     for i in 0..spec.databases {
         let db = database_name(i);
-        if !wh.database_dir(&db).join(super::warehouse::DATABASE_FILE).exists() {
+        if !wh
+            .database_dir(&db)
+            .join(super::warehouse::DATABASE_FILE)
+            .exists()
+        {
             wh.write_database(&DatabaseMeta {
                 name: db.clone(),
                 comment: format!("seeded database {i}"),
@@ -70,7 +74,11 @@ pub fn seed(root: &Path, spec: SeedSpec, owner: &str) -> io::Result<usize> {
         }
         for j in 0..spec.tables_per_database {
             let name = table_name(j);
-            if wh.table_dir(&db, &name).join(super::warehouse::TABLE_FILE).exists() {
+            if wh
+                .table_dir(&db, &name)
+                .join(super::warehouse::TABLE_FILE)
+                .exists()
+            {
                 continue;
             }
             wh.write_table(&table(&db, &name, j, spec.columns_per_table, owner))?;
@@ -83,13 +91,20 @@ pub fn seed(root: &Path, spec: SeedSpec, owner: &str) -> io::Result<usize> {
 fn table(db: &str, name: &str, j: usize, columns: usize, owner: &str) -> TableMeta {
     let mut cols: Vec<ColumnMeta> = (0..columns.max(1))
         .map(|c| ColumnMeta {
-            name: format!("c{c}_{}", TYPES[(c + j) % TYPES.len()].split('(').next().unwrap_or("c").replace(['<', '>'], "_")),
+            name: format!(
+                "c{c}_{}",
+                TYPES[(c + j) % TYPES.len()]
+                    .split('(')
+                    .next()
+                    .unwrap_or("c")
+                    .replace(['<', '>'], "_")
+            ),
             spark_type: TYPES[(c + j) % TYPES.len()].to_string(),
             comment: (c == 0).then(|| format!("first column of {name}")),
         })
         .collect();
     let mut partition_columns = Vec::new();
-    if j % 5 == 0 {
+    if j.is_multiple_of(5) {
         cols.push(ColumnMeta {
             name: "dt".into(),
             spark_type: "string".into(),

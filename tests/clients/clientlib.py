@@ -151,7 +151,8 @@ def all_rows():
 
 
 def spark_literal(v, col):
-    """A Spark SQL literal for the value (written here, not by the gateway)."""
+    """A literal for the value, written here (not by the gateway) the way a Postgres
+    client writes it: strings with Postgres quoting, which the gateway re-quotes for Spark."""
     if v is None:
         return "NULL"
     if col == "s":
@@ -169,7 +170,7 @@ def spark_literal(v, col):
     if isinstance(v, bytes):
         return f"X'{v.hex()}'"
     if isinstance(v, str):
-        return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return "'" + v.replace("'", "''") + "'"
     raise TypeError(v)
 
 
