@@ -6,9 +6,7 @@
 #     -e DLIGW__DLI__AUTH__AK=... -e DLIGW__DLI__AUTH__SK=... dli-pg-gateway
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
-COPY src ./src
-COPY config ./config
+COPY . .
 RUN cargo build --release --locked --bin dli-pg-gateway
 
 FROM debian:bookworm-slim

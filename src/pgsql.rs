@@ -18,7 +18,9 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 use crate::sparksql::{self, LineOffsets};
 
 fn tokens(sql: &str) -> Option<Vec<TokenWithSpan>> {
-    Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location().ok()
+    Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize_with_location()
+        .ok()
 }
 
 fn span_bytes(offsets: &LineOffsets<'_>, t: &TokenWithSpan) -> (usize, usize) {
@@ -145,12 +147,16 @@ pub fn to_spark(sql: &str) -> String {
         if let Some(value) = string_value(&t.token) {
             // `'…' :: type` (no whitespace handling needed: sqlparser drops none, so look
             // past whitespace tokens).
-            let next = |from: usize| (from..toks.len()).find(|&j| !matches!(toks[j].token, Token::Whitespace(_)));
+            let next = |from: usize| {
+                (from..toks.len()).find(|&j| !matches!(toks[j].token, Token::Whitespace(_)))
+            };
             let cast = next(i + 1)
                 .filter(|&j| toks[j].token == Token::DoubleColon)
                 .and_then(|j| next(j + 1))
                 .and_then(|k| match &toks[k].token {
-                    Token::Word(w) if w.quote_style.is_none() => spark_type(&w.value).map(|ty| (k, ty)),
+                    Token::Word(w) if w.quote_style.is_none() => {
+                        spark_type(&w.value).map(|ty| (k, ty))
+                    }
                     _ => None,
                 });
             out.push_str(&sql[at..start]);
@@ -197,21 +203,36 @@ mod tests {
         assert_eq!(to_spark("SELECT 'it''s'"), r"SELECT 'it\'s'");
         assert_eq!(to_spark(r"SELECT E'a\nb\'c'"), "SELECT 'a\\nb\\'c'");
         assert_eq!(to_spark("SELECT $$x'y$$"), r"SELECT 'x\'y'");
-        assert_eq!(to_spark(r#"SELECT "Col" FROM "db"."t""#), "SELECT `Col` FROM `db`.`t`");
+        assert_eq!(
+            to_spark(r#"SELECT "Col" FROM "db"."t""#),
+            "SELECT `Col` FROM `db`.`t`"
+        );
         assert_eq!(to_spark(r"SELECT '\x00ff'::bytea"), "SELECT X'00FF'");
-        assert_eq!(to_spark("SELECT '5' :: int8, '2024-01-02'::date"), "SELECT CAST('5' AS BIGINT), CAST('2024-01-02' AS DATE)");
-        assert_eq!(to_spark("SELECT $1, a::int -- 'c'\n"), "SELECT $1, a::int -- 'c'\n");
+        assert_eq!(
+            to_spark("SELECT '5' :: int8, '2024-01-02'::date"),
+            "SELECT CAST('5' AS BIGINT), CAST('2024-01-02' AS DATE)"
+        );
+        assert_eq!(
+            to_spark("SELECT $1, a::int -- 'c'\n"),
+            "SELECT $1, a::int -- 'c'\n"
+        );
     }
 
     #[test]
     fn split_uses_postgres_quoting() {
-        assert_eq!(split(r"SELECT 'a\'; SELECT 2"), vec![r"SELECT 'a\'", "SELECT 2"]);
+        assert_eq!(
+            split(r"SELECT 'a\'; SELECT 2"),
+            vec![r"SELECT 'a\'", "SELECT 2"]
+        );
         assert_eq!(split("SELECT $$;$$; ;"), vec!["SELECT $$;$$"]);
     }
 
     #[test]
     fn placeholders_are_found() {
-        let found: Vec<usize> = placeholders("select $1, '$2', \"$3\" -- $4\n, $2").iter().map(|p| p.2).collect();
+        let found: Vec<usize> = placeholders("select $1, '$2', \"$3\" -- $4\n, $2")
+            .iter()
+            .map(|p| p.2)
+            .collect();
         assert_eq!(found, vec![1, 2]);
     }
 }

@@ -51,6 +51,10 @@ client_tests! {
     asyncpg => Runner::Python("asyncpg_test.py", &["asyncpg"], &[]);
     node_pg => Runner::Node("node_pg_test.js");
     pgjdbc => Runner::Java("JdbcTest");
+    catalog_sqlalchemy => Runner::Python("catalog_sqlalchemy_test.py", &["sqlalchemy", "psycopg2", "psycopg", "pandas"], &[]);
+    catalog_pyodbc => Runner::Python("catalog_pyodbc_test.py", &["pyodbc"], &[]);
+    catalog_asyncpg => Runner::Python("catalog_asyncpg_test.py", &["asyncpg"], &[]);
+    catalog_pgjdbc => Runner::Java("CatalogMeta");
 }
 
 const INSTALL: &str = "run `bash scripts/install-test-deps.sh` (or set DLIGW_SKIP_CLIENTS=1 to skip clients whose dependencies are missing)";

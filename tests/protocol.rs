@@ -98,15 +98,34 @@ async fn hostile_parameters_round_trip_exactly() {
     // Values quoted by the client (Postgres rules: a backslash is just a character) stay
     // one literal on Spark too: nothing is injected, and they read back exactly.
     for (sql, expected) in [
-        (r"SELECT count(*) FROM proto.t WHERE s = '\'' OR 1=1 --'", "0"),
-        (r"SELECT count(*) FROM proto.t WHERE s = 'one\' OR s = 'two'", "1"),
-        (r"SELECT count(*) FROM proto.t WHERE s = E'one' OR s = $$two$$", "2"),
+        (
+            r"SELECT count(*) FROM proto.t WHERE s = '\'' OR 1=1 --'",
+            "0",
+        ),
+        (
+            r"SELECT count(*) FROM proto.t WHERE s = 'one\' OR s = 'two'",
+            "1",
+        ),
+        (
+            r"SELECT count(*) FROM proto.t WHERE s = E'one' OR s = $$two$$",
+            "2",
+        ),
     ] {
         let rows = simple_rows(&client, sql).await;
         assert_eq!(rows, vec![vec![Some(expected.to_string())]], "{sql}");
     }
-    let rows = simple_rows(&client, r"SELECT '\'' OR 1=1 --' AS v, 'it''s' AS w FROM proto.t WHERE id = 1").await;
-    assert_eq!(rows, vec![vec![Some(r"\' OR 1=1 --".to_string()), Some("it's".to_string())]]);
+    let rows = simple_rows(
+        &client,
+        r"SELECT '\'' OR 1=1 --' AS v, 'it''s' AS w FROM proto.t WHERE id = 1",
+    )
+    .await;
+    assert_eq!(
+        rows,
+        vec![vec![
+            Some(r"\' OR 1=1 --".to_string()),
+            Some("it's".to_string())
+        ]]
+    );
     let rows = simple_rows(&client, r#"SELECT "s" FROM "proto"."t" WHERE "id" = 2"#).await;
     assert_eq!(rows, vec![vec![Some("two".to_string())]]);
     // The table is intact and a hostile value used as a filter matches nothing.
@@ -369,19 +388,31 @@ async fn insert_counts_through_the_extended_protocol() {
     let client = connect(&gw).await;
     setup(&client).await;
     let stmt = client
-        .prepare_typed("INSERT INTO proto.t VALUES ($1, $2, 0.5)", &[Type::INT4, Type::TEXT])
+        .prepare_typed(
+            "INSERT INTO proto.t VALUES ($1, $2, 0.5)",
+            &[Type::INT4, Type::TEXT],
+        )
         .await
         .unwrap();
     for k in 10..13i32 {
-        let n = client.execute(&stmt, &[&k, &format!("v{k}'")]).await.unwrap();
+        let n = client
+            .execute(&stmt, &[&k, &format!("v{k}'")])
+            .await
+            .unwrap();
         assert_eq!(n, 1, "INSERT 0 1 for row {k}");
     }
     let n = client
-        .execute("INSERT INTO proto.t SELECT id + 100, s, d FROM proto.t WHERE id < 3", &[])
+        .execute(
+            "INSERT INTO proto.t SELECT id + 100, s, d FROM proto.t WHERE id < 3",
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(n, 2);
     let rows = simple_rows(&client, "SELECT count(*), max(s) FROM proto.t").await;
-    assert_eq!(rows, vec![vec![Some("10".to_string()), Some("v12'".to_string())]]);
+    assert_eq!(
+        rows,
+        vec![vec![Some("10".to_string()), Some("v12'".to_string())]]
+    );
     gw.shutdown().await;
 }

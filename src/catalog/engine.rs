@@ -36,7 +36,7 @@ use super::model::Snapshot;
 use super::pgfuncs::{self, Lookups};
 use super::pgtables::{self, Schemas};
 use super::system::{SystemRel, composite_type_relids, system_rel};
-use super::{infoschema, rewrite};
+use super::{fixups, infoschema, rewrite};
 
 type Tables = HashMap<String, Arc<dyn TableProvider>>;
 
@@ -234,7 +234,10 @@ impl Engine {
             ctx.register_udf(f);
         }
         if let Some(status) = &q.status {
-            ctx.register_udtf("dli_catalog_status", Arc::new(status_table(status)?));
+            ctx.register_udtf(
+                "dli_catalog_status",
+                Arc::new(super::status::status_table(status)?),
+            );
         }
         Ok(ctx)
     }
@@ -260,9 +263,9 @@ impl Engine {
         } else {
             self.parser.rewrite(ours.unwrap_or_else(|| raw.clone()))
         };
-        let stmt = rewrite::distinct_unnamed(rewrite::after_library(stmt));
-        let stmt = rewrite::regproc_joins(stmt);
-        Ok(rewrite::boolean_literals(stmt, &self.bool_columns))
+        let stmt = fixups::distinct_unnamed(rewrite::after_library(stmt));
+        let stmt = fixups::regproc_joins(stmt);
+        Ok(fixups::boolean_literals(stmt, &self.bool_columns))
     }
 
     async fn plan_statement(
@@ -325,7 +328,7 @@ impl Engine {
         match self.execute(stmt.clone(), snap, q).await {
             Err(e) if is_subquery_limitation(&e) => {
                 tracing::debug!(error = %e, "retrying with select-list subqueries as NULL");
-                self.execute(rewrite::null_projection_subqueries(stmt), snap, q)
+                self.execute(fixups::null_projection_subqueries(stmt), snap, q)
                     .await
             }
             other => other,
@@ -347,7 +350,7 @@ impl Engine {
             // As is; then with NULL parameters and without select-list subqueries (how
             // it would run): the columns do not depend on either.
             let relaxed =
-                rewrite::null_projection_subqueries(rewrite::null_placeholders(prepared.clone()));
+                fixups::null_projection_subqueries(fixups::null_placeholders(prepared.clone()));
             for stmt in [prepared, relaxed] {
                 match self.plan_statement(stmt, snap, q).await {
                     Ok((_, p)) => {
@@ -493,48 +496,4 @@ fn typnames(st: &PgCatalogStaticTables) -> HashMap<u32, String> {
         }
     }
     out
-}
-
-/// `dli_catalog_status()`: one row about the cache.
-#[derive(Debug)]
-struct StatusTable(Arc<datafusion::catalog::MemTable>);
-
-impl datafusion::catalog::TableFunctionImpl for StatusTable {
-    fn call(&self, _args: &[datafusion::prelude::Expr]) -> Result<Arc<dyn TableProvider>> {
-        Ok(self.0.clone())
-    }
-}
-
-fn status_table(s: &CacheStatus) -> Result<StatusTable> {
-    use datafusion::arrow::datatypes::{Field, Schema};
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("loaded_at", DataType::Utf8, true),
-        Field::new("age_seconds", DataType::Int64, true),
-        Field::new("databases", DataType::Int64, false),
-        Field::new("tables", DataType::Int64, false),
-        Field::new("stale", DataType::Boolean, false),
-        Field::new("last_error", DataType::Utf8, true),
-        Field::new("loads", DataType::Int64, false),
-    ]));
-    let mut b = super::batch::TableBuilder::new(schema);
-    let loaded = s
-        .loaded_at
-        .map(|t| chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339());
-    let age = s
-        .loaded_at
-        .and_then(|t| t.elapsed().ok())
-        .map(|d| super::batch::V::from(d.as_secs() as usize));
-    b.row([
-        ("loaded_at", loaded.into()),
-        ("age_seconds", age.unwrap_or(super::batch::V::Null)),
-        ("databases", s.databases.into()),
-        ("tables", s.tables.into()),
-        ("stale", s.stale.into()),
-        ("last_error", s.last_error.clone().into()),
-        (
-            "loads",
-            super::batch::V::Int(i64::try_from(s.loads).unwrap_or(i64::MAX)),
-        ),
-    ]);
-    Ok(StatusTable(b.into_table()?))
 }

@@ -164,7 +164,10 @@ mod tests {
             vec![Invalidation::Everything]
         );
         assert_eq!(
-            invalidations("CREATE DATABASE IF NOT EXISTS catcli COMMENT 'x'", "default"),
+            invalidations(
+                "CREATE DATABASE IF NOT EXISTS catcli COMMENT 'x'",
+                "default"
+            ),
             vec![
                 Invalidation::DatabaseList,
                 Invalidation::Database("catcli".into())

@@ -16,6 +16,7 @@ pub mod cache;
 pub mod config;
 pub mod describe;
 pub mod engine;
+pub mod fixups;
 pub mod functions;
 pub mod infoschema;
 pub mod invalidate;
@@ -29,6 +30,7 @@ pub mod rows;
 pub mod schemas;
 pub mod service;
 pub mod source;
+pub mod status;
 pub mod system;
 pub mod types;
 

@@ -209,7 +209,7 @@ impl CatalogService for DliCatalog {
                     .map(|p| p.as_ref().map(arrow_pg_type))
                     .collect();
                 // An explicit `$n::type` says what the client means to send.
-                for (n, ty) in super::rewrite::placeholder_casts(&stmt) {
+                for (n, ty) in super::fixups::placeholder_casts(&stmt) {
                     if n > params.len() {
                         params.resize(n, None);
                     }

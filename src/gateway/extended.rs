@@ -107,8 +107,33 @@ fn returns_rows(sql: &str) -> bool {
             | Statement::Use(_)
             | Statement::Discard { .. },
         ) => false,
-        // SHOW …, DESC …, and anything the parser does not know may return rows.
-        _ => true,
+        Some(_) => true,
+        // Not parsed (Spark syntax sqlparser lacks): judge by the leading keyword.
+        None => {
+            let first = sql
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_ascii_uppercase();
+            !matches!(
+                first.as_str(),
+                "CREATE"
+                    | "DROP"
+                    | "ALTER"
+                    | "INSERT"
+                    | "USE"
+                    | "SET"
+                    | "GRANT"
+                    | "REVOKE"
+                    | "TRUNCATE"
+                    | "MSCK"
+                    | "LOAD"
+                    | "REFRESH"
+                    | "CACHE"
+                    | "UNCACHE"
+                    | "ANALYZE"
+            )
+        }
     }
 }
 
@@ -149,7 +174,10 @@ impl QueryParser for GatewayParser {
         // Casts type their parameters, as in Postgres; the catalog's planner fills the rest.
         let from_casts = super::infer::cast_parameter_types(&spark, params);
         if from_casts.iter().any(Option::is_some) {
-            let d = described.get_or_insert_with(|| Described { params: Vec::new(), columns: Vec::new() });
+            let d = described.get_or_insert_with(|| Described {
+                params: Vec::new(),
+                columns: Vec::new(),
+            });
             d.params.resize(params, None);
             for (slot, cast) in d.params.iter_mut().zip(from_casts) {
                 if cast.is_some() {
@@ -221,6 +249,7 @@ async fn result_fields(
         .run_job(session, spark_sql)
         .await
         .map_err(|e| e.into_pgwire())?;
+    router.after_job(session, sql, &finished).await;
     let fields = match &finished.outcome {
         Outcome::Rows { columns, .. } => fields_of(columns, format),
         Outcome::Command { .. } => Vec::new(),
@@ -345,5 +374,7 @@ mod tests {
         assert!(!returns_rows("CREATE TABLE t (a int) USING parquet"));
         assert!(returns_rows("SELECT $1 FROM t"));
         assert!(returns_rows("SHOW TABLES"));
+        assert!(!returns_rows("CREATE DATABASE IF NOT EXISTS d COMMENT 'x'"));
+        assert!(returns_rows("DESCRIBE TABLE d.t"));
     }
 }

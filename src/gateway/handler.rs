@@ -135,7 +135,8 @@ impl Router {
         sql: &str,
         format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
     ) -> Result<Response, GatewayError> {
-        self.statement_as(session, sql, None, format_for, None).await
+        self.statement_as(session, sql, None, format_for, None)
+            .await
     }
 
     /// One statement (client text, Postgres rules), with its Spark translation when the
@@ -163,16 +164,21 @@ impl Router {
             }
         };
         let finished = self.run_job(session, spark_sql).await?;
+        self.after_job(session, sql, &finished).await;
+        respond_as(sql, finished, format_for, described)
+    }
+
+    /// After a DLI job: a DDL statement may have changed cached metadata.
+    pub async fn after_job(&self, session: &Session, pg_sql: &str, finished: &Finished) {
         if let (Some(catalog), Outcome::Command { job_type, .. }) =
             (&self.catalog, &finished.outcome)
+            && *job_type != JobType::Insert
+            && *job_type != JobType::Query
         {
-            if *job_type != JobType::Insert && *job_type != JobType::Query {
-                catalog
-                    .invalidate_after(sql, &self.catalog_context(session))
-                    .await;
-            }
+            catalog
+                .invalidate_after(pg_sql, &self.catalog_context(session))
+                .await;
         }
-        respond_as(sql, finished, format_for, described)
     }
 
     /// The catalog's answer, when `sql` is a catalog query.

@@ -19,7 +19,9 @@ pub fn cast_parameter_types(spark_sql: &str, params: usize) -> Vec<Option<Type>>
         return out;
     };
     let _ = visit_expressions(&stmts, |e: &Expr| {
-        if let Expr::Cast { expr, data_type, .. } = e
+        if let Expr::Cast {
+            expr, data_type, ..
+        } = e
             && let Expr::Value(v) = expr.as_ref()
             && let Value::Placeholder(p) = &v.value
             && let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok())
@@ -47,7 +49,13 @@ mod tests {
         );
         assert_eq!(
             t,
-            vec![Some(Type::INT8), None, Some(Type::NUMERIC), Some(Type::DATE), Some(Type::INT4_ARRAY)]
+            vec![
+                Some(Type::INT8),
+                None,
+                Some(Type::NUMERIC),
+                Some(Type::DATE),
+                Some(Type::INT4_ARRAY)
+            ]
         );
         assert_eq!(cast_parameter_types("not sql at all (", 1), vec![None]);
     }

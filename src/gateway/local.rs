@@ -35,6 +35,8 @@ pub struct ServerFacts {
     pub default_database: String,
     pub default_queue: Option<String>,
     pub default_timeout_ms: u64,
+    /// The one Postgres database the gateway presents (`[catalog] database_name`).
+    pub database_name: String,
 }
 
 /// Answer `sql` locally when it is a session command; `None` means "run it on DLI".
@@ -47,6 +49,10 @@ pub fn answer(
     match stmt {
         Statement::StartTransaction { .. } => Some(Ok(LocalAnswer::Begin)),
         Statement::Commit { .. } => Some(Ok(LocalAnswer::Commit)),
+        // ROLLBACK TO SAVEPOINT stays inside the transaction block.
+        Statement::Rollback {
+            savepoint: Some(_), ..
+        } => Some(Ok(LocalAnswer::Tag("ROLLBACK".into()))),
         Statement::Rollback { .. } => Some(Ok(LocalAnswer::Rollback)),
         Statement::Discard { .. } => {
             reset_all(session, facts);
@@ -82,6 +88,9 @@ pub fn answer(
         Statement::Set(set) => Some(set_variable(&set, session)),
         // No notifications exist on DLI: LISTEN/UNLISTEN are accepted and never fire.
         Statement::LISTEN { .. } => Some(Ok(LocalAnswer::Tag("LISTEN".into()))),
+        // Savepoints, like transactions, are accepted: each DLI statement commits alone.
+        Statement::Savepoint { .. } => Some(Ok(LocalAnswer::Tag("SAVEPOINT".into()))),
+        Statement::ReleaseSavepoint { .. } => Some(Ok(LocalAnswer::Tag("RELEASE".into()))),
         // Cursors are the driver's business (portals); SQL-level CLOSE has nothing to close.
         Statement::Close { .. } => Some(Ok(LocalAnswer::Tag("CLOSE CURSOR".into()))),
         Statement::UNLISTEN { .. } => Some(Ok(LocalAnswer::Tag("UNLISTEN".into()))),
@@ -167,9 +176,9 @@ fn expr_text(e: &Expr) -> String {
 fn format_duration_ms(ms: u64) -> String {
     match ms {
         0 => "0".into(),
-        _ if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
-        _ if ms % 60_000 == 0 => format!("{}min", ms / 60_000),
-        _ if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        _ if ms.is_multiple_of(3_600_000) => format!("{}h", ms / 3_600_000),
+        _ if ms.is_multiple_of(60_000) => format!("{}min", ms / 60_000),
+        _ if ms.is_multiple_of(1000) => format!("{}s", ms / 1000),
         _ => format!("{ms}ms"),
     }
 }
@@ -239,7 +248,13 @@ pub fn set_named(session: &Session, name: &str, texts: &[String]) -> Result<(), 
 /// Settings a client put in its startup packet: `statement_timeout=5s`, `search_path=db`,
 /// or `options=-c statement_timeout=5s -c search_path=db` (libpq's PGOPTIONS).
 pub fn apply_startup(session: &Session, params: &std::collections::HashMap<String, String>) {
-    const SKIP: [&str; 5] = ["user", "database", "client_encoding", "replication", "options"];
+    const SKIP: [&str; 5] = [
+        "user",
+        "database",
+        "client_encoding",
+        "replication",
+        "options",
+    ];
     let mut pairs: Vec<(String, String)> = params
         .iter()
         .filter(|(k, _)| !SKIP.contains(&k.as_str()))
@@ -250,7 +265,9 @@ pub fn apply_startup(session: &Session, params: &std::collections::HashMap<Strin
         while let Some(w) = words.next() {
             let kv = match w {
                 "-c" => words.next(),
-                other => other.strip_prefix("--").or_else(|| other.strip_prefix("-c")),
+                other => other
+                    .strip_prefix("--")
+                    .or_else(|| other.strip_prefix("-c")),
             };
             if let Some((k, v)) = kv.and_then(|kv| kv.split_once('=')) {
                 pairs.push((k.replace('-', "_"), v.to_string()));
@@ -296,7 +313,7 @@ fn session_function(
                 facts.server_version,
                 env!("CARGO_PKG_VERSION")
             ),
-            "current_database" | "current_catalog" => session.snapshot().database,
+            "current_database" | "current_catalog" => facts.database_name.clone(),
             "current_schema" => session.snapshot().currentdb,
             "current_user" | "session_user" | "user" => session.snapshot().user,
             // No locks exist on DLI: there is never anything to unlock.
@@ -321,6 +338,7 @@ mod tests {
             default_database: "default".into(),
             default_queue: None,
             default_timeout_ms: 0,
+            database_name: "dli".into(),
         };
         let s = Session::new(SessionState {
             user: "dli".into(),
@@ -337,6 +355,18 @@ mod tests {
     fn session_commands_are_local() {
         let (s, f) = setup();
         assert_eq!(answer("BEGIN", &s, &f), Some(Ok(LocalAnswer::Begin)));
+        assert_eq!(
+            answer("SAVEPOINT sp1", &s, &f),
+            Some(Ok(LocalAnswer::Tag("SAVEPOINT".into())))
+        );
+        assert_eq!(
+            answer("ROLLBACK TO SAVEPOINT sp1", &s, &f),
+            Some(Ok(LocalAnswer::Tag("ROLLBACK".into())))
+        );
+        assert_eq!(
+            answer("RELEASE SAVEPOINT sp1", &s, &f),
+            Some(Ok(LocalAnswer::Tag("RELEASE".into())))
+        );
         assert_eq!(
             answer("SET search_path TO tpch, public", &s, &f),
             Some(Ok(LocalAnswer::Tag("SET".into())))

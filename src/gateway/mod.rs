@@ -76,7 +76,9 @@ impl Gateway {
     ) -> Result<Gateway, Box<dyn std::error::Error + Send + Sync>> {
         let local = if cfg.is_embedded() {
             let runtime = ServiceRuntime::new()?;
-            let handle = runtime.handle().ok_or("the embedded service's runtime is gone")?;
+            let handle = runtime
+                .handle()
+                .ok_or("the embedded service's runtime is gone")?;
             let svc = handle.spawn(localdli::start(cfg.local.clone())).await??;
             cfg.dli.endpoint = svc.endpoint();
             cfg.dli.project_id = svc.project_id().to_string();
@@ -109,6 +111,7 @@ impl Gateway {
             default_database: cfg.runner.default_database.clone(),
             default_queue: queue,
             default_timeout_ms: cfg.runner.statement_timeout_ms,
+            database_name: cfg.catalog.database_name.clone(),
         };
         let mut router = Router::new(runner, facts);
         if cfg.catalog.enabled {

@@ -21,7 +21,11 @@ use crate::{pgsql, sparksql};
 
 /// How many parameters a statement takes (its highest `$n`).
 pub fn placeholder_count(pg_sql: &str) -> usize {
-    pgsql::placeholders(pg_sql).iter().map(|p| p.2).max().unwrap_or(0)
+    pgsql::placeholders(pg_sql)
+        .iter()
+        .map(|p| p.2)
+        .max()
+        .unwrap_or(0)
 }
 
 /// A decoded parameter value.
@@ -48,7 +52,14 @@ fn bad_param(i: usize, e: impl std::fmt::Display) -> GatewayError {
 }
 
 fn opt_vec<T>(v: Option<Vec<Option<T>>>, f: impl Fn(T) -> Bound) -> Option<Bound> {
-    v.map(|items| Bound::Array(items.into_iter().map(|i| i.map_or(Bound::Null, &f)).collect()))
+    v.map(|items| {
+        Bound::Array(
+            items
+                .into_iter()
+                .map(|i| i.map_or(Bound::Null, &f))
+                .collect(),
+        )
+    })
 }
 
 /// Decode parameter `i` as `ty` (text or binary, as Bind said).
@@ -72,9 +83,14 @@ fn decode(portal: &Portal<Prepared>, i: usize, ty: &Type) -> Result<Bound, Gatew
         Type::TIMESTAMPTZ => get!(DateTime<FixedOffset>).map(|t| Bound::Timestamp(t.naive_utc())),
         Type::BYTEA => get!(Vec<u8>).map(Bound::Bytes),
         Type::JSON | Type::JSONB => get!(serde_json::Value).map(|v| Bound::Text(v.to_string())),
-        Type::INT2_ARRAY => opt_vec(get!(Vec<Option<i16>>), |n| Bound::Int(i64::from(n), "SMALLINT")),
+        Type::INT2_ARRAY => opt_vec(get!(Vec<Option<i16>>), |n| {
+            Bound::Int(i64::from(n), "SMALLINT")
+        }),
         Type::INT4_ARRAY => opt_vec(get!(Vec<Option<i32>>), |n| Bound::Int(i64::from(n), "INT")),
         Type::INT8_ARRAY => opt_vec(get!(Vec<Option<i64>>), |n| Bound::Int(n, "BIGINT")),
+        Type::OID_ARRAY => opt_vec(get!(Vec<Option<u32>>), |n| {
+            Bound::Int(i64::from(n), "BIGINT")
+        }),
         Type::FLOAT8_ARRAY => opt_vec(get!(Vec<Option<f64>>), |f| Bound::Float(f, "DOUBLE")),
         Type::BOOL_ARRAY => opt_vec(get!(Vec<Option<bool>>), Bound::Bool),
         Type::TEXT_ARRAY | Type::VARCHAR_ARRAY => opt_vec(get!(Vec<Option<String>>), Bound::Text),
@@ -86,9 +102,16 @@ fn decode(portal: &Portal<Prepared>, i: usize, ty: &Type) -> Result<Bound, Gatew
 /// `12.30` as `CAST('12.30' AS DECIMAL(4,2))`: exact in Spark and the embedded engine.
 fn decimal_literal(d: &Decimal) -> String {
     let text = d.to_string();
-    let digits = text.chars().filter(char::is_ascii_digit).count().clamp(1, 38);
+    let digits = text
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count()
+        .clamp(1, 38);
     let scale = (d.scale() as usize).min(digits);
-    format!("CAST('{text}' AS DECIMAL({}, {scale}))", digits.max(scale).max(1))
+    format!(
+        "CAST('{text}' AS DECIMAL({}, {scale}))",
+        digits.max(scale).max(1)
+    )
 }
 
 fn float_word(f: f64) -> Option<&'static str> {
@@ -118,7 +141,10 @@ fn spark(b: &Bound) -> String {
         Bound::Timestamp(t) => format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.6f")),
         Bound::Bytes(b) => format!("X'{}'", hex::encode_upper(b)),
         Bound::Array(items) => {
-            format!("array({})", items.iter().map(spark).collect::<Vec<_>>().join(", "))
+            format!(
+                "array({})",
+                items.iter().map(spark).collect::<Vec<_>>().join(", ")
+            )
         }
     }
 }
@@ -139,7 +165,10 @@ fn postgres(b: &Bound) -> String {
         Bound::Timestamp(t) => format!("'{}'::timestamp", t.format("%Y-%m-%d %H:%M:%S%.6f")),
         Bound::Bytes(b) => format!("'\\x{}'::bytea", hex::encode(b)),
         Bound::Array(items) => {
-            format!("ARRAY[{}]", items.iter().map(postgres).collect::<Vec<_>>().join(", "))
+            format!(
+                "ARRAY[{}]",
+                items.iter().map(postgres).collect::<Vec<_>>().join(", ")
+            )
         }
     }
 }
@@ -147,7 +176,8 @@ fn postgres(b: &Bound) -> String {
 /// Spark text with every placeholder replaced by NULL (to learn a query's columns).
 pub fn spark_with_nulls(spark_sql: &str) -> String {
     let places = sparksql::placeholders(spark_sql);
-    replace(spark_sql, &places, |_| Ok("NULL".to_string())).unwrap_or_else(|_| spark_sql.to_string())
+    replace(spark_sql, &places, |_| Ok("NULL".to_string()))
+        .unwrap_or_else(|_| spark_sql.to_string())
 }
 
 fn replace(
@@ -181,7 +211,10 @@ fn check_count(portal: &Portal<Prepared>) -> Result<(), GatewayError> {
 }
 
 fn bound(portal: &Portal<Prepared>, i: usize) -> Result<Bound, GatewayError> {
-    let ty = portal.statement.statement.param_type(&portal.statement.parameter_types, i);
+    let ty = portal
+        .statement
+        .statement
+        .param_type(&portal.statement.parameter_types, i);
     decode(portal, i, &ty)
 }
 
@@ -193,7 +226,9 @@ pub fn render_spark(portal: &Portal<Prepared>) -> Result<String, GatewayError> {
     }
     check_count(portal)?;
     let places = sparksql::placeholders(&stmt.spark);
-    replace(&stmt.spark, &places, |i| bound(portal, i).map(|b| spark(&b)))
+    replace(&stmt.spark, &places, |i| {
+        bound(portal, i).map(|b| spark(&b))
+    })
 }
 
 /// The statement's original Postgres text with every placeholder replaced by its value.
@@ -204,7 +239,9 @@ pub fn render_postgres(portal: &Portal<Prepared>) -> Result<String, GatewayError
     }
     check_count(portal)?;
     let places = pgsql::placeholders(&stmt.sql);
-    replace(&stmt.sql, &places, |i| bound(portal, i).map(|b| postgres(&b)))
+    replace(&stmt.sql, &places, |i| {
+        bound(portal, i).map(|b| postgres(&b))
+    })
 }
 
 #[cfg(test)]
@@ -213,13 +250,25 @@ mod tests {
 
     #[test]
     fn spark_literals() {
-        assert_eq!(decimal_literal(&Decimal::new(1230, 2)), "CAST('12.30' AS DECIMAL(4, 2))");
-        assert_eq!(decimal_literal(&Decimal::new(-5, 3)), "CAST('-0.005' AS DECIMAL(4, 3))");
+        assert_eq!(
+            decimal_literal(&Decimal::new(1230, 2)),
+            "CAST('12.30' AS DECIMAL(4, 2))"
+        );
+        assert_eq!(
+            decimal_literal(&Decimal::new(-5, 3)),
+            "CAST('-0.005' AS DECIMAL(4, 3))"
+        );
         let arr = Bound::Array(vec![Bound::Int(1, "INT"), Bound::Null]);
         assert_eq!(spark(&arr), "array(1, NULL)");
         assert_eq!(spark(&Bound::Float(1.5, "DOUBLE")), "CAST(1.5 AS DOUBLE)");
-        assert_eq!(spark(&Bound::Float(f64::NAN, "DOUBLE")), "CAST('NaN' AS DOUBLE)");
-        assert_eq!(spark(&Bound::Text(r"\' OR 1=1 --".into())), r"'\\\' OR 1=1 --'");
+        assert_eq!(
+            spark(&Bound::Float(f64::NAN, "DOUBLE")),
+            "CAST('NaN' AS DOUBLE)"
+        );
+        assert_eq!(
+            spark(&Bound::Text(r"\' OR 1=1 --".into())),
+            r"'\\\' OR 1=1 --'"
+        );
         assert_eq!(spark(&Bound::Int(7, "BIGINT")), "CAST(7 AS BIGINT)");
     }
 
@@ -227,7 +276,10 @@ mod tests {
     fn postgres_literals() {
         assert_eq!(postgres(&Bound::Text(r"it's \".into())), r"'it''s \'");
         assert_eq!(postgres(&Bound::Bytes(vec![0, 255])), r"'\x00ff'::bytea");
-        assert_eq!(postgres(&Bound::Array(vec![Bound::Int(1, "INT")])), "ARRAY[1]");
+        assert_eq!(
+            postgres(&Bound::Array(vec![Bound::Int(1, "INT")])),
+            "ARRAY[1]"
+        );
     }
 
     #[test]

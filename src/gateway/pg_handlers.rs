@@ -10,15 +10,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures::Sink;
 use futures::SinkExt;
+use pgwire::api::DEFAULT_NAME;
 use pgwire::api::portal::Portal;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{DescribePortalResponse, DescribeStatementResponse, Response};
 use pgwire::api::stmt::StoredStatement;
+use pgwire::api::store::Entry;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionHandle};
 use pgwire::error::{PgWireError, PgWireResult};
-use pgwire::api::DEFAULT_NAME;
-use pgwire::api::store::Entry;
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::data::{FieldDescription, NoData, ParameterDescription, RowDescription};
 use pgwire::messages::extendedquery::{Describe, TARGET_TYPE_BYTE_STATEMENT};
@@ -87,12 +87,18 @@ impl ExtendedQueryHandler for QueryHandler {
         let described = self.do_describe_statement(client, &stmt).await?;
         let oids = described.parameters.iter().map(|t| t.oid()).collect();
         client
-            .send(PgWireBackendMessage::ParameterDescription(ParameterDescription::new(oids)))
+            .send(PgWireBackendMessage::ParameterDescription(
+                ParameterDescription::new(oids),
+            ))
             .await?;
         let tail = if described.fields.is_empty() {
             PgWireBackendMessage::NoData(NoData::new())
         } else {
-            let fields = described.fields.iter().map(FieldDescription::from).collect();
+            let fields = described
+                .fields
+                .iter()
+                .map(FieldDescription::from)
+                .collect();
             PgWireBackendMessage::RowDescription(RowDescription::new(fields))
         };
         client.send(tail).await?;
@@ -188,7 +194,9 @@ where
 
 /// pgwire makes Execute and simple queries cancellable; a Describe may run a DLI job too
 /// (see [`super::extended`]), so it listens for a CancelRequest the same way.
-async fn cancel_signal<C: ClientInfo>(client: &C) -> Option<futures::channel::oneshot::Receiver<()>> {
+async fn cancel_signal<C: ClientInfo>(
+    client: &C,
+) -> Option<futures::channel::oneshot::Receiver<()>> {
     let handle = client.session_extensions().get::<Arc<ConnectionHandle>>()?;
     Some(handle.start_query().await)
 }

@@ -212,7 +212,9 @@ impl Runner {
             // A slow status answer must not hold the statement past its deadline.
             let poll = self.backend.job_status(job_id);
             let answer = match deadline {
-                Some(d) => tokio::time::timeout_at(d, poll).await.map_err(|_| timed_out())?,
+                Some(d) => tokio::time::timeout_at(d, poll)
+                    .await
+                    .map_err(|_| timed_out())?,
                 None => poll.await,
             };
             let status = answer.map_err(|e| {

@@ -280,7 +280,10 @@ pub fn exponent_literals_as_double(stmt: &mut Statement) {
 pub fn spark_cast_types(stmt: &mut Statement) {
     let _ = visit_expressions_mut(stmt, |expr: &mut Expr| {
         if let Expr::Cast { data_type, .. } = expr
-            && matches!(data_type, DataType::Binary(_) | DataType::Varbinary(_) | DataType::Blob(_))
+            && matches!(
+                data_type,
+                DataType::Binary(_) | DataType::Varbinary(_) | DataType::Blob(_)
+            )
         {
             *data_type = DataType::Bytea;
         }
