@@ -394,6 +394,8 @@ async fn insert_counts_through_the_extended_protocol() {
         )
         .await
         .unwrap();
+    // Parameter types come from the target table's columns (no job at Describe).
+    assert_eq!(stmt.params(), &[Type::INT4, Type::TEXT]);
     for k in 10..13i32 {
         let n = client
             .execute(&stmt, &[&k, &format!("v{k}'")])

@@ -97,7 +97,10 @@ pub async fn user_query(sql: &str, snap: &Arc<Snapshot>, currentdb: &str) -> Opt
         return None;
     }
     let stmt = stmts.remove(0);
-    if !matches!(stmt, sqlparser::ast::Statement::Query(_)) {
+    // Queries give columns and parameter types; an INSERT gives its parameters' types
+    // from the target table's columns (and returns no rows).
+    let is_insert = matches!(stmt, sqlparser::ast::Statement::Insert(_));
+    if !matches!(stmt, sqlparser::ast::Statement::Query(_)) && !is_insert {
         return None;
     }
     let ctx = session(snap, currentdb).ok()?;
@@ -113,12 +116,15 @@ pub async fn user_query(sql: &str, snap: &Arc<Snapshot>, currentdb: &str) -> Opt
         }
     };
     let params = parameter_types(&plan).ok()?;
-    let columns = plan
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| DliColumn::new(f.name().clone(), arrow_spark_name(f.data_type())))
-        .collect();
+    let columns = if is_insert {
+        Vec::new()
+    } else {
+        plan.schema()
+            .fields()
+            .iter()
+            .map(|f| DliColumn::new(f.name().clone(), arrow_spark_name(f.data_type())))
+            .collect()
+    };
     Some(Described {
         params: params
             .iter()

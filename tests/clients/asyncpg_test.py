@@ -22,8 +22,6 @@ DB = "c_asyncpg"
 # feature lands: an entry whose check passes is reported as XPASS and fails the run.
 XFAIL = {
     "binary_nested_types": "missing: asyncpg type introspection of the nested result types fails (now: RecursionError after ~30 s; earlier: current_setting unknown)",
-    "binary_params_every_type": "missing: parameter types described as text -> asyncpg DataError",
-    "executemany": "missing: parameter types described as text -> asyncpg DataError",
 }
 
 suite = L.Suite("asyncpg", XFAIL)
