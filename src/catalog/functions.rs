@@ -146,6 +146,11 @@ pub fn session_udfs(f: &SessionFacts) -> Vec<ScalarUDF> {
     let (setting_schema, setting_version) = (f.current_schema.clone(), f.version.clone());
     let (d1, d2) = (f.descriptions.clone(), f.descriptions.clone());
     let typnames = f.typnames.clone();
+    let regtypes: HashMap<String, i32> = f
+        .typnames
+        .iter()
+        .filter_map(|(oid, name)| Some((name.clone(), i32::try_from(*oid).ok()?)))
+        .collect();
     let list_type = DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)));
     vec![
         udf("current_schema", Some(0), DataType::Utf8, move |_, n| {
@@ -240,6 +245,26 @@ pub fn session_udfs(f: &SessionFacts) -> Vec<ScalarUDF> {
             DataType::Utf8,
             move |args, _| Ok(new_null_array(&DataType::Utf8, args[0].len())),
         ),
+        // `to_regtype('name')`: the type's OID, or NULL when there is none (psycopg 3
+        // asks for it at connect, e.g. for hstore). `int4[]` is `_int4`.
+        udf("to_regtype", Some(1), DataType::Int32, move |args, _| {
+            let names = texts(&args[0])?;
+            let out: Int32Array = (0..names.len())
+                .map(|i| {
+                    if names.is_null(i) {
+                        return None;
+                    }
+                    let raw = names.value(i).trim().trim_matches('"').to_ascii_lowercase();
+                    let raw = raw.strip_prefix("pg_catalog.").unwrap_or(&raw).to_string();
+                    let key = match raw.strip_suffix("[]") {
+                        Some(elem) => format!("_{elem}"),
+                        None => raw,
+                    };
+                    regtypes.get(&key).copied()
+                })
+                .collect();
+            Ok(Arc::new(out))
+        }),
         udf("format_type", Some(2), DataType::Utf8, move |args, _| {
             let (oids, mods) = (ints(&args[0])?, ints(&args[1])?);
             let out: StringArray = (0..oids.len())

@@ -217,7 +217,7 @@ async fn result_fields(
     router: &Router,
     session: &Session,
     stmt: &Prepared,
-    (sql, spark_sql): (&str, &str),
+    (sql, spark_sql): (&str, Result<&str, &GatewayError>),
     format: &Format,
 ) -> PgWireResult<Vec<FieldInfo>> {
     if let Some(answer) = local::answer(sql, session, router.facts()) {
@@ -245,6 +245,7 @@ async fn result_fields(
     if let Some(columns) = stmt.described_columns() {
         return Ok(fields_of(columns, format));
     }
+    let spark_sql = spark_sql.map_err(|e| e.clone().into_pgwire())?;
     let finished = router
         .run_job(session, spark_sql)
         .await
@@ -303,7 +304,7 @@ pub async fn describe_statement(
         router,
         session,
         stmt,
-        (&stmt.sql, &stmt.spark),
+        (&stmt.sql, Ok(&stmt.spark)),
         &Format::UnifiedText,
     )
     .await?;
@@ -330,12 +331,12 @@ pub async fn describe_portal(
         )));
     }
     let sql = params::render_postgres(portal).map_err(|e| e.into_pgwire())?;
-    let spark = params::render_spark(portal).map_err(|e| e.into_pgwire())?;
+    let spark = params::render_spark(portal);
     let fields = result_fields(
         router,
         session,
         stmt,
-        (&sql, &spark),
+        (&sql, spark.as_deref()),
         &portal.result_column_format,
     )
     .await?;
@@ -349,17 +350,19 @@ pub async fn execute(
 ) -> PgWireResult<Response> {
     let stmt = &portal.statement.statement;
     let sql = params::render_postgres(portal).map_err(|e| e.into_pgwire())?;
-    let spark = params::render_spark(portal).map_err(|e| e.into_pgwire())?;
+    let spark = params::render_spark(portal);
     let format = portal.result_column_format.clone();
     let format_for = move |i: usize| format.format_for(i);
     let remembered = session.remembered_description(&stmt.sql);
     let described = remembered.as_deref().or_else(|| stmt.described_columns());
-    if let Some(finished) = session.take_stashed(&spark) {
-        return super::handler::respond_as(&spark, finished, &format_for, described)
+    if let Ok(rendered) = &spark
+        && let Some(finished) = session.take_stashed(rendered)
+    {
+        return super::handler::respond_as(rendered, finished, &format_for, described)
             .map_err(|e| e.into_pgwire());
     }
     router
-        .statement_as(session, &sql, Some(&spark), &format_for, described)
+        .statement_as(session, &sql, Some(spark), &format_for, described)
         .await
         .map_err(|e| e.into_pgwire())
 }

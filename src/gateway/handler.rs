@@ -145,7 +145,7 @@ impl Router {
         &self,
         session: &Session,
         sql: &str,
-        spark_sql: Option<&str>,
+        spark_sql: Option<Result<String, GatewayError>>,
         format_for: &(dyn Fn(usize) -> FieldFormat + Sync),
         described: Option<&[crate::dli::Column]>,
     ) -> Result<Response, GatewayError> {
@@ -155,15 +155,12 @@ impl Router {
         if let Some(rows) = self.catalog_answer(session, sql).await {
             return local_rows_response(rows?, format_for);
         }
-        let translated;
+        // Bound values are rendered for Spark only now that the statement goes to DLI.
         let spark_sql = match spark_sql {
-            Some(s) => s,
-            None => {
-                translated = crate::pgsql::to_spark(sql);
-                &translated
-            }
+            Some(rendered) => rendered?,
+            None => crate::pgsql::to_spark(sql),
         };
-        let finished = self.run_job(session, spark_sql).await?;
+        let finished = self.run_job(session, &spark_sql).await?;
         self.after_job(session, sql, &finished).await;
         respond_as(sql, finished, format_for, described)
     }

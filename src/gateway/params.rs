@@ -13,6 +13,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use pgwire::api::Type;
 use pgwire::api::portal::Portal;
+use pgwire::api::results::FieldFormat;
 use rust_decimal::Decimal;
 
 use super::extended::Prepared;
@@ -232,6 +233,8 @@ pub fn render_spark(portal: &Portal<Prepared>) -> Result<String, GatewayError> {
 }
 
 /// The statement's original Postgres text with every placeholder replaced by its value.
+/// A text-format value is passed on as a quoted literal, exactly as sent, and the
+/// context types it (as Postgres does with `'catcli.items'` in `$2::regclass`).
 pub fn render_postgres(portal: &Portal<Prepared>) -> Result<String, GatewayError> {
     let stmt = &portal.statement.statement;
     if stmt.params == 0 {
@@ -240,7 +243,15 @@ pub fn render_postgres(portal: &Portal<Prepared>) -> Result<String, GatewayError
     check_count(portal)?;
     let places = pgsql::placeholders(&stmt.sql);
     replace(&stmt.sql, &places, |i| {
-        bound(portal, i).map(|b| postgres(&b))
+        let text_format = portal.parameter_format.format_for(i) == FieldFormat::Text;
+        match portal.parameters.get(i) {
+            Some(None) => Ok("NULL".to_string()),
+            Some(Some(raw)) if text_format => {
+                let text = std::str::from_utf8(raw).map_err(|e| bad_param(i, e))?;
+                Ok(pgsql::quote_string(text))
+            }
+            _ => bound(portal, i).map(|b| postgres(&b)),
+        }
     })
 }
 

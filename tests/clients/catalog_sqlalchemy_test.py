@@ -14,11 +14,7 @@ import catalog_common as C
 import clientlib as L
 from clientlib import eq, ok
 
-_SAVEPOINT = "lead (src/gateway/local.rs): SAVEPOINT inside BEGIN (psycopg 3's TypeInfo.fetch at SQLAlchemy connect) goes to DLI -> 0A000"
-XFAIL = {
-    f"psycopg_{c}": _SAVEPOINT
-    for c in ("schemas_tables_views", "columns", "keys_indexes_comments", "metadata_reflect", "pandas_read_sql")
-}
+XFAIL = {}
 
 suite = L.Suite("catalog_sqlalchemy", XFAIL)
 S = L.conn_settings()
