@@ -47,6 +47,10 @@ pub enum SparkType {
 /// drivers such as asyncpg expect.
 pub const PG_CHAR: &str = "pg_catalog.char";
 
+/// Not a Spark type either: catalog columns holding lists of OIDs (`attrtypoids`), typed
+/// `oid[]` (OID 1028) as Postgres does; asyncpg's own type introspection needs it.
+pub const PG_OID_ARRAY: &str = "pg_catalog.oid[]";
+
 /// The scalar kinds of [`TYPE_TABLE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scalar {
@@ -159,6 +163,11 @@ impl SparkType {
     /// mapped scalar become that scalar's Postgres array; every other nested type is JSON.
     pub fn pg_type(&self) -> PgTypeInfo {
         match self {
+            SparkType::Other(name) if name == PG_OID_ARRAY => PgTypeInfo {
+                pg: Type::OID_ARRAY,
+                len: -1,
+                typmod: -1,
+            },
             SparkType::Other(name) if name == PG_CHAR => PgTypeInfo {
                 pg: Type::CHAR,
                 len: 1,

@@ -12,7 +12,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use pgwire::api::Type;
 
 use crate::localdli::sparktypes::SparkType as ArrowSpark;
-use crate::pgtypes::{PG_CHAR, PgTypeInfo, SparkType};
+use crate::pgtypes::{PG_CHAR, PG_OID_ARRAY, PgTypeInfo, SparkType};
 
 /// What a column of a Spark type looks like in Postgres.
 #[derive(Debug, Clone, PartialEq)]
@@ -207,8 +207,12 @@ pub fn arrow_spark_name(dt: &DataType) -> String {
 
 /// The Spark type name of a result field (`"char"` columns get [`PG_CHAR`]).
 pub fn field_spark_name(f: &Field) -> String {
+    let oid_list = matches!(f.data_type(), DataType::List(item) if item.data_type() == &DataType::Int32)
+        && f.name().ends_with("oids");
     if is_char(f) {
         PG_CHAR.to_string()
+    } else if oid_list {
+        PG_OID_ARRAY.to_string()
     } else {
         arrow_spark_name(f.data_type())
     }

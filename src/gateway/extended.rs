@@ -172,7 +172,7 @@ impl QueryParser for GatewayParser {
             None
         };
         // Casts type their parameters, as in Postgres; the catalog's planner fills the rest.
-        let from_casts = super::infer::cast_parameter_types(&spark, params);
+        let from_casts = super::infer::cast_parameter_types(&sql, &spark, params);
         if from_casts.iter().any(Option::is_some) {
             let d = described.get_or_insert_with(|| Described {
                 params: Vec::new(),

@@ -12,11 +12,43 @@ use sqlparser::ast::{Expr, Value, visit_expressions};
 use crate::pgtypes::SparkType;
 use crate::sparksql;
 
-/// For each `$n` (index n-1) that appears directly inside a cast, the cast's type.
-pub fn cast_parameter_types(spark_sql: &str, params: usize) -> Vec<Option<Type>> {
+/// Postgres type names a cast may use that the Spark type table does not know.
+fn postgres_type(name: &str) -> Option<Type> {
+    Some(match name.to_ascii_lowercase().replace(' ', "").as_str() {
+        "oid" => Type::OID,
+        "oid[]" | "_oid" => Type::OID_ARRAY,
+        "int4[]" | "integer[]" | "int[]" => Type::INT4_ARRAY,
+        "int8[]" | "bigint[]" => Type::INT8_ARRAY,
+        "int2[]" | "smallint[]" => Type::INT2_ARRAY,
+        "text[]" | "varchar[]" => Type::TEXT_ARRAY,
+        "name" => Type::NAME,
+        "name[]" => Type::NAME_ARRAY,
+        "regclass" => Type::REGCLASS,
+        "regtype" => Type::REGTYPE,
+        "regproc" => Type::REGPROC,
+        "text" => Type::TEXT,
+        "int2" => Type::INT2,
+        "int4" => Type::INT4,
+        "int8" => Type::INT8,
+        "bool" => Type::BOOL,
+        "float4" => Type::FLOAT4,
+        "float8" => Type::FLOAT8,
+        "bytea" => Type::BYTEA,
+        _ => return None,
+    })
+}
+
+/// For each `$n` (index n-1) that appears directly inside a cast, the cast's type. The
+/// client's text is read with Postgres rules first (`$1::oid[]`), the Spark translation
+/// second (`CAST($1 AS ARRAY<INT>)`).
+pub fn cast_parameter_types(pg_sql: &str, spark_sql: &str, params: usize) -> Vec<Option<Type>> {
     let mut out = vec![None; params];
-    let Ok(stmts) = sparksql::parse(spark_sql) else {
-        return out;
+    let pg =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, pg_sql);
+    let stmts = match (pg, sparksql::parse(spark_sql)) {
+        (Ok(p), _) => p,
+        (Err(_), Ok(s)) => s,
+        _ => return out,
     };
     let _ = visit_expressions(&stmts, |e: &Expr| {
         if let Expr::Cast {
@@ -27,9 +59,13 @@ pub fn cast_parameter_types(spark_sql: &str, params: usize) -> Vec<Option<Type>>
             && let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok())
             && (1..=params).contains(&n)
         {
-            let spark = SparkType::parse(&data_type.to_string());
-            if !matches!(spark, SparkType::Other(_)) {
-                out[n - 1].get_or_insert(spark.pg_type().pg);
+            let name = data_type.to_string();
+            let ty = postgres_type(&name).or_else(|| {
+                let spark = SparkType::parse(&name);
+                (!matches!(spark, SparkType::Other(_))).then(|| spark.pg_type().pg)
+            });
+            if let Some(ty) = ty {
+                out[n - 1].get_or_insert(ty);
             }
         }
         ControlFlow::<()>::Continue(())
@@ -43,10 +79,8 @@ mod tests {
 
     #[test]
     fn casts_type_their_parameters() {
-        let t = cast_parameter_types(
-            "SELECT CAST($1 AS BIGINT) + 1, $2 AND TRUE, CAST($3 AS DECIMAL(10,3)), $4::date, CAST($5 AS ARRAY<INT>)",
-            5,
-        );
+        let spark = "SELECT CAST($1 AS BIGINT) + 1, $2 AND TRUE, CAST($3 AS DECIMAL(10,3)), $4::date, CAST($5 AS ARRAY<INT>)";
+        let t = cast_parameter_types(spark, spark, 5);
         assert_eq!(
             t,
             vec![
@@ -57,6 +91,11 @@ mod tests {
                 Some(Type::INT4_ARRAY)
             ]
         );
-        assert_eq!(cast_parameter_types("not sql at all (", 1), vec![None]);
+        assert_eq!(cast_parameter_types("not sql at all (", "(", 1), vec![None]);
+        let pg = "SELECT 1 FROM pg_type t WHERE t.oid = any($1::oid[]) AND t.typname = $2::name";
+        assert_eq!(
+            cast_parameter_types(pg, pg, 2),
+            vec![Some(Type::OID_ARRAY), Some(Type::NAME)]
+        );
     }
 }

@@ -20,9 +20,7 @@ DB = "c_asyncpg"
 
 # Checks that fail because the gateway lacks a feature (issue 3). Remove an entry when the
 # feature lands: an entry whose check passes is reported as XPASS and fails the run.
-XFAIL = {
-    "binary_nested_types": "missing: asyncpg type introspection of the nested result types fails (now: RecursionError after ~30 s; earlier: current_setting unknown)",
-}
+XFAIL = {}
 
 suite = L.Suite("asyncpg", XFAIL)
 S = L.conn_settings()
