@@ -232,5 +232,16 @@ async fn nested_types_both_paths() {
         text(&c, "named_struct('a', 1, 'b', 'x')").await.as_deref(),
         Some(r#"{"a":1,"b":"x"}"#)
     );
+    // The `$1` path: a JSON parameter bound to a map or struct cast.
+    let m = json!({"k": 1, "z": null});
+    assert_eq!(
+        param::<serde_json::Value>(&c, "MAP<STRING,INT>", Type::JSON, &m).await,
+        (Type::JSON, m)
+    );
+    let st = json!({"a": 7, "b": "seven"});
+    assert_eq!(
+        param::<serde_json::Value>(&c, "STRUCT<a:INT,b:STRING>", Type::JSON, &st).await,
+        (Type::JSON, st)
+    );
     gw.shutdown().await;
 }

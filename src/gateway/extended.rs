@@ -185,6 +185,12 @@ impl QueryParser for GatewayParser {
                 }
             }
         }
+        // Parameters bound to map/struct casts arrive as JSON: read them with from_json.
+        let spark = if params > 0 {
+            super::infer::json_casts_to_from_json(&spark)
+        } else {
+            spark
+        };
         Ok(Some(Prepared {
             sql,
             spark,

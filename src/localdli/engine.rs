@@ -214,6 +214,9 @@ impl Engine {
         if let Err(e) = state.register_udf(Arc::new(array)) {
             tracing::debug!("cannot register array(): {e}");
         }
+        if let Err(e) = state.register_udf(Arc::new(super::fromjson::udf())) {
+            tracing::debug!("cannot register from_json(): {e}");
+        }
         state
     }
 

@@ -31,6 +31,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod exec;
+mod fromjson;
 pub mod jobs;
 pub mod results;
 pub mod seed;
