@@ -34,57 +34,12 @@ fn span_bytes(offsets: &LineOffsets<'_>, t: &TokenWithSpan) -> (usize, usize) {
 /// quoting respected). Empty statements are dropped. Text that cannot be tokenized is
 /// returned whole, so that whoever runs it reports the error.
 pub fn split(sql: &str) -> Vec<String> {
-    let Some(toks) = tokens(sql) else {
-        return non_empty(vec![sql.to_string()]);
-    };
-    let offsets = LineOffsets::new(sql);
-    let mut out = Vec::new();
-    let mut piece_start = 0usize;
-    let mut has_content = false;
-    for t in &toks {
-        match t.token {
-            Token::SemiColon => {
-                let (at, _) = span_bytes(&offsets, t);
-                if has_content {
-                    out.push(sql[piece_start..at].to_string());
-                }
-                piece_start = (at + 1).min(sql.len());
-                has_content = false;
-            }
-            Token::Whitespace(_) | Token::EOF => {}
-            _ => has_content = true,
-        }
-    }
-    if has_content {
-        out.push(sql[piece_start..].to_string());
-    }
-    non_empty(out)
-}
-
-fn non_empty(pieces: Vec<String>) -> Vec<String> {
-    pieces
-        .into_iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+    sparksql::split_with(&PostgreSqlDialect {}, sql)
 }
 
 /// The `$n` placeholders of `sql`: (byte start, byte end, n).
 pub fn placeholders(sql: &str) -> Vec<(usize, usize, usize)> {
-    let Some(toks) = tokens(sql) else {
-        return Vec::new();
-    };
-    let offsets = LineOffsets::new(sql);
-    toks.iter()
-        .filter_map(|t| match &t.token {
-            Token::Placeholder(p) => {
-                let n: usize = p.strip_prefix('$')?.parse().ok()?;
-                let (start, end) = span_bytes(&offsets, t);
-                (n >= 1).then_some((start, end, n))
-            }
-            _ => None,
-        })
-        .collect()
+    sparksql::placeholders_with(&PostgreSqlDialect {}, sql)
 }
 
 /// A Postgres standard string literal (`'it''s'`).

@@ -103,8 +103,13 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>, ParserError> {
 /// Falls back to returning the whole text when it cannot be tokenized, so that the
 /// engine behind it reports the syntax error.
 pub fn split_statements(sql: &str) -> Vec<String> {
-    let dialect = SparkDialect;
-    let tokens = match Tokenizer::new(&dialect, sql).tokenize_with_location() {
+    split_with(&SparkDialect, sql)
+}
+
+/// [`split_statements`] with another dialect's lexical rules (the gateway splits client
+/// text with Postgres' rules, see `crate::pgsql`).
+pub fn split_with(dialect: &dyn Dialect, sql: &str) -> Vec<String> {
+    let tokens = match Tokenizer::new(dialect, sql).tokenize_with_location() {
         Ok(t) => t,
         Err(_) => return non_empty(vec![sql.to_string()]),
     };
@@ -169,7 +174,12 @@ fn non_empty(pieces: Vec<String>) -> Vec<String> {
 
 /// The `$n` placeholders of Spark SQL text: (byte start, byte end, n).
 pub fn placeholders(sql: &str) -> Vec<(usize, usize, usize)> {
-    let Ok(tokens) = Tokenizer::new(&SparkDialect, sql).tokenize_with_location() else {
+    placeholders_with(&SparkDialect, sql)
+}
+
+/// [`placeholders`] with another dialect's lexical rules.
+pub fn placeholders_with(dialect: &dyn Dialect, sql: &str) -> Vec<(usize, usize, usize)> {
+    let Ok(tokens) = Tokenizer::new(dialect, sql).tokenize_with_location() else {
         return Vec::new();
     };
     let offsets = LineOffsets::new(sql);

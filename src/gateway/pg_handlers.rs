@@ -119,9 +119,7 @@ impl ExtendedQueryHandler for QueryHandler {
         let session = self.router.session(client);
         let every = self.router.heartbeat();
         let work = super::extended::describe_statement(&self.router, &session, target);
-        let cancel = cancel_signal(client).await;
-        let work = cancellable(cancel, work);
-        watch_client(client, every, work).await?
+        watch_cancellable(client, every, work).await
     }
 
     async fn do_describe_portal<C>(
@@ -138,9 +136,7 @@ impl ExtendedQueryHandler for QueryHandler {
         let session = self.router.session(client);
         let every = self.router.heartbeat();
         let work = super::extended::describe_portal(&self.router, &session, portal);
-        let cancel = cancel_signal(client).await;
-        let work = cancellable(cancel, work);
-        watch_client(client, every, work).await?
+        watch_cancellable(client, every, work).await
     }
 
     async fn do_query<C>(
@@ -190,6 +186,21 @@ where
             }
         }
     }
+}
+
+/// A Describe that may run a DLI job: watched like a statement, and cancellable.
+async fn watch_cancellable<C, F, T>(
+    client: &mut C,
+    every: std::time::Duration,
+    work: F,
+) -> PgWireResult<T>
+where
+    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    F: std::future::Future<Output = PgWireResult<T>>,
+{
+    let cancel = cancel_signal(client).await;
+    watch_client(client, every, cancellable(cancel, work)).await?
 }
 
 /// pgwire makes Execute and simple queries cancellable; a Describe may run a DLI job too
