@@ -12,34 +12,330 @@
 //! Owns: splitting messages into statements, finding `$n` placeholders, quoting Postgres
 //! string literals, and the Postgres → Spark literal and identifier translation.
 
+use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
-use crate::sparksql::{self, LineOffsets};
+use crate::sparksql::{self, LineOffsets, passes};
 
-fn tokens(sql: &str) -> Option<Vec<TokenWithSpan>> {
-    Tokenizer::new(&PostgreSqlDialect {}, sql)
-        .tokenize_with_location()
-        .ok()
+/// A `$n` placeholder in a statement's text: byte start, byte end, n (1-based).
+pub type Placeholder = (usize, usize, usize);
+
+/// One statement of client text, tokenised once with Postgres' lexical rules. Everything
+/// the gateway reads from the text (placeholders, the Postgres parse, the Spark
+/// translation) comes from these tokens, never from another pass over the text.
+#[derive(Debug, Clone)]
+pub struct Lexed {
+    sql: String,
+    /// The statement's tokens and their byte spans in `sql`; `None` when the text cannot
+    /// be tokenised (an unterminated quote …): it then goes to DLI as written, whose
+    /// parser reports the error.
+    tokens: Option<Vec<(TokenWithSpan, (usize, usize))>>,
 }
 
-fn span_bytes(offsets: &LineOffsets<'_>, t: &TokenWithSpan) -> (usize, usize) {
-    (
-        offsets.byte_offset(t.span.start.line, t.span.start.column),
-        offsets.byte_offset(t.span.end.line, t.span.end.column),
-    )
+impl Lexed {
+    /// Tokenise one statement.
+    pub fn new(sql: &str) -> Lexed {
+        passes::tokenised();
+        let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+            .tokenize_with_location()
+            .ok()
+            .map(|toks| with_spans(sql, toks));
+        Lexed {
+            sql: sql.to_string(),
+            tokens,
+        }
+    }
+
+    /// Split a simple-query message at top-level semicolons (quotes, comments and dollar
+    /// quoting respected) with one tokenisation of the whole message. Empty statements
+    /// are dropped. A message that cannot be tokenised is one statement.
+    pub fn split(message: &str) -> Vec<Lexed> {
+        passes::tokenised();
+        let Ok(toks) = Tokenizer::new(&PostgreSqlDialect {}, message).tokenize_with_location()
+        else {
+            let text = message.trim();
+            return match text.is_empty() {
+                true => Vec::new(),
+                false => vec![Lexed {
+                    sql: text.to_string(),
+                    tokens: None,
+                }],
+            };
+        };
+        let mut out = Vec::new();
+        let mut piece: Vec<(TokenWithSpan, (usize, usize))> = Vec::new();
+        for (tok, span) in with_spans(message, toks) {
+            if tok.token == Token::SemiColon {
+                out.extend(Self::piece(message, std::mem::take(&mut piece)));
+            } else {
+                piece.push((tok, span));
+            }
+        }
+        out.extend(Self::piece(message, piece));
+        out
+    }
+
+    /// One statement's tokens, cut out of a message: leading and trailing white space
+    /// dropped, spans made relative to the statement's own text.
+    fn piece(message: &str, mut toks: Vec<(TokenWithSpan, (usize, usize))>) -> Option<Lexed> {
+        use sqlparser::tokenizer::Whitespace;
+        // Comments stay with their statement (they may carry hints); a piece of nothing
+        // but comments and white space is no statement.
+        if toks
+            .iter()
+            .all(|t| matches!(t.0.token, Token::Whitespace(_) | Token::EOF))
+        {
+            return None;
+        }
+        let is_blank = |t: &(TokenWithSpan, (usize, usize))| {
+            matches!(
+                t.0.token,
+                Token::EOF
+                    | Token::Whitespace(Whitespace::Space | Whitespace::Newline | Whitespace::Tab)
+            )
+        };
+        let first = toks.iter().position(|t| !is_blank(t))?;
+        let last = toks.iter().rposition(|t| !is_blank(t))?;
+        toks.truncate(last + 1);
+        toks.drain(..first);
+        let start = toks.first()?.1.0;
+        let end = toks.last()?.1.1;
+        for (_, span) in &mut toks {
+            *span = (span.0 - start, span.1 - start);
+        }
+        Some(Lexed {
+            sql: message.get(start..end)?.to_string(),
+            tokens: Some(toks),
+        })
+    }
+
+    /// The statement's text as the client wrote it.
+    pub fn text(&self) -> &str {
+        &self.sql
+    }
+
+    /// The `$n` placeholders, in order of appearance.
+    pub fn placeholders(&self) -> Vec<Placeholder> {
+        let Some(toks) = &self.tokens else {
+            return Vec::new();
+        };
+        toks.iter()
+            .filter_map(|(t, (start, end))| match &t.token {
+                Token::Placeholder(p) => {
+                    let n: usize = p.strip_prefix('$')?.parse().ok()?;
+                    (n >= 1).then_some((*start, *end, n))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Parse the tokens with the Postgres dialect (no second tokenisation).
+    pub fn parse(&self) -> Result<Vec<Statement>, ParserError> {
+        let Some(toks) = &self.tokens else {
+            return Err(ParserError::TokenizerError(
+                "the statement could not be tokenised".into(),
+            ));
+        };
+        passes::parsed();
+        let toks: Vec<TokenWithSpan> = toks.iter().map(|(t, _)| t.clone()).collect();
+        Parser::new(&PostgreSqlDialect {})
+            .with_tokens_with_locations(toks)
+            .parse_statements()
+    }
+
+    /// The Spark translation (see [`to_spark`]), with placeholders kept as `$n`.
+    pub fn to_spark(&self) -> String {
+        self.spark_with(&mut |n| Ok::<_, std::convert::Infallible>(format!("${n}")))
+            .unwrap_or_else(|e| match e {})
+    }
+
+    /// The Spark translation with each placeholder `$n` replaced by `value(n)` (a Spark
+    /// literal). A placeholder cast to a map or a struct is read with `from_json`, since
+    /// Spark cannot cast a string to either: `CAST($1 AS MAP<STRING,INT>)` becomes
+    /// `from_json(<$1>, 'MAP<STRING,INT>')`.
+    pub fn spark_with<E>(
+        &self,
+        value: &mut dyn FnMut(usize) -> Result<String, E>,
+    ) -> Result<String, E> {
+        let Some(toks) = &self.tokens else {
+            return Ok(self.sql.clone());
+        };
+        let sql = self.sql.as_str();
+        let mut out = String::with_capacity(sql.len() + 16);
+        let mut at = 0usize;
+        let mut i = 0usize;
+        // Index of the next token that is not white space, from `from` on.
+        let next = |from: usize| {
+            (from..toks.len()).find(|&j| !matches!(toks[j].0.token, Token::Whitespace(_)))
+        };
+        while i < toks.len() {
+            let (t, (start, end)) = (&toks[i].0, toks[i].1);
+            if let Some((ph, close, ty_start)) = json_cast(toks, i, &next) {
+                let n = placeholder_number(&toks[ph].0.token).unwrap_or(0);
+                let ty_text = sql[ty_start..toks[close].1.0].trim();
+                out.push_str(&sql[at..start]);
+                out.push_str(&format!(
+                    "from_json({}, {})",
+                    value(n)?,
+                    sparksql::quote_string(ty_text)
+                ));
+                at = toks[close].1.1;
+                i = close + 1;
+                continue;
+            }
+            if let Some(n) = placeholder_number(&t.token) {
+                out.push_str(&sql[at..start]);
+                out.push_str(&value(n)?);
+                at = end;
+            } else if let Some(text) = string_value(&t.token) {
+                // `'…' :: type` becomes `CAST('…' AS type)`.
+                let cast = next(i + 1)
+                    .filter(|&j| toks[j].0.token == Token::DoubleColon)
+                    .and_then(|j| next(j + 1))
+                    .and_then(|k| match &toks[k].0.token {
+                        Token::Word(w) if w.quote_style.is_none() => {
+                            spark_type(&w.value).map(|ty| (k, ty))
+                        }
+                        _ => None,
+                    });
+                out.push_str(&sql[at..start]);
+                match cast {
+                    Some((k, "BINARY")) if bytea_hex(text).is_some() => {
+                        out.push_str(&bytea_hex(text).unwrap_or_default());
+                        at = toks[k].1.1;
+                        i = k + 1;
+                        continue;
+                    }
+                    Some((k, ty)) => {
+                        out.push_str(&format!("CAST({} AS {ty})", sparksql::quote_string(text)));
+                        at = toks[k].1.1;
+                        i = k + 1;
+                        continue;
+                    }
+                    None => out.push_str(&sparksql::quote_string(text)),
+                }
+                at = end;
+            } else if let Token::Word(w) = &t.token
+                && w.quote_style == Some('"')
+            {
+                out.push_str(&sql[at..start]);
+                out.push_str(&sparksql::quote_ident(&w.value));
+                at = end;
+            }
+            i += 1;
+        }
+        out.push_str(&sql[at..]);
+        Ok(out)
+    }
 }
 
-/// Split a simple-query message at top-level semicolons (quotes, comments and dollar
-/// quoting respected). Empty statements are dropped. Text that cannot be tokenized is
-/// returned whole, so that whoever runs it reports the error.
+/// A significant token of a statement (see [`Lexed::words`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Word {
+    pub value: String,
+    /// A quoted identifier (`"Name"`): never a keyword.
+    pub quoted: bool,
+    /// The `.` between the parts of a qualified name.
+    pub period: bool,
+}
+
+impl Lexed {
+    /// The first `max` significant tokens (comments and white space skipped): words and
+    /// `.` as [`Word`]s, anything else as `None`. For statements no parser understands.
+    pub fn words(&self, max: usize) -> Vec<Option<Word>> {
+        let Some(toks) = &self.tokens else {
+            // Not tokenised: the best reading of the words is white space.
+            return self
+                .sql
+                .split_whitespace()
+                .take(max)
+                .map(|w| {
+                    let value = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+                    Some(Word {
+                        value: value.to_string(),
+                        quoted: false,
+                        period: false,
+                    })
+                })
+                .collect();
+        };
+        toks.iter()
+            .filter(|(t, _)| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+            .take(max)
+            .map(|(t, _)| match &t.token {
+                Token::Word(w) => Some(Word {
+                    value: w.value.clone(),
+                    quoted: w.quote_style.is_some(),
+                    period: false,
+                }),
+                Token::Period => Some(Word {
+                    value: ".".into(),
+                    quoted: false,
+                    period: true,
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Tokens with their byte spans in `sql`.
+fn with_spans(sql: &str, toks: Vec<TokenWithSpan>) -> Vec<(TokenWithSpan, (usize, usize))> {
+    let offsets = LineOffsets::new(sql);
+    toks.into_iter()
+        .map(|t| {
+            let start = offsets.byte_offset(t.span.start.line, t.span.start.column);
+            let end = offsets.byte_offset(t.span.end.line, t.span.end.column);
+            (t, (start, end))
+        })
+        .collect()
+}
+
+fn placeholder_number(t: &Token) -> Option<usize> {
+    match t {
+        Token::Placeholder(p) => p.strip_prefix('$')?.parse().ok().filter(|n| *n >= 1),
+        _ => None,
+    }
+}
+
+/// `CAST ( $n AS MAP|STRUCT … )` starting at token `i`: (placeholder index, closing
+/// parenthesis index, byte start of the type).
+fn json_cast(
+    toks: &[(TokenWithSpan, (usize, usize))],
+    i: usize,
+    next: &dyn Fn(usize) -> Option<usize>,
+) -> Option<(usize, usize, usize)> {
+    let word = |j: usize, w: &str| matches!(&toks[j].0.token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    if !word(i, "CAST") {
+        return None;
+    }
+    let lp = next(i + 1).filter(|&j| toks[j].0.token == Token::LParen)?;
+    let ph = next(lp + 1).filter(|&j| placeholder_number(&toks[j].0.token).is_some())?;
+    let as_kw = next(ph + 1).filter(|&j| word(j, "AS"))?;
+    let ty = next(as_kw + 1).filter(|&j| word(j, "MAP") || word(j, "STRUCT"))?;
+    let mut depth = 0i32;
+    for (j, (t, _)) in toks.iter().enumerate().skip(ty) {
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen if depth == 0 => return Some((ph, j, toks[ty].1.0)),
+            Token::RParen => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Split a simple-query message into statements' texts (see [`Lexed::split`]).
 pub fn split(sql: &str) -> Vec<String> {
-    sparksql::split_with(&PostgreSqlDialect {}, sql)
+    Lexed::split(sql).into_iter().map(|l| l.sql).collect()
 }
 
 /// The `$n` placeholders of `sql`: (byte start, byte end, n).
-pub fn placeholders(sql: &str) -> Vec<(usize, usize, usize)> {
-    sparksql::placeholders_with(&PostgreSqlDialect {}, sql)
+pub fn placeholders(sql: &str) -> Vec<Placeholder> {
+    Lexed::new(sql).placeholders()
 }
 
 /// A Postgres standard string literal (`'it''s'`).
@@ -89,59 +385,7 @@ fn bytea_hex(value: &str) -> Option<String> {
 /// `CAST('…' AS type)` (`'\x…'::bytea` as `X'…'`). Placeholders, comments and all other
 /// text are kept as written. Text that cannot be tokenized is returned unchanged.
 pub fn to_spark(sql: &str) -> String {
-    let Some(toks) = tokens(sql) else {
-        return sql.to_string();
-    };
-    let offsets = LineOffsets::new(sql);
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut at = 0usize;
-    let mut i = 0usize;
-    while i < toks.len() {
-        let t = &toks[i];
-        let (start, end) = span_bytes(&offsets, t);
-        if let Some(value) = string_value(&t.token) {
-            // `'…' :: type` (no whitespace handling needed: sqlparser drops none, so look
-            // past whitespace tokens).
-            let next = |from: usize| {
-                (from..toks.len()).find(|&j| !matches!(toks[j].token, Token::Whitespace(_)))
-            };
-            let cast = next(i + 1)
-                .filter(|&j| toks[j].token == Token::DoubleColon)
-                .and_then(|j| next(j + 1))
-                .and_then(|k| match &toks[k].token {
-                    Token::Word(w) if w.quote_style.is_none() => {
-                        spark_type(&w.value).map(|ty| (k, ty))
-                    }
-                    _ => None,
-                });
-            out.push_str(&sql[at..start]);
-            match cast {
-                Some((k, "BINARY")) if bytea_hex(value).is_some() => {
-                    out.push_str(&bytea_hex(value).unwrap_or_default());
-                    at = span_bytes(&offsets, &toks[k]).1;
-                    i = k + 1;
-                    continue;
-                }
-                Some((k, ty)) => {
-                    out.push_str(&format!("CAST({} AS {ty})", sparksql::quote_string(value)));
-                    at = span_bytes(&offsets, &toks[k]).1;
-                    i = k + 1;
-                    continue;
-                }
-                None => out.push_str(&sparksql::quote_string(value)),
-            }
-            at = end;
-        } else if let Token::Word(w) = &t.token
-            && w.quote_style == Some('"')
-        {
-            out.push_str(&sql[at..start]);
-            out.push_str(&sparksql::quote_ident(&w.value));
-            at = end;
-        }
-        i += 1;
-    }
-    out.push_str(&sql[at..]);
-    out
+    Lexed::new(sql).to_spark()
 }
 
 #[cfg(test)]
@@ -171,6 +415,33 @@ mod tests {
             to_spark("SELECT $1, a::int -- 'c'\n"),
             "SELECT $1, a::int -- 'c'\n"
         );
+    }
+
+    #[test]
+    fn map_and_struct_casts_of_parameters_read_json() {
+        assert_eq!(
+            to_spark(
+                "SELECT CAST($1 AS MAP<STRING,INT>) AS m, CAST($2 AS struct<a:int,b:string>), CAST($3 AS INT) FROM t"
+            ),
+            "SELECT from_json($1, 'MAP<STRING,INT>') AS m, from_json($2, 'struct<a:int,b:string>'), CAST($3 AS INT) FROM t"
+        );
+        assert_eq!(
+            to_spark("SELECT CAST(x AS MAP<STRING,INT>)"),
+            "SELECT CAST(x AS MAP<STRING,INT>)"
+        );
+        let bound = Lexed::new("SELECT CAST($1 AS MAP<STRING,INT>), $2")
+            .spark_with(&mut |n| Ok::<_, ()>(format!("<{n}>")))
+            .unwrap();
+        assert_eq!(bound, "SELECT from_json(<1>, 'MAP<STRING,INT>'), <2>");
+    }
+
+    #[test]
+    fn split_keeps_comments_and_drops_empty_statements() {
+        let parts = Lexed::split("/* hint */ SELECT 1 -- c\n ; -- only a comment\n; SELECT 'a;b'");
+        let texts: Vec<&str> = parts.iter().map(|l| l.text()).collect();
+        assert_eq!(texts, vec!["/* hint */ SELECT 1 -- c\n", "SELECT 'a;b'"]);
+        assert_eq!(parts[1].parse().map(|v| v.len()), Ok(1));
+        assert_eq!(parts[1].placeholders(), vec![]);
     }
 
     #[test]

@@ -95,7 +95,59 @@ impl Dialect for SparkDialect {
 
 /// Parse Spark SQL text into statements.
 pub fn parse(sql: &str) -> Result<Vec<Statement>, ParserError> {
+    passes::parsed();
     Parser::parse_sql(&SparkDialect, sql)
+}
+
+/// Counts of lexical passes over SQL text on the current thread (tokenisations and full
+/// parses, either dialect), so tests and benchmarks can check that a statement is read
+/// once. Counting costs two thread-local increments.
+pub mod passes {
+    use std::cell::Cell;
+
+    thread_local! {
+        static COUNTS: Cell<Passes> = const { Cell::new(Passes { tokenised: 0, parsed: 0 }) };
+    }
+
+    /// Passes made so far on this thread.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct Passes {
+        pub tokenised: u32,
+        pub parsed: u32,
+    }
+
+    impl std::ops::Sub for Passes {
+        type Output = Passes;
+        fn sub(self, o: Passes) -> Passes {
+            Passes {
+                tokenised: self.tokenised.wrapping_sub(o.tokenised),
+                parsed: self.parsed.wrapping_sub(o.parsed),
+            }
+        }
+    }
+
+    /// The counts so far on this thread.
+    pub fn now() -> Passes {
+        COUNTS.with(Cell::get)
+    }
+
+    /// One tokenisation of SQL text.
+    pub fn tokenised() {
+        COUNTS.with(|c| {
+            let mut p = c.get();
+            p.tokenised = p.tokenised.wrapping_add(1);
+            c.set(p);
+        });
+    }
+
+    /// One parse of SQL text into statements (which includes its tokenisation).
+    pub fn parsed() {
+        COUNTS.with(|c| {
+            let mut p = c.get();
+            p.parsed = p.parsed.wrapping_add(1);
+            c.set(p);
+        });
+    }
 }
 
 /// Split a message holding several statements at top-level semicolons, honouring
@@ -109,6 +161,7 @@ pub fn split_statements(sql: &str) -> Vec<String> {
 /// [`split_statements`] with another dialect's lexical rules (the gateway splits client
 /// text with Postgres' rules, see `crate::pgsql`).
 pub fn split_with(dialect: &dyn Dialect, sql: &str) -> Vec<String> {
+    passes::tokenised();
     let tokens = match Tokenizer::new(dialect, sql).tokenize_with_location() {
         Ok(t) => t,
         Err(_) => return non_empty(vec![sql.to_string()]),
@@ -179,6 +232,7 @@ pub fn placeholders(sql: &str) -> Vec<(usize, usize, usize)> {
 
 /// [`placeholders`] with another dialect's lexical rules.
 pub fn placeholders_with(dialect: &dyn Dialect, sql: &str) -> Vec<(usize, usize, usize)> {
+    passes::tokenised();
     let Ok(tokens) = Tokenizer::new(dialect, sql).tokenize_with_location() else {
         return Vec::new();
     };

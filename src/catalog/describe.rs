@@ -18,8 +18,8 @@ use datafusion::error::Result;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DFStatement;
 
-use crate::dli::Column as DliColumn;
 use crate::gateway::catalog_hook::Described;
+use crate::gateway::output::Field as ResultField;
 use crate::localdli::sparktypes::SparkType as ArrowSpark;
 
 use super::engine::parameter_types;
@@ -90,13 +90,13 @@ fn session(snap: &Arc<Snapshot>, currentdb: &str) -> Result<SessionContext> {
     Ok(ctx)
 }
 
-/// Columns and parameter types of a row-returning user query, or `None`.
-pub async fn user_query(sql: &str, snap: &Arc<Snapshot>, currentdb: &str) -> Option<Described> {
-    let mut stmts = crate::sparksql::parse(sql).ok()?;
-    if stmts.len() != 1 {
-        return None;
-    }
-    let stmt = stmts.remove(0);
+/// Columns and parameter types of a row-returning user query (parsed as Spark SQL), or
+/// `None`.
+pub async fn user_query(
+    stmt: &sqlparser::ast::Statement,
+    snap: &Arc<Snapshot>,
+    currentdb: &str,
+) -> Option<Described> {
     // Queries give columns and parameter types; an INSERT gives its parameters' types
     // from the target table's columns (and returns no rows).
     let is_insert = matches!(stmt, sqlparser::ast::Statement::Insert(_));
@@ -106,7 +106,7 @@ pub async fn user_query(sql: &str, snap: &Arc<Snapshot>, currentdb: &str) -> Opt
     let ctx = session(snap, currentdb).ok()?;
     let plan = match ctx
         .state()
-        .statement_to_plan(DFStatement::Statement(Box::new(stmt)))
+        .statement_to_plan(DFStatement::Statement(Box::new(stmt.clone())))
         .await
     {
         Ok(p) => p,
@@ -122,7 +122,7 @@ pub async fn user_query(sql: &str, snap: &Arc<Snapshot>, currentdb: &str) -> Opt
         plan.schema()
             .fields()
             .iter()
-            .map(|f| DliColumn::new(f.name().clone(), arrow_spark_name(f.data_type())))
+            .map(|f| ResultField::spark(f.name().clone(), &arrow_spark_name(f.data_type())))
             .collect()
     };
     Some(Described {

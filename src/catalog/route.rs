@@ -18,13 +18,12 @@
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
+use crate::gateway::catalog_hook::CatalogRoute;
 use datafusion_pg_catalog::pg_catalog::PG_CATALOG_TABLES;
 use sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, Query, SelectItem,
     SetExpr, Statement, TableFactor, Value, Visit, Visitor,
 };
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 /// Relations of `pg_catalog` the emulation adds to the library's list.
 pub const EXTRA_PG_RELATIONS: &[&str] = &["pg_user", "pg_stat_activity", "pg_statio_user_tables"];
@@ -60,30 +59,10 @@ const CATALOG_FUNCTIONS: &[&str] = &[
     "txid_current",
 ];
 
-/// Where a statement goes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Route {
-    /// Answered by the catalog emulation.
-    Catalog(Box<Statement>),
-    /// `SELECT dli_catalog_refresh()` / `dli_catalog_refresh('db')`.
-    Refresh(Option<String>),
-    /// Catalog relations mixed with DLI tables.
-    Mixed { catalog: String, user: String },
-    /// A DLI job.
-    User,
-}
-
-/// Classify one statement.
-pub fn route(sql: &str) -> Route {
-    let Ok(mut stmts) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else {
-        return Route::User;
-    };
-    if stmts.len() != 1 {
-        return Route::User;
-    }
-    let stmt = stmts.remove(0);
-    let Statement::Query(query) = &stmt else {
-        return Route::User;
+/// Classify one statement, parsed with Postgres rules.
+pub fn route(stmt: &Statement) -> CatalogRoute {
+    let Statement::Query(query) = stmt else {
+        return CatalogRoute::User;
     };
     if let Some(r) = refresh_command(query) {
         return r;
@@ -91,14 +70,14 @@ pub fn route(sql: &str) -> Route {
     let mut v = Classifier::default();
     let _ = stmt.visit(&mut v);
     match (v.catalog.first(), v.user.first()) {
-        (Some(c), Some(u)) => Route::Mixed {
+        (Some(c), Some(u)) => CatalogRoute::Mixed {
             catalog: c.clone(),
             user: u.clone(),
         },
-        (_, Some(_)) => Route::User,
-        (Some(_), None) => Route::Catalog(Box::new(stmt)),
-        (None, None) if v.catalog_function => Route::Catalog(Box::new(stmt)),
-        (None, None) => Route::User,
+        (_, Some(_)) => CatalogRoute::User,
+        (Some(_), None) => CatalogRoute::Catalog,
+        (None, None) if v.catalog_function => CatalogRoute::Catalog,
+        (None, None) => CatalogRoute::User,
     }
 }
 
@@ -204,7 +183,7 @@ fn is_oid_alias(dt: &sqlparser::ast::DataType) -> bool {
 }
 
 /// `SELECT [pg_catalog.]dli_catalog_refresh(['db'])` with nothing else.
-fn refresh_command(query: &Query) -> Option<Route> {
+fn refresh_command(query: &Query) -> Option<CatalogRoute> {
     let SetExpr::Select(sel) = query.body.as_ref() else {
         return None;
     };
@@ -221,12 +200,12 @@ fn refresh_command(query: &Query) -> Option<Route> {
         return None;
     }
     let FunctionArguments::List(list) = &f.args else {
-        return Some(Route::Refresh(None));
+        return Some(CatalogRoute::Refresh(None));
     };
     match list.args.as_slice() {
-        [] => Some(Route::Refresh(None)),
+        [] => Some(CatalogRoute::Refresh(None)),
         [FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))] => match &v.value {
-            Value::SingleQuotedString(db) => Some(Route::Refresh(Some(db.clone()))),
+            Value::SingleQuotedString(db) => Some(CatalogRoute::Refresh(Some(db.clone()))),
             _ => None,
         },
         _ => None,
@@ -237,8 +216,16 @@ fn refresh_command(query: &Query) -> Option<Route> {
 mod tests {
     use super::*;
 
+    /// The route of `sql`; text that does not parse with Postgres rules is DLI's.
+    fn route_sql(sql: &str) -> CatalogRoute {
+        match crate::pgsql::Lexed::new(sql).parse() {
+            Ok(mut v) if v.len() == 1 => route(&v.remove(0)),
+            _ => CatalogRoute::User,
+        }
+    }
+
     fn is_catalog(sql: &str) -> bool {
-        matches!(route(sql), Route::Catalog(_))
+        matches!(route_sql(sql), CatalogRoute::Catalog)
     }
 
     #[test]
@@ -263,7 +250,7 @@ mod tests {
             "SELECT 1 FROM information_schema.tables t WHERE t.table_schema IN \
              (SELECT s[i] FROM generate_series(1, 2) AS i, string_to_array('a,b', ',') s)"
         ));
-        assert_eq!(route("SELECT * FROM range(10)"), Route::User);
+        assert_eq!(route_sql("SELECT * FROM range(10)"), CatalogRoute::User);
         assert!(is_catalog(
             "SELECT x FROM pg_class c WHERE c.oid IN (SELECT attrelid FROM pg_attribute)"
         ));
@@ -283,31 +270,34 @@ mod tests {
             "SELECT * FROM t LATERAL VIEW explode(a) x AS y",
             "SELECT upper(name) FROM tpch.nation WHERE format_type(1, 2) = ''",
         ] {
-            assert_eq!(route(sql), Route::User, "{sql}");
+            assert_eq!(route_sql(sql), CatalogRoute::User, "{sql}");
         }
     }
 
     #[test]
     fn mixed_queries_are_refused() {
-        match route("SELECT * FROM tpch.nation n JOIN pg_class c ON c.relname = n.n_name") {
-            Route::Mixed { catalog, user } => {
+        match route_sql("SELECT * FROM tpch.nation n JOIN pg_class c ON c.relname = n.n_name") {
+            CatalogRoute::Mixed { catalog, user } => {
                 assert_eq!(catalog, "pg_class");
                 assert_eq!(user, "tpch.nation");
             }
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            route("SELECT * FROM pg_class WHERE relname IN (SELECT name FROM shop.items)"),
-            Route::Mixed { .. }
+            route_sql("SELECT * FROM pg_class WHERE relname IN (SELECT name FROM shop.items)"),
+            CatalogRoute::Mixed { .. }
         ));
     }
 
     #[test]
     fn refresh_commands() {
-        assert_eq!(route("SELECT dli_catalog_refresh()"), Route::Refresh(None));
         assert_eq!(
-            route("select pg_catalog.dli_catalog_refresh('tpch')"),
-            Route::Refresh(Some("tpch".into()))
+            route_sql("SELECT dli_catalog_refresh()"),
+            CatalogRoute::Refresh(None)
+        );
+        assert_eq!(
+            route_sql("select pg_catalog.dli_catalog_refresh('tpch')"),
+            CatalogRoute::Refresh(Some("tpch".into()))
         );
         assert!(is_catalog("SELECT * FROM dli_catalog_status()"));
     }

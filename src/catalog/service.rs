@@ -13,17 +13,22 @@ use async_trait::async_trait;
 use datafusion::error::DataFusionError;
 use pgwire::api::Type;
 
-use crate::dli::{Column as DliColumn, DliClient, DliError};
+use sqlparser::ast::Statement;
+
+use crate::dli::{DliClient, DliError};
 use crate::errors::{ErrorKind, GatewayError};
-use crate::gateway::catalog_hook::{CatalogContext, CatalogService, Described, LocalRows};
+use crate::gateway::catalog_hook::{
+    CatalogContext, CatalogRoute, CatalogService, Described, LocalRows, Touched,
+};
+use crate::gateway::output::Field;
 use crate::pgtypes::PgValue;
 
 use super::cache::{Invalidation, MetadataCache};
 use super::config::CatalogConfig;
 use super::engine::{Engine, QueryContext};
-use super::route::{Route, route};
+use super::route::route;
 use super::source::{DliSource, MetadataSource};
-use super::types::{arrow_pg_type, field_spark_name};
+use super::types::arrow_pg_type;
 use super::{describe, invalidate, rows};
 
 /// The catalog of one gateway, shared by every session.
@@ -118,7 +123,7 @@ impl DliCatalog {
     async fn run(
         &self,
         sql: &str,
-        stmt: &sqlparser::ast::Statement,
+        stmt: &Statement,
         ctx: &CatalogContext,
     ) -> Result<LocalRows, GatewayError> {
         tracing::trace!(sql, "catalog query");
@@ -166,80 +171,76 @@ fn query_error(e: DataFusionError) -> GatewayError {
         .with_detail("catalog query answered by the gateway's pg_catalog emulation")
 }
 
+fn mixed_or_user(stmt: &Statement) -> GatewayError {
+    GatewayError::internal(format!(
+        "not a catalog query: {}",
+        stmt.to_string().chars().take(80).collect::<String>()
+    ))
+}
+
 #[async_trait]
 impl CatalogService for DliCatalog {
+    fn route(&self, stmt: &Statement) -> CatalogRoute {
+        route(stmt)
+    }
+
     async fn answer(
         &self,
         sql: &str,
+        stmt: &Statement,
         ctx: &CatalogContext,
-    ) -> Option<Result<LocalRows, GatewayError>> {
-        match route(sql) {
-            Route::User => None,
-            Route::Refresh(db) => Some(self.refresh(db).await),
-            Route::Mixed { catalog, user } => Some(Err(GatewayError::new(
-                ErrorKind::NotSupported,
-                format!(
-                    "a statement cannot read both the catalog relation {catalog} and the DLI table {user}"
-                ),
-            )
-            .with_hint(
-                "Catalog relations are answered by the gateway, DLI tables by DLI jobs: query them separately.",
-            ))),
-            Route::Catalog(stmt) => Some(self.run(sql, &stmt, ctx).await),
-        }
+    ) -> Result<LocalRows, GatewayError> {
+        self.run(sql, stmt, ctx).await
     }
 
-    async fn describe(&self, sql: &str, ctx: &CatalogContext) -> Option<Described> {
-        match route(sql) {
-            Route::Catalog(stmt) => {
-                let snap = self.cache.snapshot().await.ok()?;
-                let described = self
-                    .engine
-                    .describe(sql, &stmt, &snap, &self.query_context(ctx))
-                    .await;
-                let (schema, params) = match described {
-                    Ok(d) => d,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "describe of a catalog query failed");
-                        return None;
-                    }
-                };
-                let mut params: Vec<Option<Type>> = params
-                    .iter()
-                    .map(|p| p.as_ref().map(arrow_pg_type))
-                    .collect();
-                // An explicit `$n::type` says what the client means to send.
-                for (n, ty) in super::fixups::placeholder_casts(&stmt) {
-                    if n > params.len() {
-                        params.resize(n, None);
-                    }
-                    if n >= 1 {
-                        params[n - 1] = Some(ty);
-                    }
-                }
-                Some(Described {
-                    params,
-                    columns: schema
-                        .fields()
-                        .iter()
-                        .map(|f| DliColumn::new(f.name().clone(), field_spark_name(f)))
-                        .collect(),
-                })
+    async fn describe_catalog(
+        &self,
+        sql: &str,
+        stmt: &Statement,
+        ctx: &CatalogContext,
+    ) -> Result<Described, GatewayError> {
+        if route(stmt) != CatalogRoute::Catalog {
+            return Err(mixed_or_user(stmt));
+        }
+        let snap = self.cache.snapshot().await.map_err(unavailable)?;
+        let (schema, params) = self
+            .engine
+            .describe(sql, stmt, &snap, &self.query_context(ctx))
+            .await
+            .map_err(query_error)?;
+        let mut params: Vec<Option<Type>> = params
+            .iter()
+            .map(|p| p.as_ref().map(arrow_pg_type))
+            .collect();
+        // An explicit `$n::type` says what the client means to send.
+        for (n, ty) in super::fixups::placeholder_casts(stmt) {
+            if n > params.len() {
+                params.resize(n, None);
             }
-            Route::Refresh(_) => Some(Described {
-                params: Vec::new(),
-                columns: vec![DliColumn::new("dli_catalog_refresh", "string")],
-            }),
-            Route::Mixed { .. } => None,
-            Route::User => {
-                let snap = self.cache.snapshot().await.ok()?;
-                describe::user_query(sql, &snap, &ctx.currentdb).await
+            if n >= 1 {
+                params[n - 1] = Some(ty);
             }
         }
+        Ok(Described {
+            params,
+            columns: rows::fields(&schema)
+                .into_iter()
+                .map(|(name, ty)| Field::pg(name, ty))
+                .collect(),
+        })
     }
 
-    async fn invalidate_after(&self, sql: &str, ctx: &CatalogContext) {
-        for what in invalidate::invalidations(sql, &ctx.currentdb) {
+    async fn refresh(&self, db: Option<String>) -> Result<LocalRows, GatewayError> {
+        DliCatalog::refresh(self, db).await
+    }
+
+    async fn describe_user(&self, spark: &Statement, ctx: &CatalogContext) -> Option<Described> {
+        let snap = self.cache.snapshot().await.ok()?;
+        describe::user_query(spark, &snap, &ctx.currentdb).await
+    }
+
+    async fn invalidate(&self, touched: &[Touched], ctx: &CatalogContext) {
+        for what in invalidate::invalidations(touched, &ctx.currentdb) {
             self.cache.invalidate(what);
         }
     }

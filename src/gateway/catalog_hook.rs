@@ -1,14 +1,17 @@
 //! The seam between the router and the catalog (pg_catalog / information_schema
 //! emulation over cached DLI metadata).
 //!
-//! Owns: the [`CatalogService`] trait and the plain types it returns. The router asks it,
-//! before running anything on DLI, whether a statement is a catalog query it can answer
-//! itself, and (for Describe) what a user query's columns and parameters are.
+//! Owns: the [`CatalogService`] trait and the plain types it takes and returns. The
+//! statement planner asks it where a parsed statement goes ([`CatalogService::route`]);
+//! the router asks it to answer or describe catalog queries, to describe user queries
+//! from cached metadata, and to forget what a DDL statement changed. Speaks in parsed
+//! statements and Postgres types, never in SQL text to re-parse, pgwire or HTTP types.
 
 use async_trait::async_trait;
-use pgwire::api::Type;
+use postgres_types::Type;
+use sqlparser::ast::Statement;
 
-use crate::dli::Column;
+use super::output::Field;
 use crate::errors::GatewayError;
 use crate::pgtypes::PgValue;
 
@@ -27,8 +30,8 @@ pub struct LocalRows {
 pub struct Described {
     /// One entry per `$n`; `None` where the type could not be inferred.
     pub params: Vec<Option<Type>>,
-    /// Result columns with Spark type names (empty = no rows).
-    pub columns: Vec<Column>,
+    /// Result columns (empty = no rows).
+    pub columns: Vec<Field>,
 }
 
 /// Facts about the session a catalog answer may depend on.
@@ -38,21 +41,67 @@ pub struct CatalogContext {
     pub user: String,
 }
 
+/// Where a statement goes, as far as the catalog is concerned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CatalogRoute {
+    /// Reads only catalog relations and functions: answered locally.
+    Catalog,
+    /// `SELECT dli_catalog_refresh()` / `dli_catalog_refresh('db')`.
+    Refresh(Option<String>),
+    /// Catalog relations mixed with DLI tables: refused.
+    Mixed { catalog: String, user: String },
+    /// Not the catalog's: a DLI job.
+    User,
+}
+
+/// What a DDL statement may have changed, relative to the session's current database
+/// (resolved when the statement has run, so a `USE` in between is honoured).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touched {
+    /// One table or view; `db` = `None` means the current database.
+    Table { db: Option<String>, table: String },
+    /// Every table of one database (a rename moves a table).
+    Tables { db: Option<String> },
+    /// One database and the list of databases.
+    Database(String),
+    /// The list of databases only.
+    DatabaseList,
+    /// Anything: the statement could not be attributed.
+    Everything,
+}
+
 #[async_trait]
 pub trait CatalogService: Send + Sync + 'static {
-    /// `Some` when `sql` touches only catalog relations and functions (pg_catalog,
-    /// information_schema, session functions) and was answered locally; `None` when it
-    /// is a user query for DLI. Never answers a user query.
+    /// Where a statement parsed with Postgres rules goes. Runs and reads nothing.
+    fn route(&self, stmt: &Statement) -> CatalogRoute;
+
+    /// Answer a statement [`route`](Self::route) called [`CatalogRoute::Catalog`]. `sql`
+    /// is its text, for the emulation's whole-query substitutions of known client
+    /// queries; it is not parsed unless those are needed.
     async fn answer(
         &self,
         sql: &str,
+        stmt: &Statement,
         ctx: &CatalogContext,
-    ) -> Option<Result<LocalRows, GatewayError>>;
+    ) -> Result<LocalRows, GatewayError>;
 
-    /// Parameter and result types of a user query, planned against cached metadata;
-    /// `None` when it cannot be planned locally.
-    async fn describe(&self, sql: &str, ctx: &CatalogContext) -> Option<Described>;
+    /// Parameter types and result columns of a catalog query, planned without running
+    /// it; the error is the one running it would give.
+    async fn describe_catalog(
+        &self,
+        sql: &str,
+        stmt: &Statement,
+        ctx: &CatalogContext,
+    ) -> Result<Described, GatewayError>;
+
+    /// Reload the cached metadata (all of it, or one database); the answer's one row says
+    /// what the cache now holds.
+    async fn refresh(&self, db: Option<String>) -> Result<LocalRows, GatewayError>;
+
+    /// Parameter and result types of a user query (parsed as Spark SQL), planned against
+    /// cached metadata; `None` when it cannot be planned locally.
+    async fn describe_user(&self, spark: &Statement, ctx: &CatalogContext) -> Option<Described>;
 
     /// A DDL statement ran on DLI: drop whatever cached metadata it may have changed.
-    async fn invalidate_after(&self, sql: &str, ctx: &CatalogContext);
+    async fn invalidate(&self, touched: &[Touched], ctx: &CatalogContext);
 }

@@ -1,73 +1,123 @@
-//! Result encoding: DLI columns and JSON rows to pgwire fields and data rows.
+//! The wire side of results: protocol-neutral outputs to pgwire responses.
 //!
-//! Owns: building `RowDescription` fields from Spark column types (through the one type
-//! table in [`crate::pgtypes`]) and encoding rows in the format each column asks for.
+//! Owns: building `RowDescription` fields from result columns (through the one type table
+//! in [`crate::pgtypes`]), encoding each batch of rows as data rows in the format each
+//! column asks for, command tags, and errors as `ErrorResponse`s. The only place results
+//! meet pgwire.
 
 use std::sync::Arc;
 
-use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo};
+use futures::StreamExt;
+use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
-use serde_json::Value;
 
-use crate::dli::Column;
-use crate::errors::{ErrorKind, GatewayError};
-use crate::pgtypes::{PgValue, SparkType};
+use super::output::{Batch, CommandTag, Counted, Field, FieldType, Output, Transaction};
+use crate::errors::GatewayError;
 
-/// Fields for a result, with the Spark type of each column.
-pub fn fields(
-    columns: &[Column],
-    format_for: impl Fn(usize) -> FieldFormat,
-) -> (Arc<Vec<FieldInfo>>, Vec<SparkType>) {
-    let mut infos = Vec::with_capacity(columns.len());
-    let mut types = Vec::with_capacity(columns.len());
-    for (i, col) in columns.iter().enumerate() {
-        let spark = SparkType::parse(&col.spark_type);
-        let pg = spark.pg_type();
-        infos.push(
-            FieldInfo::new(col.name.clone(), None, None, pg.pg, format_for(i))
-                .with_type_size(pg.len)
-                .with_type_modifier(pg.typmod),
-        );
-        types.push(spark);
-    }
-    (Arc::new(infos), types)
+/// pgwire fields for result columns, each in the format the client asked for.
+pub fn fields(columns: &[Field], format_for: impl Fn(usize) -> FieldFormat) -> Vec<FieldInfo> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, col)| {
+            let info = FieldInfo::new(
+                col.name.clone(),
+                None,
+                None,
+                col.pg_type().pg,
+                format_for(i),
+            );
+            match &col.ty {
+                FieldType::Spark(s) => {
+                    let pg = s.pg_type();
+                    info.with_type_size(pg.len).with_type_modifier(pg.typmod)
+                }
+                FieldType::Pg(_) => info,
+            }
+        })
+        .collect()
 }
 
-/// Encode JSON rows. A value DLI sent that does not match its own declared type is an
-/// upstream fault and ends the statement with a clear error.
-pub fn rows(
-    fields: &Arc<Vec<FieldInfo>>,
-    types: &[SparkType],
-    rows: &[Vec<Value>],
-) -> Result<Vec<DataRow>, GatewayError> {
-    let mut encoder = DataRowEncoder::new(fields.clone());
-    let mut out = Vec::with_capacity(rows.len());
-    for (r, row) in rows.iter().enumerate() {
-        if row.len() != types.len() {
-            return Err(GatewayError::new(
-                ErrorKind::Upstream,
-                format!(
-                    "DLI result row {r} has {} values for {} columns",
-                    row.len(),
-                    types.len()
-                ),
-            ));
+/// A statement's output as a pgwire response. Rows stay a stream: each batch is encoded
+/// as it arrives.
+pub fn response(output: Output, format_for: impl Fn(usize) -> FieldFormat) -> Response {
+    match output {
+        Output::Rows(rows) => {
+            let fields = Arc::new(fields(&rows.fields, format_for));
+            let enc_fields = fields.clone();
+            let data = rows
+                .batches
+                .map(move |batch| match batch {
+                    Ok(b) => encode_batch(&enc_fields, b),
+                    Err(e) => vec![Err(into_pgwire(e))],
+                })
+                .flat_map(futures::stream::iter);
+            let mut resp = QueryResponse::new(fields, data);
+            if let Some(tag) = rows.tag {
+                // pgwire appends the row count.
+                resp.set_command_tag(&tag);
+            }
+            Response::Query(resp)
         }
-        for (c, (value, ty)) in row.iter().zip(types).enumerate() {
-            let v = PgValue::from_json(value, ty).map_err(|e| {
-                GatewayError::new(
-                    ErrorKind::Upstream,
-                    format!("DLI result row {r} column {c}: {e}"),
-                )
-            })?;
-            encoder.encode_field(&v).map_err(|e| {
-                GatewayError::new(
-                    ErrorKind::Internal,
-                    format!("encoding row {r} column {c}: {e}"),
-                )
-            })?;
+        Output::Command {
+            tag,
+            rows,
+            transaction,
+        } => {
+            let tag = command_tag(&tag, rows);
+            match transaction {
+                Transaction::None => Response::Execution(tag),
+                Transaction::Start => Response::TransactionStart(tag),
+                Transaction::End => Response::TransactionEnd(tag),
+            }
         }
-        out.push(encoder.take_row());
     }
-    Ok(out)
+}
+
+fn command_tag(tag: &CommandTag, rows: Option<u64>) -> Tag {
+    let n = rows.and_then(|r| usize::try_from(r).ok()).unwrap_or(0);
+    let t = Tag::new(&tag.name);
+    match tag.counted {
+        Counted::No => t,
+        Counted::Rows => t.with_rows(n),
+        Counted::OidAndRows => t.with_oid(0).with_rows(n),
+    }
+}
+
+fn encode_batch(fields: &Arc<Vec<FieldInfo>>, batch: Batch) -> Vec<PgWireResult<DataRow>> {
+    let mut encoder = DataRowEncoder::new(fields.clone());
+    let mut out = Vec::with_capacity(batch.len());
+    for (r, row) in batch.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if let Err(e) = encoder.encode_field(v) {
+                let e = GatewayError::internal(format!("encoding row {r} column {c}: {e}"));
+                out.push(Err(into_pgwire(e)));
+                return out;
+            }
+        }
+        out.push(Ok(encoder.take_row()));
+    }
+    out
+}
+
+/// An error as pgwire raises it.
+pub fn into_pgwire(e: GatewayError) -> PgWireError {
+    e.into_pgwire()
+}
+
+/// An error as an `ErrorResponse` among a simple query's responses.
+pub fn error_response(e: GatewayError) -> Response {
+    Response::Error(Box::new(error_info(e)))
+}
+
+fn error_info(e: GatewayError) -> ErrorInfo {
+    match e.into_pgwire() {
+        PgWireError::UserError(info) => *info,
+        other => ErrorInfo::new(
+            "ERROR".into(),
+            crate::errors::sqlstate::INTERNAL_ERROR.into(),
+            other.to_string(),
+        ),
+    }
 }

@@ -9,8 +9,6 @@
 use sqlparser::ast::{
     Expr, Ident, ObjectName, Reset, SelectItem, SetExpr, Statement, Use, Value as SqlValue,
 };
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 use super::session::Session;
 use crate::errors::{ErrorKind, GatewayError};
@@ -39,69 +37,109 @@ pub struct ServerFacts {
     pub database_name: String,
 }
 
-/// Answer `sql` locally when it is a session command; `None` means "run it on DLI".
-pub fn answer(
-    sql: &str,
-    session: &Session,
-    facts: &ServerFacts,
-) -> Option<Result<LocalAnswer, GatewayError>> {
-    let stmt = parse_one(sql)?;
+/// Whether a statement (parsed with Postgres rules) is one the gateway answers itself.
+/// Pure: reads the statement only.
+pub fn is_session_command(stmt: &Statement) -> bool {
     match stmt {
-        Statement::StartTransaction { .. } => Some(Ok(LocalAnswer::Begin)),
-        Statement::Commit { .. } => Some(Ok(LocalAnswer::Commit)),
-        // ROLLBACK TO SAVEPOINT stays inside the transaction block.
-        Statement::Rollback {
-            savepoint: Some(_), ..
-        } => Some(Ok(LocalAnswer::Tag("ROLLBACK".into()))),
-        Statement::Rollback { .. } => Some(Ok(LocalAnswer::Rollback)),
-        Statement::Discard { .. } => {
-            reset_all(session, facts);
-            Some(Ok(LocalAnswer::Tag("DISCARD ALL".into())))
-        }
-        Statement::Reset(r) => {
-            match r.reset {
-                Reset::ALL => reset_all(session, facts),
-                Reset::ConfigurationParameter(name) => {
-                    reset_one(session, facts, &object_name(&name))
-                }
-            }
-            Some(Ok(LocalAnswer::Tag("RESET".into())))
-        }
-        Statement::Use(u) => {
-            let name = match u {
-                Use::Database(n) | Use::Schema(n) | Use::Object(n) => object_name(&n),
-                Use::Default => facts.default_database.clone(),
-                _ => return None,
-            };
-            session.update(|s| s.currentdb = name);
-            Some(Ok(LocalAnswer::Tag("SET".into())))
-        }
-        Statement::ShowVariable { variable } => {
-            let name = variable
-                .iter()
-                .map(|i| i.value.to_ascii_lowercase())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let value = show(&name, session, facts);
-            Some(Ok(LocalAnswer::Row(vec![name], vec![Some(value)])))
-        }
-        Statement::Set(set) => Some(set_variable(&set, session)),
-        // No notifications exist on DLI: LISTEN/UNLISTEN are accepted and never fire.
-        Statement::LISTEN { .. } => Some(Ok(LocalAnswer::Tag("LISTEN".into()))),
-        // Savepoints, like transactions, are accepted: each DLI statement commits alone.
-        Statement::Savepoint { .. } => Some(Ok(LocalAnswer::Tag("SAVEPOINT".into()))),
-        Statement::ReleaseSavepoint { .. } => Some(Ok(LocalAnswer::Tag("RELEASE".into()))),
-        // Cursors are the driver's business (portals); SQL-level CLOSE has nothing to close.
-        Statement::Close { .. } => Some(Ok(LocalAnswer::Tag("CLOSE CURSOR".into()))),
-        Statement::UNLISTEN { .. } => Some(Ok(LocalAnswer::Tag("UNLISTEN".into()))),
-        Statement::Query(q) => session_function(&q, session, facts).map(Ok),
-        _ => None,
+        Statement::StartTransaction { .. }
+        | Statement::Commit { .. }
+        | Statement::Rollback { .. }
+        | Statement::Discard { .. }
+        | Statement::Reset(_)
+        | Statement::ShowVariable { .. }
+        | Statement::Set(_)
+        | Statement::LISTEN { .. }
+        | Statement::Savepoint { .. }
+        | Statement::ReleaseSavepoint { .. }
+        | Statement::Close { .. }
+        | Statement::UNLISTEN { .. } => true,
+        Statement::Use(u) => matches!(
+            u,
+            Use::Database(_) | Use::Schema(_) | Use::Object(_) | Use::Default
+        ),
+        Statement::Query(q) => session_functions(q).is_some(),
+        _ => false,
     }
 }
 
-fn parse_one(sql: &str) -> Option<Statement> {
-    let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
-    (stmts.len() == 1).then(|| stmts.remove(0))
+/// The column names a session command returns (empty: none), without running it.
+pub fn columns(stmt: &Statement) -> Vec<String> {
+    match stmt {
+        Statement::ShowVariable { variable } => vec![show_name(variable)],
+        Statement::Query(q) => session_functions(q)
+            .map(|fs| fs.into_iter().map(|(_, name)| name).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Answer a session command ([`is_session_command`]).
+pub fn answer(
+    stmt: &Statement,
+    session: &Session,
+    facts: &ServerFacts,
+) -> Result<LocalAnswer, GatewayError> {
+    Ok(match stmt {
+        Statement::StartTransaction { .. } => LocalAnswer::Begin,
+        Statement::Commit { .. } => LocalAnswer::Commit,
+        // ROLLBACK TO SAVEPOINT stays inside the transaction block.
+        Statement::Rollback {
+            savepoint: Some(_), ..
+        } => LocalAnswer::Tag("ROLLBACK".into()),
+        Statement::Rollback { .. } => LocalAnswer::Rollback,
+        Statement::Discard { .. } => {
+            reset_all(session, facts);
+            LocalAnswer::Tag("DISCARD ALL".into())
+        }
+        Statement::Reset(r) => {
+            match &r.reset {
+                Reset::ALL => reset_all(session, facts),
+                Reset::ConfigurationParameter(name) => {
+                    reset_one(session, facts, &object_name(name))
+                }
+            }
+            LocalAnswer::Tag("RESET".into())
+        }
+        Statement::Use(u) => {
+            let name = match u {
+                Use::Database(n) | Use::Schema(n) | Use::Object(n) => object_name(n),
+                _ => facts.default_database.clone(),
+            };
+            session.update(|s| s.currentdb = name);
+            LocalAnswer::Tag("SET".into())
+        }
+        Statement::ShowVariable { variable } => {
+            let name = show_name(variable);
+            let value = show(&name, session, facts);
+            LocalAnswer::Row(vec![name], vec![Some(value)])
+        }
+        Statement::Set(set) => set_variable(set, session)?,
+        // No notifications exist on DLI: LISTEN/UNLISTEN are accepted and never fire.
+        Statement::LISTEN { .. } => LocalAnswer::Tag("LISTEN".into()),
+        // Savepoints, like transactions, are accepted: each DLI statement commits alone.
+        Statement::Savepoint { .. } => LocalAnswer::Tag("SAVEPOINT".into()),
+        Statement::ReleaseSavepoint { .. } => LocalAnswer::Tag("RELEASE".into()),
+        // Cursors are the driver's business (portals); SQL-level CLOSE has nothing to close.
+        Statement::Close { .. } => LocalAnswer::Tag("CLOSE CURSOR".into()),
+        Statement::UNLISTEN { .. } => LocalAnswer::Tag("UNLISTEN".into()),
+        Statement::Query(q) => session_function(q, session, facts).ok_or_else(|| {
+            GatewayError::internal("a query that is not a session function was routed as one")
+        })?,
+        _ => {
+            return Err(GatewayError::internal(
+                "a statement that is not a session command was routed as one",
+            ));
+        }
+    })
+}
+
+/// `SHOW a b` names the setting `a b`.
+fn show_name(variable: &[Ident]) -> String {
+    variable
+        .iter()
+        .map(|i| i.value.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn object_name(n: &ObjectName) -> String {
@@ -281,20 +319,16 @@ pub fn apply_startup(session: &Session, params: &std::collections::HashMap<Strin
     }
 }
 
-/// `SELECT version()`, `SELECT current_schema()` … with no FROM clause.
-fn session_function(
-    q: &sqlparser::ast::Query,
-    session: &Session,
-    facts: &ServerFacts,
-) -> Option<LocalAnswer> {
+/// The session functions of `SELECT version()`, `SELECT current_schema() AS s` … (no
+/// FROM clause, every item such a function): (function, column name) pairs.
+fn session_functions(q: &sqlparser::ast::Query) -> Option<Vec<(String, String)>> {
     let SetExpr::Select(sel) = q.body.as_ref() else {
         return None;
     };
     if !sel.from.is_empty() || sel.projection.is_empty() {
         return None;
     }
-    let mut names = Vec::new();
-    let mut values = Vec::new();
+    let mut out = Vec::new();
     for item in &sel.projection {
         let (expr, alias) = match item {
             SelectItem::UnnamedExpr(e) => (e, None),
@@ -307,6 +341,35 @@ fn session_function(
             _ => return None,
         };
         let fname = fname.trim_start_matches("pg_catalog.").to_string();
+        if !SESSION_FUNCTIONS.contains(&fname.as_str()) {
+            return None;
+        }
+        out.push((fname.clone(), alias.unwrap_or(fname)));
+    }
+    Some(out)
+}
+
+/// Functions answered from the session alone.
+const SESSION_FUNCTIONS: &[&str] = &[
+    "version",
+    "current_database",
+    "current_catalog",
+    "current_schema",
+    "current_user",
+    "session_user",
+    "user",
+    "pg_advisory_unlock_all",
+];
+
+/// `SELECT version()`, `SELECT current_schema()` … with no FROM clause.
+fn session_function(
+    q: &sqlparser::ast::Query,
+    session: &Session,
+    facts: &ServerFacts,
+) -> Option<LocalAnswer> {
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    for (fname, name) in session_functions(q)? {
         let value = match fname.as_str() {
             "version" => format!(
                 "PostgreSQL {} (dli-pg-gateway {}) on Huawei Cloud DLI",
@@ -320,7 +383,7 @@ fn session_function(
             "pg_advisory_unlock_all" => String::new(),
             _ => return None,
         };
-        names.push(alias.unwrap_or(fname));
+        names.push(name);
         values.push(Some(value));
     }
     Some(LocalAnswer::Row(names, values))
@@ -351,29 +414,36 @@ mod tests {
         (s, facts)
     }
 
+    /// The answer to `sql` when it is a session command.
+    fn run(sql: &str, s: &Session, f: &ServerFacts) -> Option<Result<LocalAnswer, GatewayError>> {
+        let mut stmts = crate::pgsql::Lexed::new(sql).parse().ok()?;
+        let stmt = stmts.pop()?;
+        is_session_command(&stmt).then(|| answer(&stmt, s, f))
+    }
+
     #[test]
     fn session_commands_are_local() {
         let (s, f) = setup();
-        assert_eq!(answer("BEGIN", &s, &f), Some(Ok(LocalAnswer::Begin)));
+        assert_eq!(run("BEGIN", &s, &f), Some(Ok(LocalAnswer::Begin)));
         assert_eq!(
-            answer("SAVEPOINT sp1", &s, &f),
+            run("SAVEPOINT sp1", &s, &f),
             Some(Ok(LocalAnswer::Tag("SAVEPOINT".into())))
         );
         assert_eq!(
-            answer("ROLLBACK TO SAVEPOINT sp1", &s, &f),
+            run("ROLLBACK TO SAVEPOINT sp1", &s, &f),
             Some(Ok(LocalAnswer::Tag("ROLLBACK".into())))
         );
         assert_eq!(
-            answer("RELEASE SAVEPOINT sp1", &s, &f),
+            run("RELEASE SAVEPOINT sp1", &s, &f),
             Some(Ok(LocalAnswer::Tag("RELEASE".into())))
         );
         assert_eq!(
-            answer("SET search_path TO tpch, public", &s, &f),
+            run("SET search_path TO tpch, public", &s, &f),
             Some(Ok(LocalAnswer::Tag("SET".into())))
         );
         assert_eq!(s.snapshot().currentdb, "tpch");
         assert_eq!(
-            answer("SET statement_timeout = '2s'", &s, &f),
+            run("SET statement_timeout = '2s'", &s, &f),
             Some(Ok(LocalAnswer::Tag("SET".into())))
         );
         assert_eq!(s.snapshot().statement_timeout_ms, 2000);
@@ -381,32 +451,32 @@ mod tests {
         assert_eq!(format_duration_ms(120_000), "2min");
         assert_eq!(format_duration_ms(0), "0");
         assert!(matches!(
-            answer("SET statement_timeout = 'soon'", &s, &f),
+            run("SET statement_timeout = 'soon'", &s, &f),
             Some(Err(_))
         ));
         assert_eq!(
-            answer("SHOW search_path", &s, &f),
+            run("SHOW search_path", &s, &f),
             Some(Ok(LocalAnswer::Row(
                 vec!["search_path".into()],
                 vec![Some("tpch".into())]
             )))
         );
         assert_eq!(
-            answer("USE sales", &s, &f),
+            run("USE sales", &s, &f),
             Some(Ok(LocalAnswer::Tag("SET".into())))
         );
         assert_eq!(s.snapshot().currentdb, "sales");
         assert_eq!(
-            answer("RESET ALL", &s, &f),
+            run("RESET ALL", &s, &f),
             Some(Ok(LocalAnswer::Tag("RESET".into())))
         );
         assert_eq!(s.snapshot().currentdb, "default");
         assert!(matches!(
-            answer("SELECT version()", &s, &f),
+            run("SELECT version()", &s, &f),
             Some(Ok(LocalAnswer::Row(..)))
         ));
-        assert_eq!(answer("SELECT count(*) FROM t", &s, &f), None);
-        assert_eq!(answer("SELECT 1", &s, &f), None);
-        assert_eq!(answer("CREATE TABLE t (a int) USING parquet", &s, &f), None);
+        assert_eq!(run("SELECT count(*) FROM t", &s, &f), None);
+        assert_eq!(run("SELECT 1", &s, &f), None);
+        assert_eq!(run("CREATE TABLE t (a int) USING parquet", &s, &f), None);
     }
 }

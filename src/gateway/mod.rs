@@ -3,21 +3,28 @@
 //! Owns: wiring a [`Config`] into a running gateway — the embedded local DLI service when
 //! no endpoint is configured, the DLI client, the statement runner, the router and the
 //! listener. Submodules: [`server`] (listener, pgwire wiring), [`auth`], [`tls`],
-//! [`throttle`] and [`passthrough`] (connection security), [`handler`]
-//! (routing), [`extended`] and [`params`] (extended protocol), [`local`] (session
-//! commands), [`runner`] (statement → DLI job), [`encode`] (rows), [`session`].
+//! [`throttle`] and [`passthrough`] (connection security); the protocol-neutral core —
+//! [`plan`] (one statement read once), [`classify`], [`router`], [`local`] (session
+//! commands), [`params`], [`runner`] (statement → DLI job), [`convert`], [`output`],
+//! [`session`]; and the pgwire side — [`pg_handlers`], [`extended`], [`bind`],
+//! [`encode`].
 //! Never sees HTTP types: DLI is reached only through [`runner::JobBackend`].
 
 pub mod auth;
+pub mod bind;
 pub mod catalog_hook;
+pub mod classify;
+pub mod convert;
 pub mod encode;
 pub mod extended;
-pub mod handler;
 pub mod infer;
 pub mod local;
+pub mod output;
 pub mod params;
 pub mod passthrough;
 pub mod pg_handlers;
+pub mod plan;
+pub mod router;
 pub mod runner;
 pub mod server;
 pub mod session;
@@ -31,8 +38,8 @@ use crate::config::Config;
 use crate::dli::{AuthMode, DliClient};
 use crate::localdli::{self, LocalDli};
 
-use handler::Router;
 use local::ServerFacts;
+use router::Router;
 use runner::Runner;
 use server::GatewayServer;
 

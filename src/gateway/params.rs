@@ -1,37 +1,32 @@
-//! Bound parameters rendered as SQL literals.
+//! Bound parameters rendered as SQL.
 //!
 //! DLI has no bind parameters, so `$n` placeholders are replaced by literals of the
-//! parameter's type. Each value is decoded once ([`Bound`]) and rendered two ways:
-//! - for DLI, into the statement's Spark translation: strings go through
+//! parameter's type. Each value arrives decoded ([`Param`], by the protocol layer) and is
+//! rendered one of two ways:
+//! - for DLI, as a Spark literal in the statement's Spark translation: strings go through
 //!   [`sparksql::quote_string`], which escapes `\` and `'` the way Spark reads them, so no
 //!   value can end its literal early;
-//! - for the gateway's own answers (session commands, catalog queries), into the original
-//!   Postgres text, with Postgres quoting.
+//! - for the gateway's own answers (catalog queries), as an expression put into the
+//!   already parsed statement, where it cannot be read as anything but a value.
 //!
-//! Placeholders are found with the tokenizer: a `$1` inside a string or comment is text.
+//! Protocol-neutral: knows neither pgwire nor HTTP.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
-use pgwire::api::Type;
-use pgwire::api::portal::Portal;
-use pgwire::api::results::FieldFormat;
+use std::ops::ControlFlow;
+
+use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
+use sqlparser::ast::{
+    Array, CastKind, DataType, Expr, Statement, TimezoneInfo, UnaryOperator, Value,
+    visit_expressions_mut,
+};
 
-use super::extended::Prepared;
+use super::plan::Plan;
 use crate::errors::{ErrorKind, GatewayError};
-use crate::{pgsql, sparksql};
-
-/// How many parameters a statement takes (its highest `$n`).
-pub fn placeholder_count(pg_sql: &str) -> usize {
-    pgsql::placeholders(pg_sql)
-        .iter()
-        .map(|p| p.2)
-        .max()
-        .unwrap_or(0)
-}
+use crate::sparksql;
 
 /// A decoded parameter value.
 #[derive(Debug, Clone, PartialEq)]
-enum Bound {
+pub enum Param {
     Null,
     Bool(bool),
     /// An integer and the Spark type it was bound as.
@@ -42,62 +37,76 @@ enum Bound {
     Date(NaiveDate),
     Timestamp(NaiveDateTime),
     Bytes(Vec<u8>),
-    Array(Vec<Bound>),
+    Array(Vec<Param>),
+    /// Text exactly as the client sent it, typed by its context (a catalog query's
+    /// `$2::regclass` given `'catcli.items'`), as Postgres does with unknown-typed values.
+    Untyped(String),
 }
 
-fn bad_param(i: usize, e: impl std::fmt::Display) -> GatewayError {
+/// "invalid value for parameter $n".
+pub fn bad_param(i: usize, e: impl std::fmt::Display) -> GatewayError {
     GatewayError::new(
         ErrorKind::InvalidTextRepresentation,
         format!("invalid value for parameter ${}: {e}", i + 1),
     )
 }
 
-fn opt_vec<T>(v: Option<Vec<Option<T>>>, f: impl Fn(T) -> Bound) -> Option<Bound> {
-    v.map(|items| {
-        Bound::Array(
-            items
-                .into_iter()
-                .map(|i| i.map_or(Bound::Null, &f))
-                .collect(),
-        )
+/// The values must cover every placeholder.
+pub fn check_count(plan: &Plan, given: usize) -> Result<(), GatewayError> {
+    if given < plan.params {
+        return Err(GatewayError::new(
+            ErrorKind::Protocol,
+            format!(
+                "bind message supplies {given} parameters, but prepared statement requires {}",
+                plan.params
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The statement's Spark translation with every placeholder replaced by its value.
+pub fn render_spark(plan: &Plan, values: &[Param]) -> Result<String, GatewayError> {
+    if plan.params == 0 {
+        return Ok(plan.spark_sql.clone());
+    }
+    check_count(plan, values.len())?;
+    plan.lexed.spark_with(&mut |n| {
+        values
+            .get(n - 1)
+            .map(spark)
+            .ok_or_else(|| bad_param(n - 1, "no value bound"))
     })
 }
 
-/// Decode parameter `i` as `ty` (text or binary, as Bind said).
-fn decode(portal: &Portal<Prepared>, i: usize, ty: &Type) -> Result<Bound, GatewayError> {
-    macro_rules! get {
-        ($t:ty) => {
-            portal.parameter::<$t>(i, ty).map_err(|e| bad_param(i, e))?
-        };
+/// The statement's Spark translation with every placeholder as NULL (to learn a query's
+/// columns without its values).
+pub fn spark_with_nulls(plan: &Plan) -> String {
+    plan.lexed
+        .spark_with(&mut |_| Ok::<_, std::convert::Infallible>("NULL".to_string()))
+        .unwrap_or_else(|e| match e {})
+}
+
+/// A parsed statement with every placeholder replaced by its value (Postgres meaning).
+pub fn substitute(stmt: &Statement, values: &[Param]) -> Result<Statement, GatewayError> {
+    let mut out = stmt.clone();
+    let mut missing = None;
+    let _ = visit_expressions_mut(&mut out, |e: &mut Expr| {
+        if let Expr::Value(v) = e
+            && let Value::Placeholder(p) = &v.value
+            && let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok())
+        {
+            match n.checked_sub(1).and_then(|i| values.get(i)) {
+                Some(value) => *e = postgres(value),
+                None => missing = Some(n),
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    match missing {
+        Some(n) => Err(bad_param(n.saturating_sub(1), "no value bound")),
+        None => Ok(out),
     }
-    let b = match *ty {
-        Type::BOOL => get!(bool).map(Bound::Bool),
-        Type::INT2 => get!(i16).map(|n| Bound::Int(i64::from(n), "SMALLINT")),
-        Type::INT4 => get!(i32).map(|n| Bound::Int(i64::from(n), "INT")),
-        Type::INT8 => get!(i64).map(|n| Bound::Int(n, "BIGINT")),
-        Type::OID => get!(u32).map(|n| Bound::Int(i64::from(n), "BIGINT")),
-        Type::FLOAT4 => get!(f32).map(|f| Bound::Float(f64::from(f), "FLOAT")),
-        Type::FLOAT8 => get!(f64).map(|f| Bound::Float(f, "DOUBLE")),
-        Type::NUMERIC => get!(Decimal).map(Bound::Decimal),
-        Type::DATE => get!(NaiveDate).map(Bound::Date),
-        Type::TIMESTAMP => get!(NaiveDateTime).map(Bound::Timestamp),
-        Type::TIMESTAMPTZ => get!(DateTime<FixedOffset>).map(|t| Bound::Timestamp(t.naive_utc())),
-        Type::BYTEA => get!(Vec<u8>).map(Bound::Bytes),
-        Type::JSON | Type::JSONB => get!(serde_json::Value).map(|v| Bound::Text(v.to_string())),
-        Type::INT2_ARRAY => opt_vec(get!(Vec<Option<i16>>), |n| {
-            Bound::Int(i64::from(n), "SMALLINT")
-        }),
-        Type::INT4_ARRAY => opt_vec(get!(Vec<Option<i32>>), |n| Bound::Int(i64::from(n), "INT")),
-        Type::INT8_ARRAY => opt_vec(get!(Vec<Option<i64>>), |n| Bound::Int(n, "BIGINT")),
-        Type::OID_ARRAY => opt_vec(get!(Vec<Option<u32>>), |n| {
-            Bound::Int(i64::from(n), "BIGINT")
-        }),
-        Type::FLOAT8_ARRAY => opt_vec(get!(Vec<Option<f64>>), |f| Bound::Float(f, "DOUBLE")),
-        Type::BOOL_ARRAY => opt_vec(get!(Vec<Option<bool>>), Bound::Bool),
-        Type::TEXT_ARRAY | Type::VARCHAR_ARRAY => opt_vec(get!(Vec<Option<String>>), Bound::Text),
-        _ => get!(String).map(Bound::Text),
-    };
-    Ok(b.unwrap_or(Bound::Null))
 }
 
 /// `12.30` as `CAST('12.30' AS DECIMAL(4,2))`: exact in Spark and the embedded engine.
@@ -126,22 +135,22 @@ fn float_word(f: f64) -> Option<&'static str> {
 }
 
 /// The value as a Spark SQL literal.
-fn spark(b: &Bound) -> String {
+fn spark(b: &Param) -> String {
     match b {
-        Bound::Null => "NULL".into(),
-        Bound::Bool(v) => if *v { "TRUE" } else { "FALSE" }.into(),
-        Bound::Int(n, "INT") => n.to_string(),
-        Bound::Int(n, ty) => format!("CAST({n} AS {ty})"),
-        Bound::Float(f, ty) => match float_word(*f) {
+        Param::Null => "NULL".into(),
+        Param::Bool(v) => if *v { "TRUE" } else { "FALSE" }.into(),
+        Param::Int(n, "INT") => n.to_string(),
+        Param::Int(n, ty) => format!("CAST({n} AS {ty})"),
+        Param::Float(f, ty) => match float_word(*f) {
             Some(w) => format!("CAST('{w}' AS {ty})"),
             None => format!("CAST({f:?} AS {ty})"),
         },
-        Bound::Decimal(d) => decimal_literal(d),
-        Bound::Text(s) => sparksql::quote_string(s),
-        Bound::Date(d) => format!("DATE '{}'", d.format("%Y-%m-%d")),
-        Bound::Timestamp(t) => format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.6f")),
-        Bound::Bytes(b) => format!("X'{}'", hex::encode_upper(b)),
-        Bound::Array(items) => {
+        Param::Decimal(d) => decimal_literal(d),
+        Param::Text(s) | Param::Untyped(s) => sparksql::quote_string(s),
+        Param::Date(d) => format!("DATE '{}'", d.format("%Y-%m-%d")),
+        Param::Timestamp(t) => format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.6f")),
+        Param::Bytes(b) => format!("X'{}'", hex::encode_upper(b)),
+        Param::Array(items) => {
             format!(
                 "array({})",
                 items.iter().map(spark).collect::<Vec<_>>().join(", ")
@@ -150,109 +159,53 @@ fn spark(b: &Bound) -> String {
     }
 }
 
-/// The value as a Postgres literal (for statements the gateway answers itself).
-fn postgres(b: &Bound) -> String {
-    match b {
-        Bound::Null => "NULL".into(),
-        Bound::Bool(v) => if *v { "true" } else { "false" }.into(),
-        Bound::Int(n, _) => n.to_string(),
-        Bound::Float(f, _) => match float_word(*f) {
-            Some(w) => format!("'{w}'::float8"),
-            None => format!("{f:?}"),
+fn string(s: impl Into<String>) -> Expr {
+    Expr::Value(Value::SingleQuotedString(s.into()).into())
+}
+
+fn number(text: String) -> Expr {
+    match text.strip_prefix('-') {
+        Some(abs) => Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr: Box::new(Expr::Value(Value::Number(abs.to_string(), false).into())),
         },
-        Bound::Decimal(d) => d.to_string(),
-        Bound::Text(s) => pgsql::quote_string(s),
-        Bound::Date(d) => format!("'{}'::date", d.format("%Y-%m-%d")),
-        Bound::Timestamp(t) => format!("'{}'::timestamp", t.format("%Y-%m-%d %H:%M:%S%.6f")),
-        Bound::Bytes(b) => format!("'\\x{}'::bytea", hex::encode(b)),
-        Bound::Array(items) => {
-            format!(
-                "ARRAY[{}]",
-                items.iter().map(postgres).collect::<Vec<_>>().join(", ")
-            )
-        }
+        None => Expr::Value(Value::Number(text, false).into()),
     }
 }
 
-/// Spark text with every placeholder replaced by NULL (to learn a query's columns).
-pub fn spark_with_nulls(spark_sql: &str) -> String {
-    let places = sparksql::placeholders(spark_sql);
-    replace(spark_sql, &places, |_| Ok("NULL".to_string()))
-        .unwrap_or_else(|_| spark_sql.to_string())
-}
-
-fn replace(
-    sql: &str,
-    places: &[(usize, usize, usize)],
-    mut lit: impl FnMut(usize) -> Result<String, GatewayError>,
-) -> Result<String, GatewayError> {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut at = 0;
-    for &(start, end, n) in places {
-        out.push_str(&sql[at..start]);
-        out.push_str(&lit(n - 1)?);
-        at = end;
+fn cast(expr: Expr, data_type: DataType) -> Expr {
+    Expr::Cast {
+        kind: CastKind::DoubleColon,
+        expr: Box::new(expr),
+        data_type,
+        array: false,
+        format: None,
     }
-    out.push_str(&sql[at..]);
-    Ok(out)
 }
 
-fn check_count(portal: &Portal<Prepared>) -> Result<(), GatewayError> {
-    let want = portal.statement.statement.params;
-    if portal.parameter_len() < want {
-        return Err(GatewayError::new(
-            ErrorKind::Protocol,
-            format!(
-                "bind message supplies {} parameters, but prepared statement requires {want}",
-                portal.parameter_len()
-            ),
-        ));
+/// The value as a Postgres expression (for statements the gateway answers itself).
+fn postgres(b: &Param) -> Expr {
+    match b {
+        Param::Null => Expr::Value(Value::Null.into()),
+        Param::Bool(v) => Expr::Value(Value::Boolean(*v).into()),
+        Param::Int(n, _) => number(n.to_string()),
+        Param::Float(f, _) => match float_word(*f) {
+            Some(w) => cast(string(w), DataType::Float8),
+            None => number(format!("{f:?}")),
+        },
+        Param::Decimal(d) => number(d.to_string()),
+        Param::Text(s) | Param::Untyped(s) => string(s.clone()),
+        Param::Date(d) => cast(string(d.format("%Y-%m-%d").to_string()), DataType::Date),
+        Param::Timestamp(t) => cast(
+            string(t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
+            DataType::Timestamp(None, TimezoneInfo::None),
+        ),
+        Param::Bytes(b) => cast(string(format!("\\x{}", hex::encode(b))), DataType::Bytea),
+        Param::Array(items) => Expr::Array(Array {
+            elem: items.iter().map(postgres).collect(),
+            named: true,
+        }),
     }
-    Ok(())
-}
-
-fn bound(portal: &Portal<Prepared>, i: usize) -> Result<Bound, GatewayError> {
-    let ty = portal
-        .statement
-        .statement
-        .param_type(&portal.statement.parameter_types, i);
-    decode(portal, i, &ty)
-}
-
-/// The statement's Spark translation with every placeholder replaced by its value.
-pub fn render_spark(portal: &Portal<Prepared>) -> Result<String, GatewayError> {
-    let stmt = &portal.statement.statement;
-    if stmt.params == 0 {
-        return Ok(stmt.spark.clone());
-    }
-    check_count(portal)?;
-    let places = sparksql::placeholders(&stmt.spark);
-    replace(&stmt.spark, &places, |i| {
-        bound(portal, i).map(|b| spark(&b))
-    })
-}
-
-/// The statement's original Postgres text with every placeholder replaced by its value.
-/// A text-format value is passed on as a quoted literal, exactly as sent, and the
-/// context types it (as Postgres does with `'catcli.items'` in `$2::regclass`).
-pub fn render_postgres(portal: &Portal<Prepared>) -> Result<String, GatewayError> {
-    let stmt = &portal.statement.statement;
-    if stmt.params == 0 {
-        return Ok(stmt.sql.clone());
-    }
-    check_count(portal)?;
-    let places = pgsql::placeholders(&stmt.sql);
-    replace(&stmt.sql, &places, |i| {
-        let text_format = portal.parameter_format.format_for(i) == FieldFormat::Text;
-        match portal.parameters.get(i) {
-            Some(None) => Ok("NULL".to_string()),
-            Some(Some(raw)) if text_format => {
-                let text = std::str::from_utf8(raw).map_err(|e| bad_param(i, e))?;
-                Ok(pgsql::quote_string(text))
-            }
-            _ => bound(portal, i).map(|b| postgres(&b)),
-        }
-    })
 }
 
 #[cfg(test)]
@@ -269,37 +222,43 @@ mod tests {
             decimal_literal(&Decimal::new(-5, 3)),
             "CAST('-0.005' AS DECIMAL(4, 3))"
         );
-        let arr = Bound::Array(vec![Bound::Int(1, "INT"), Bound::Null]);
+        let arr = Param::Array(vec![Param::Int(1, "INT"), Param::Null]);
         assert_eq!(spark(&arr), "array(1, NULL)");
-        assert_eq!(spark(&Bound::Float(1.5, "DOUBLE")), "CAST(1.5 AS DOUBLE)");
+        assert_eq!(spark(&Param::Float(1.5, "DOUBLE")), "CAST(1.5 AS DOUBLE)");
         assert_eq!(
-            spark(&Bound::Float(f64::NAN, "DOUBLE")),
+            spark(&Param::Float(f64::NAN, "DOUBLE")),
             "CAST('NaN' AS DOUBLE)"
         );
         assert_eq!(
-            spark(&Bound::Text(r"\' OR 1=1 --".into())),
+            spark(&Param::Text(r"\' OR 1=1 --".into())),
             r"'\\\' OR 1=1 --'"
         );
-        assert_eq!(spark(&Bound::Int(7, "BIGINT")), "CAST(7 AS BIGINT)");
+        assert_eq!(spark(&Param::Int(7, "BIGINT")), "CAST(7 AS BIGINT)");
     }
 
     #[test]
-    fn postgres_literals() {
-        assert_eq!(postgres(&Bound::Text(r"it's \".into())), r"'it''s \'");
-        assert_eq!(postgres(&Bound::Bytes(vec![0, 255])), r"'\x00ff'::bytea");
+    fn postgres_values_are_expressions() {
         assert_eq!(
-            postgres(&Bound::Array(vec![Bound::Int(1, "INT")])),
-            "ARRAY[1]"
+            postgres(&Param::Text(r"it's \".into())).to_string(),
+            r"'it''s \'"
         );
-    }
-
-    #[test]
-    fn placeholders_replaced_outside_literals() {
-        let sql = "select $1, '$2', `$3` -- $4\n, $2";
-        let out = replace(sql, &sparksql::placeholders(sql), |i| Ok(format!("<{i}>"))).unwrap();
-        assert_eq!(out, "select <0>, '$2', `$3` -- $4\n, <1>");
-        let pg = "select $1, '$2', \"$3\" -- $4\n, $2";
-        assert_eq!(placeholder_count(pg), 2);
-        assert_eq!(spark_with_nulls("select $1 + $2"), "select NULL + NULL");
+        assert_eq!(
+            postgres(&Param::Bytes(vec![0, 255])).to_string(),
+            r"'\x00ff'::BYTEA"
+        );
+        assert_eq!(
+            postgres(&Param::Array(vec![Param::Int(-1, "INT")])).to_string(),
+            "ARRAY[-1]"
+        );
+        let stmt = crate::pgsql::Lexed::new("SELECT $1, '$2' FROM pg_class WHERE oid = $2")
+            .parse()
+            .unwrap()
+            .remove(0);
+        let out = substitute(&stmt, &[Param::Untyped("x'y".into()), Param::Int(5, "INT")]);
+        assert_eq!(
+            out.unwrap().to_string(),
+            "SELECT 'x''y', '$2' FROM pg_class WHERE oid = 5"
+        );
+        assert!(substitute(&stmt, &[Param::Null]).is_err());
     }
 }

@@ -13,7 +13,9 @@ use futures::SinkExt;
 use pgwire::api::DEFAULT_NAME;
 use pgwire::api::portal::Portal;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::results::{DescribePortalResponse, DescribeStatementResponse, Response};
+use pgwire::api::results::{
+    DescribePortalResponse, DescribeStatementResponse, FieldFormat, Response,
+};
 use pgwire::api::stmt::StoredStatement;
 use pgwire::api::store::Entry;
 use pgwire::api::store::PortalStore;
@@ -24,8 +26,11 @@ use pgwire::messages::data::{FieldDescription, NoData, ParameterDescription, Row
 use pgwire::messages::extendedquery::{Describe, TARGET_TYPE_BYTE_STATEMENT};
 use pgwire::messages::startup::ParameterStatus;
 
-use super::extended::{GatewayParser, Prepared};
-use super::handler::Router;
+use super::encode;
+use super::extended::GatewayParser;
+use super::plan::Plan;
+use super::router::{Login, Router};
+use super::session::{Session, SessionBackend};
 
 /// The pgwire query handler: a thin adapter over [`Router`].
 pub struct QueryHandler {
@@ -51,15 +56,27 @@ impl SimpleQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let session = self.router.session(client);
+        let session = session(&self.router, client);
         let every = self.router.heartbeat();
-        watch_client(client, every, self.router.simple_query(&session, query)).await
+        let outputs =
+            watch_client(client, every, self.router.simple_query(&session, query)).await?;
+        let mut responses: Vec<Response> = outputs
+            .into_iter()
+            .map(|o| match o {
+                Ok(out) => encode::response(out, |_| FieldFormat::Text),
+                Err(e) => encode::error_response(e),
+            })
+            .collect();
+        if responses.is_empty() {
+            responses.push(Response::EmptyQuery);
+        }
+        Ok(responses)
     }
 }
 
 #[async_trait]
 impl ExtendedQueryHandler for QueryHandler {
-    type Statement = Prepared;
+    type Statement = Plan;
     type QueryParser = GatewayParser;
 
     fn query_parser(&self) -> Arc<Self::QueryParser> {
@@ -116,7 +133,7 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let session = self.router.session(client);
+        let session = session(&self.router, client);
         let every = self.router.heartbeat();
         let work = super::extended::describe_statement(&self.router, &session, target);
         watch_cancellable(client, every, work).await
@@ -133,7 +150,7 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let session = self.router.session(client);
+        let session = session(&self.router, client);
         let every = self.router.heartbeat();
         let work = super::extended::describe_portal(&self.router, &session, portal);
         watch_cancellable(client, every, work).await
@@ -151,11 +168,31 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let session = self.router.session(client);
+        let session = session(&self.router, client);
         let every = self.router.heartbeat();
         let work = super::extended::execute(&self.router, &session, portal);
         watch_client(client, every, work).await?
     }
+}
+
+/// The session of this connection, opened on first use from what the client said at
+/// startup (and the DLI backend its login carried, if any).
+pub fn session<C: ClientInfo>(router: &Router, client: &C) -> Arc<Session> {
+    let extensions = client.session_extensions();
+    if let Some(session) = extensions.get::<Session>() {
+        return session;
+    }
+    // Read before `get_or_insert_with`, which holds the extensions' write lock.
+    let backend = extensions.get::<SessionBackend>().map(|b| b.0.clone());
+    let meta = client.metadata();
+    extensions.get_or_insert_with(|| {
+        router.open_session(Login {
+            user: meta.get("user").cloned(),
+            database: meta.get("database").cloned(),
+            params: meta.clone(),
+            backend,
+        })
+    })
 }
 
 /// Run `work`, writing a harmless ParameterStatus to the client every `every`; if the

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use backon::{BackoffBuilder, ExponentialBuilder};
+use futures::stream::BoxStream;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -20,8 +21,8 @@ use crate::dli::{
 };
 use crate::errors::GatewayError;
 
-/// The DLI operations a statement needs. [`DliClient`] is the real one; tests may
-/// substitute another.
+/// The DLI operations a statement needs. [`DliClient`] is the real one; the runner tests
+/// substitute a scripted one (`tests/runner.rs`).
 #[async_trait]
 pub trait JobBackend: Send + Sync + 'static {
     async fn check_sql(&self, sql: &str, currentdb: &str) -> Result<CheckSqlResponse, DliError>;
@@ -59,12 +60,19 @@ pub struct JobContext {
     pub statement_timeout_ms: u64,
 }
 
+/// A result's rows as DLI sent them (JSON values), in batches as they arrive.
+pub type JsonRows = BoxStream<'static, Result<Vec<Vec<Value>>, GatewayError>>;
+
+/// Rows known in full, as one batch.
+fn one_batch(rows: Vec<Vec<Value>>) -> JsonRows {
+    Box::pin(futures::stream::once(async move { Ok(rows) }))
+}
+
 /// What a statement produced.
-#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Rows {
         columns: Vec<Column>,
-        rows: Vec<Vec<Value>>,
+        rows: JsonRows,
     },
     Command {
         job_type: JobType,
@@ -72,8 +80,24 @@ pub enum Outcome {
     },
 }
 
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Rows { columns, .. } => f
+                .debug_struct("Rows")
+                .field("columns", columns)
+                .finish_non_exhaustive(),
+            Outcome::Command { job_type, rows } => f
+                .debug_struct("Command")
+                .field("job_type", job_type)
+                .field("rows", rows)
+                .finish(),
+        }
+    }
+}
+
 /// A finished statement with the DLI job that ran it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Finished {
     pub job_id: String,
     pub outcome: Outcome,
@@ -173,7 +197,7 @@ impl Runner {
             } else {
                 Outcome::Rows {
                     columns: submitted.schema,
-                    rows: submitted.rows,
+                    rows: one_batch(submitted.rows),
                 }
             };
             return Ok(Finished { job_id, outcome });
@@ -288,7 +312,7 @@ impl Runner {
         };
         Ok(Outcome::Rows {
             columns,
-            rows: preview.rows,
+            rows: one_batch(preview.rows),
         })
     }
 }

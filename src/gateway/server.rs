@@ -18,9 +18,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 use super::auth::{AuthSettings, GatewayStartup};
-use super::handler::Router;
 use super::passthrough::Passthrough;
 use super::pg_handlers::QueryHandler;
+use super::router::Router;
 use super::throttle::Throttle;
 use crate::config::{AuthMethod, ServerConfig};
 use crate::dli::DliClientConfig;

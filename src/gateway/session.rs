@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::runner::{Finished, JobBackend};
-use crate::dli::Column;
 
 /// A per-login DLI backend (e.g. a user's own DLI credentials), put into the
 /// connection's extensions by the authentication step; sessions without one use the
@@ -42,8 +41,6 @@ pub struct Session {
     pub backend: Option<Arc<dyn JobBackend>>,
     /// Results of statements run at Describe, waiting for their Execute.
     stashed: Mutex<Vec<(String, Finished)>>,
-    /// Result columns told to the client at Describe, by statement text.
-    described: Mutex<Vec<(String, Vec<Column>)>>,
 }
 
 /// How many described-but-not-executed results a session keeps.
@@ -67,7 +64,6 @@ impl Session {
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             state: Mutex::new(initial),
             stashed: Mutex::new(Vec::new()),
-            described: Mutex::new(Vec::new()),
         }
     }
 
@@ -89,10 +85,7 @@ impl Session {
 
     /// Keep the result of a statement run at Describe for the Execute that follows.
     pub fn stash(&self, sql: &str, finished: Finished) {
-        let mut v = match self.stashed.lock() {
-            Ok(v) => v,
-            Err(p) => p.into_inner(),
-        };
+        let mut v = lock(&self.stashed);
         v.retain(|(s, _)| s != sql);
         if v.len() >= MAX_STASHED {
             v.remove(0);
@@ -102,35 +95,11 @@ impl Session {
 
     /// Take the stashed result of `sql`, if Describe ran it.
     pub fn take_stashed(&self, sql: &str) -> Option<Finished> {
-        let mut v = match self.stashed.lock() {
-            Ok(v) => v,
-            Err(p) => p.into_inner(),
-        };
+        let mut v = lock(&self.stashed);
         let pos = v.iter().position(|(s, _)| s == sql)?;
         Some(v.remove(pos).1)
     }
-
-    /// Remember the columns a statement was described with.
-    pub fn remember_description(&self, sql: &str, columns: Vec<Column>) {
-        let mut v = lock(&self.described);
-        v.retain(|(s, _)| s != sql);
-        if v.len() >= MAX_DESCRIBED {
-            v.remove(0);
-        }
-        v.push((sql.to_string(), columns));
-    }
-
-    /// The columns a statement was described with, if it was.
-    pub fn remembered_description(&self, sql: &str) -> Option<Vec<Column>> {
-        lock(&self.described)
-            .iter()
-            .find(|(s, _)| s == sql)
-            .map(|(_, c)| c.clone())
-    }
 }
-
-/// How many statement descriptions a session remembers.
-const MAX_DESCRIBED: usize = 64;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match m.lock() {

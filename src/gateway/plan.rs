@@ -1,0 +1,205 @@
+//! The statement plan: everything the gateway learns about one statement, learnt once.
+//!
+//! Owns: [`Plan`] and [`plan`], the one function that reads a statement — one Postgres
+//! tokenisation ([`Lexed`]), one Postgres parse (session command? catalog query? cast
+//! parameter types), and for DLI-bound statements one Spark parse (query / INSERT / DDL
+//! with its tag and the catalog entries it touches / other, see [`super::classify`]).
+//! The prepared statement of the extended protocol *is* a plan; nothing downstream
+//! parses the statement's text again. Must not run anything.
+
+use std::sync::OnceLock;
+
+use postgres_types::Type;
+use sqlparser::ast::Statement;
+
+use super::catalog_hook::{CatalogRoute, CatalogService, Described};
+use super::classify::{DliKind, classify};
+use super::output::Field;
+use crate::pgsql::{Lexed, Placeholder};
+use crate::sparksql;
+
+/// Where a statement goes and what it is.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// Answered from the session ([`super::local`]): `SET`, `SHOW`, `BEGIN`, `version()` …
+    Session(Box<Statement>),
+    /// A pg_catalog / information_schema query, answered from cached metadata.
+    Catalog(Box<Statement>),
+    /// `SELECT dli_catalog_refresh(['db'])`.
+    Refresh(Option<String>),
+    /// Catalog relations together with DLI tables: refused.
+    Mixed { catalog: String, user: String },
+    /// A DLI job; `spark` is its Spark parse when sqlparser could read it.
+    Dli {
+        kind: DliKind,
+        spark: Option<Box<Statement>>,
+    },
+}
+
+/// One statement, read once.
+#[derive(Debug)]
+pub struct Plan {
+    /// The client's text (Postgres lexical rules), tokenised.
+    pub lexed: Lexed,
+    /// The Spark translation for DLI, placeholders kept as `$n`.
+    pub spark_sql: String,
+    /// `$n` placeholders in the client's text.
+    pub placeholders: Vec<Placeholder>,
+    /// Number of parameters (the highest `$n`).
+    pub params: usize,
+    pub kind: Kind,
+    /// Parameter and result types learnt without running anything (casts, cached
+    /// metadata); filled when the statement is prepared.
+    pub described: Option<Described>,
+    /// Result columns told to the client at Describe when they had to be learnt from DLI
+    /// (a zero-row job); Execute then encodes values as these types.
+    pub learnt: OnceLock<Vec<Field>>,
+}
+
+impl Clone for Plan {
+    fn clone(&self) -> Self {
+        Plan {
+            lexed: self.lexed.clone(),
+            spark_sql: self.spark_sql.clone(),
+            placeholders: self.placeholders.clone(),
+            params: self.params,
+            kind: self.kind.clone(),
+            described: self.described.clone(),
+            learnt: self.learnt.clone(),
+        }
+    }
+}
+
+impl Plan {
+    /// The client's text.
+    pub fn sql(&self) -> &str {
+        self.lexed.text()
+    }
+
+    /// Whether the statement can return rows.
+    pub fn returns_rows(&self) -> bool {
+        match &self.kind {
+            Kind::Session(stmt) => !super::local::columns(stmt).is_empty(),
+            Kind::Catalog(_) | Kind::Refresh(_) => true,
+            Kind::Mixed { .. } => false,
+            Kind::Dli { kind, .. } => kind.returns_rows(),
+        }
+    }
+
+    /// The type of parameter `i` (0-based): declared by the client, else inferred, else
+    /// text.
+    pub fn param_type(&self, declared: &[Option<Type>], i: usize) -> Type {
+        declared
+            .get(i)
+            .cloned()
+            .flatten()
+            .filter(|t| *t != Type::UNKNOWN)
+            .or_else(|| {
+                self.described
+                    .as_ref()
+                    .and_then(|d| d.params.get(i).cloned().flatten())
+            })
+            .unwrap_or(Type::TEXT)
+    }
+
+    /// The result columns known without running the statement: learnt at Describe, or
+    /// planned from cached metadata.
+    pub fn known_columns(&self) -> Option<&[Field]> {
+        if let Some(l) = self.learnt.get() {
+            return Some(l);
+        }
+        self.described
+            .as_ref()
+            .filter(|d| !d.columns.is_empty())
+            .map(|d| d.columns.as_slice())
+    }
+}
+
+/// Read one statement. `catalog` decides catalog routing (none: everything that is not
+/// a session command goes to DLI).
+pub fn plan(lexed: Lexed, catalog: Option<&dyn CatalogService>) -> Plan {
+    let placeholders = lexed.placeholders();
+    let params = placeholders.iter().map(|p| p.2).max().unwrap_or(0);
+    let spark_sql = lexed.to_spark();
+    let pg = lexed
+        .parse()
+        .ok()
+        .filter(|v| v.len() == 1)
+        .and_then(|mut v| v.pop());
+    let mut casts = pg
+        .as_ref()
+        .map(|s| super::infer::cast_parameter_types(std::slice::from_ref(s), params));
+    let kind = match pg {
+        Some(stmt) if super::local::is_session_command(&stmt) => Kind::Session(Box::new(stmt)),
+        Some(stmt) => match catalog.map(|c| c.route(&stmt)) {
+            Some(CatalogRoute::Catalog) => Kind::Catalog(Box::new(stmt)),
+            Some(CatalogRoute::Refresh(db)) => Kind::Refresh(db),
+            Some(CatalogRoute::Mixed { catalog, user }) => Kind::Mixed { catalog, user },
+            Some(CatalogRoute::User) | None => dli(&lexed, &spark_sql, &mut casts, params),
+        },
+        None => dli(&lexed, &spark_sql, &mut casts, params),
+    };
+    let described = casts
+        .filter(|c| c.iter().any(Option::is_some))
+        .map(|params| Described {
+            params,
+            columns: Vec::new(),
+        });
+    Plan {
+        lexed,
+        spark_sql,
+        placeholders,
+        params,
+        kind,
+        described,
+        learnt: OnceLock::new(),
+    }
+}
+
+/// A DLI-bound statement: one Spark parse. Casts type parameters from it when the
+/// Postgres parse could not.
+fn dli(
+    lexed: &Lexed,
+    spark_sql: &str,
+    casts: &mut Option<Vec<Option<Type>>>,
+    params: usize,
+) -> Kind {
+    let spark = sparksql::parse(spark_sql)
+        .ok()
+        .filter(|v| v.len() == 1)
+        .and_then(|mut v| v.pop());
+    if casts.is_none()
+        && let Some(s) = &spark
+    {
+        *casts = Some(super::infer::cast_parameter_types(
+            std::slice::from_ref(s),
+            params,
+        ));
+    }
+    Kind::Dli {
+        kind: classify(spark.as_ref(), &lexed.words(8)),
+        spark: spark.map(Box::new),
+    }
+}
+
+/// Merge what the catalog planned into the types casts gave: a cast says what the client
+/// means to send, so it wins.
+pub fn merge_described(plan: &mut Plan, from_catalog: Option<Described>) {
+    let casts = plan.described.take();
+    let mut merged = from_catalog.unwrap_or(Described {
+        params: Vec::new(),
+        columns: Vec::new(),
+    });
+    if let Some(casts) = casts {
+        merged
+            .params
+            .resize(plan.params.max(merged.params.len()), None);
+        for (slot, cast) in merged.params.iter_mut().zip(casts.params) {
+            if cast.is_some() {
+                *slot = cast;
+            }
+        }
+    }
+    let empty = merged.params.iter().all(Option::is_none) && merged.columns.is_empty();
+    plan.described = (!empty).then_some(merged);
+}

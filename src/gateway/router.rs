@@ -1,0 +1,436 @@
+//! The query router behind the protocol handlers.
+//!
+//! Owns: the three entry points a protocol needs — [`Router::prepare`] (plan one
+//! statement and learn its types from cached metadata), [`Router::describe`] and
+//! [`Router::execute`] — plus [`Router::simple_query`] (plan + execute per statement),
+//! the per-job tracing span, and what happens after a DLI job (catalog invalidation).
+//! Everything it returns is protocol-neutral ([`super::output`]); it imports nothing
+//! from pgwire. Statements are read once, by [`super::plan::plan`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use postgres_types::Type;
+use tracing::Instrument;
+
+use super::catalog_hook::{CatalogContext, CatalogService, Described, LocalRows};
+use super::classify::{DliKind, insert_tag};
+use super::local::{self, LocalAnswer, ServerFacts};
+use super::output::{CommandTag, Field, Output, Transaction};
+use super::params::{self, Param};
+use super::plan::{self, Kind, Plan};
+use super::runner::{Finished, JobBackend, JobContext, Outcome, Runner};
+use super::session::{Session, SessionState};
+use crate::dli::JobType;
+use crate::errors::{ErrorKind, GatewayError};
+use crate::pgsql::Lexed;
+use crate::pgtypes::PgValue;
+
+/// Routes statements for every connection.
+pub struct Router {
+    runner: Runner,
+    facts: ServerFacts,
+    catalog: Option<Arc<dyn CatalogService>>,
+}
+
+/// Who logged in, as the protocol layer saw it.
+#[derive(Default)]
+pub struct Login {
+    pub user: Option<String>,
+    pub database: Option<String>,
+    /// Startup parameters (`application_name`, `options`, `statement_timeout` …).
+    pub params: HashMap<String, String>,
+    /// The login's own DLI backend (DLI-credential passthrough).
+    pub backend: Option<Arc<dyn JobBackend>>,
+}
+
+/// The longest SQL text put into a log span.
+const SPAN_SQL_CHARS: usize = 200;
+
+impl Router {
+    pub fn new(runner: Runner, facts: ServerFacts) -> Self {
+        Self {
+            runner,
+            facts,
+            catalog: None,
+        }
+    }
+
+    /// Answer catalog queries (and describe user queries) with `catalog`.
+    pub fn with_catalog(mut self, catalog: Arc<dyn CatalogService>) -> Self {
+        self.catalog = Some(catalog);
+        self
+    }
+
+    /// How often a running statement checks that its client is still there.
+    pub fn heartbeat(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.runner.config().heartbeat_ms.max(10))
+    }
+
+    pub fn facts(&self) -> &ServerFacts {
+        &self.facts
+    }
+
+    /// A new session for a login, with its startup settings applied.
+    pub fn open_session(&self, login: Login) -> Session {
+        let user = login.user.unwrap_or_else(|| self.facts.user.clone());
+        let database = login.database.unwrap_or_else(|| user.clone());
+        let mut settings = std::collections::BTreeMap::new();
+        if let Some(app) = login.params.get("application_name") {
+            settings.insert("application_name".to_string(), app.clone());
+        }
+        let session = Session::with_backend(
+            SessionState {
+                user,
+                database,
+                currentdb: self.facts.default_database.clone(),
+                queue: self.facts.default_queue.clone(),
+                statement_timeout_ms: self.facts.default_timeout_ms,
+                settings,
+            },
+            login.backend,
+        );
+        local::apply_startup(&session, &login.params);
+        session
+    }
+
+    /// The catalog's view of a session.
+    pub fn catalog_context(&self, session: &Session) -> CatalogContext {
+        let state = session.snapshot();
+        CatalogContext {
+            currentdb: state.currentdb,
+            user: state.user,
+        }
+    }
+
+    /// Plan one statement (no metadata lookups): see [`plan::plan`].
+    pub fn plan(&self, lexed: Lexed) -> Plan {
+        plan::plan(lexed, self.catalog.as_deref())
+    }
+
+    /// The extended protocol's Parse: exactly one statement (`None` for an empty one),
+    /// planned, with its parameter and result types learnt from cached metadata.
+    pub async fn prepare(
+        &self,
+        session: &Session,
+        sql: &str,
+    ) -> Result<Option<Plan>, GatewayError> {
+        let mut pieces = Lexed::split(sql);
+        let lexed = match pieces.len() {
+            0 => return Ok(None),
+            1 => pieces.remove(0),
+            _ => {
+                return Err(GatewayError::new(
+                    ErrorKind::Syntax,
+                    "cannot insert multiple commands into a prepared statement",
+                ));
+            }
+        };
+        let mut plan = self.plan(lexed);
+        let ctx = self.catalog_context(session);
+        let learnt = match (&plan.kind, &self.catalog) {
+            (Kind::Catalog(stmt), Some(c)) => c.describe_catalog(plan.sql(), stmt, &ctx).await.ok(),
+            (Kind::Refresh(_), _) => Some(Described {
+                params: Vec::new(),
+                columns: refresh_fields(),
+            }),
+            (
+                Kind::Dli {
+                    kind,
+                    spark: Some(s),
+                },
+                Some(c),
+            ) if kind.returns_rows() || plan.params > 0 => c.describe_user(s, &ctx).await,
+            _ => None,
+        };
+        plan::merge_described(&mut plan, learnt);
+        Ok(Some(plan))
+    }
+
+    /// The result columns of a statement (empty: it returns no rows), without running it
+    /// where the gateway can tell (see [`super::extended`] for the order). `values` are
+    /// the bound parameters when a portal is described.
+    pub async fn describe(
+        &self,
+        session: &Session,
+        plan: &Plan,
+        values: Option<&[Param]>,
+    ) -> Result<Vec<Field>, GatewayError> {
+        match &plan.kind {
+            Kind::Session(stmt) => Ok(local::columns(stmt)
+                .into_iter()
+                .map(|n| Field::pg(n, Type::TEXT))
+                .collect()),
+            Kind::Refresh(_) => Ok(refresh_fields()),
+            Kind::Mixed { catalog, user } => Err(mixed(catalog, user)),
+            Kind::Catalog(stmt) => match plan.known_columns() {
+                Some(known) => Ok(known.to_vec()),
+                None => {
+                    let ctx = self.catalog_context(session);
+                    let catalog = self.catalog()?;
+                    Ok(catalog
+                        .describe_catalog(plan.sql(), stmt, &ctx)
+                        .await?
+                        .columns)
+                }
+            },
+            Kind::Dli { kind, .. } => self.describe_job(session, plan, kind, values).await,
+        }
+    }
+
+    async fn describe_job(
+        &self,
+        session: &Session,
+        plan: &Plan,
+        kind: &DliKind,
+        values: Option<&[Param]>,
+    ) -> Result<Vec<Field>, GatewayError> {
+        if !kind.returns_rows() {
+            return Ok(Vec::new());
+        }
+        if let Some(known) = plan.known_columns() {
+            return Ok(known.to_vec());
+        }
+        if plan.params > 0 && values.is_none() {
+            // The values are not known yet: a zero-row job with NULLs tells the columns.
+            if *kind != DliKind::Query {
+                return Ok(Vec::new());
+            }
+            let probe = format!(
+                "SELECT * FROM ({}) AS gateway_describe LIMIT 0",
+                params::spark_with_nulls(plan)
+            );
+            let finished = self.run_job(session, &probe).await?;
+            let columns = match finished.outcome {
+                Outcome::Rows { columns, .. } => spark_fields(&columns),
+                Outcome::Command { .. } => Vec::new(),
+            };
+            let _ = plan.learnt.set(columns.clone());
+            return Ok(columns);
+        }
+        // Run it now and keep the result for the Execute that follows: it runs once.
+        let spark = params::render_spark(plan, values.unwrap_or_default())?;
+        let finished = self.run_job(session, &spark).await?;
+        self.after_job(session, kind, ran_ddl(&finished)).await;
+        let fields = match &finished.outcome {
+            Outcome::Rows { columns, .. } => spark_fields(columns),
+            Outcome::Command { .. } => Vec::new(),
+        };
+        session.stash(&spark, finished);
+        Ok(fields)
+    }
+
+    /// Run a planned statement with its bound values (`None`: a simple query, whose
+    /// text is run as written).
+    pub async fn execute(
+        &self,
+        session: &Session,
+        plan: &Plan,
+        values: Option<&[Param]>,
+    ) -> Result<Output, GatewayError> {
+        match &plan.kind {
+            Kind::Session(stmt) => Ok(local_output(local::answer(stmt, session, &self.facts)?)),
+            Kind::Refresh(db) => Ok(rows_output(self.catalog()?.refresh(db.clone()).await?)),
+            Kind::Mixed { catalog, user } => Err(mixed(catalog, user)),
+            Kind::Catalog(stmt) => {
+                let ctx = self.catalog_context(session);
+                let rows = match values.filter(|_| plan.params > 0) {
+                    Some(v) => {
+                        let bound = params::substitute(stmt, v)?;
+                        let text = bound.to_string();
+                        self.catalog()?.answer(&text, &bound, &ctx).await?
+                    }
+                    None => self.catalog()?.answer(plan.sql(), stmt, &ctx).await?,
+                };
+                Ok(rows_output(rows))
+            }
+            Kind::Dli { kind, .. } => {
+                let spark = match values {
+                    Some(v) => params::render_spark(plan, v)?,
+                    None => plan.spark_sql.clone(),
+                };
+                let finished = match session.take_stashed(&spark) {
+                    Some(f) => f,
+                    None => {
+                        let f = self.run_job(session, &spark).await?;
+                        self.after_job(session, kind, ran_ddl(&f)).await;
+                        f
+                    }
+                };
+                job_output(plan, kind, finished)
+            }
+        }
+    }
+
+    /// Every statement of a simple-query message, planned and run in turn; stops at the
+    /// first error, which is the last result (as Postgres does). Empty: no statement.
+    pub async fn simple_query(
+        &self,
+        session: &Session,
+        message: &str,
+    ) -> Vec<Result<Output, GatewayError>> {
+        let mut out = Vec::new();
+        for lexed in Lexed::split(message) {
+            let plan = self.plan(lexed);
+            let result = self.execute(session, &plan, None).await;
+            let failed = result.is_err();
+            out.push(result);
+            if failed {
+                break;
+            }
+        }
+        out
+    }
+
+    fn catalog(&self) -> Result<&Arc<dyn CatalogService>, GatewayError> {
+        self.catalog.as_ref().ok_or_else(|| {
+            GatewayError::internal("a catalog statement was planned without a catalog")
+        })
+    }
+
+    /// After a DLI job: a DDL statement may have changed cached metadata.
+    async fn after_job(&self, session: &Session, kind: &DliKind, ran_ddl: bool) {
+        if let Some(catalog) = &self.catalog
+            && ran_ddl
+        {
+            catalog
+                .invalidate(kind.touches(), &self.catalog_context(session))
+                .await;
+        }
+    }
+
+    /// Run Spark SQL as a DLI job inside a span carrying the session, job id and SQL.
+    async fn run_job(&self, session: &Session, sql: &str) -> Result<Finished, GatewayError> {
+        let state = session.snapshot();
+        let ctx = JobContext {
+            currentdb: state.currentdb,
+            queue: state.queue,
+            statement_timeout_ms: state.statement_timeout_ms,
+        };
+        let span = tracing::info_span!(
+            "statement",
+            session = session.id,
+            job_id = tracing::field::Empty,
+            sql = %truncate(sql, SPAN_SQL_CHARS),
+        );
+        async {
+            let started = std::time::Instant::now();
+            let result = match &session.backend {
+                Some(b) => self.runner.with_backend(b.clone()).run(sql, &ctx).await,
+                None => self.runner.run(sql, &ctx).await,
+            };
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            match &result {
+                Ok(_) => tracing::info!(elapsed_ms, "statement done"),
+                Err(e) => {
+                    tracing::info!(elapsed_ms, sqlstate = e.kind.sqlstate(), "statement failed")
+                }
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// Whether DLI ran the job as DDL (neither a query nor an INSERT).
+fn ran_ddl(finished: &Finished) -> bool {
+    matches!(&finished.outcome, Outcome::Command { job_type, .. }
+        if *job_type != JobType::Insert && *job_type != JobType::Query)
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+fn refresh_fields() -> Vec<Field> {
+    vec![Field::pg("dli_catalog_refresh", Type::TEXT)]
+}
+
+fn spark_fields(columns: &[crate::dli::Column]) -> Vec<Field> {
+    columns
+        .iter()
+        .map(|c| Field::spark(c.name.clone(), &c.spark_type))
+        .collect()
+}
+
+fn mixed(catalog: &str, user: &str) -> GatewayError {
+    GatewayError::new(
+        ErrorKind::NotSupported,
+        format!("a statement cannot read both the catalog relation {catalog} and the DLI table {user}"),
+    )
+    .with_hint(
+        "Catalog relations are answered by the gateway, DLI tables by DLI jobs: query them separately.",
+    )
+}
+
+fn local_output(answer: LocalAnswer) -> Output {
+    let tx = |name: &str, transaction| Output::Command {
+        tag: CommandTag::plain(name),
+        rows: None,
+        transaction,
+    };
+    match answer {
+        LocalAnswer::Begin => tx("BEGIN", Transaction::Start),
+        LocalAnswer::Commit => tx("COMMIT", Transaction::End),
+        LocalAnswer::Rollback => tx("ROLLBACK", Transaction::End),
+        LocalAnswer::Tag(t) => Output::command(CommandTag::plain(t), None),
+        LocalAnswer::Row(names, values) => Output::rows(
+            names
+                .into_iter()
+                .map(|n| Field::pg(n, Type::TEXT))
+                .collect(),
+            vec![
+                values
+                    .into_iter()
+                    .map(|v| v.map_or(PgValue::Null, PgValue::Text))
+                    .collect(),
+            ],
+            None,
+        ),
+    }
+}
+
+fn rows_output(rows: LocalRows) -> Output {
+    let fields = rows
+        .fields
+        .into_iter()
+        .map(|(n, t)| Field::pg(n, t))
+        .collect();
+    Output::rows(fields, rows.rows, rows.tag)
+}
+
+/// A finished DLI job as output. When the client was told the result's columns (at
+/// Describe), values are read as those types so the bytes match what it expects; a
+/// value that cannot be read as the described type is a clear error, never garbage.
+fn job_output(plan: &Plan, kind: &DliKind, finished: Finished) -> Result<Output, GatewayError> {
+    match finished.outcome {
+        Outcome::Rows { columns, rows } => {
+            let fields = match plan.known_columns() {
+                Some(d) if d.len() == columns.len() => d.to_vec(),
+                Some(d) => {
+                    return Err(GatewayError::new(
+                        ErrorKind::DatatypeMismatch,
+                        format!(
+                            "the statement returned {} columns but was described with {}; prepare it again",
+                            columns.len(),
+                            d.len()
+                        ),
+                    ));
+                }
+                None => spark_fields(&columns),
+            };
+            Ok(super::convert::json_rows(fields, rows))
+        }
+        Outcome::Command { job_type, rows } => {
+            let tag = match job_type {
+                JobType::Insert => insert_tag(),
+                _ => kind.tag(),
+            };
+            Ok(Output::command(tag, rows))
+        }
+    }
+}
