@@ -131,11 +131,20 @@ pub fn classify(spark: Option<&Statement>, words: &[Option<Word>]) -> DliKind {
             touches: Vec::new(),
         },
         _ => DliKind::Other {
-            returns_rows: true,
+            returns_rows: !NO_ROWS.contains(&first_word(words).as_str()),
             tag: CommandTag::plain(leading(words)),
             touches: vec![Touched::Everything],
         },
     }
+}
+
+fn first_word(words: &[Option<Word>]) -> String {
+    words
+        .first()
+        .cloned()
+        .flatten()
+        .and_then(|w| upper(&w))
+        .unwrap_or_default()
 }
 
 fn upper(w: &Word) -> Option<String> {
@@ -149,12 +158,7 @@ const NO_ROWS: &[&str] = &[
 ];
 
 fn by_words(words: &[Option<Word>]) -> DliKind {
-    let first = words
-        .first()
-        .cloned()
-        .flatten()
-        .and_then(|w| upper(&w))
-        .unwrap_or_default();
+    let first = first_word(words);
     let tag = CommandTag::plain(leading(words));
     if matches!(first.as_str(), "CREATE" | "DROP" | "ALTER")
         && let Some(touches) = ddl_by_words(words)

@@ -19,7 +19,7 @@ use crate::dli::{
     CheckSqlResponse, Column, DliClient, DliError, JobState, JobStatus, JobType, PreviewResponse,
     SubmitJobRequest, SubmitJobResponse,
 };
-use crate::errors::GatewayError;
+use crate::errors::{ErrorKind, GatewayError};
 
 /// The DLI operations a statement needs. [`DliClient`] is the real one; the runner tests
 /// substitute a scripted one (`tests/runner.rs`).
@@ -50,6 +50,9 @@ impl JobBackend for DliClient {
         DliClient::cancel_job(self, job_id).await.map(|_| ())
     }
 }
+
+/// How many status polls in a row may report a state DLI does not document.
+const UNKNOWN_STATE_POLLS: u32 = 5;
 
 /// Where and how a statement runs.
 #[derive(Debug, Clone)]
@@ -232,6 +235,7 @@ impl Runner {
             GatewayError::canceled("canceling statement due to statement timeout")
                 .with_detail(format!("DLI job {job_id} was cancelled"))
         };
+        let mut unknown = 0u32;
         loop {
             // A slow status answer must not hold the statement past its deadline.
             let poll = self.backend.job_status(job_id);
@@ -251,6 +255,23 @@ impl Runner {
             })?;
             if status.status.is_terminal() {
                 return Ok(status);
+            }
+            // A state DLI does not document (or none at all) must not be polled forever:
+            // a few in a row and the statement ends (and its job is cancelled).
+            match &status.status {
+                JobState::Other(state) => {
+                    unknown += 1;
+                    if unknown >= UNKNOWN_STATE_POLLS {
+                        return Err(GatewayError::new(
+                            ErrorKind::Upstream,
+                            format!("DLI job {job_id} reports an unknown status {state:?}"),
+                        )
+                        .with_detail(format!(
+                            "{unknown} status polls in a row gave no known job state; the job is cancelled"
+                        )));
+                    }
+                }
+                _ => unknown = 0,
             }
             let delay = delays
                 .next()
