@@ -2,6 +2,8 @@
 //! on ephemeral loopback ports, over a temporary warehouse.
 #![allow(dead_code)]
 
+pub mod fake_jobs;
+
 use std::path::Path;
 
 use dli_pg_gateway::config::Config;

@@ -1,0 +1,120 @@
+//! A scripted [`JobBackend`]: answers the runner from queued job statuses and counts
+//! what it was asked, so the job lifecycle can be tested under `tokio::time::pause()`.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use dli_pg_gateway::dli::{
+    CheckSqlResponse, Column, DliError, DliErrorKind, JobState, JobStatus, JobType,
+    PreviewResponse, SubmitJobRequest, SubmitJobResponse,
+};
+use dli_pg_gateway::gateway::runner::JobBackend;
+use serde_json::Value;
+use tokio::time::Instant;
+
+/// What `job_status` answers, in order; the last one repeats.
+pub enum Step {
+    State(JobState),
+    /// An error from the status endpoint.
+    Fail(DliErrorKind),
+}
+
+pub struct FakeJobs {
+    steps: Mutex<VecDeque<Step>>,
+    /// When each status poll happened.
+    pub polls: Mutex<Vec<Instant>>,
+    pub cancels: AtomicUsize,
+    pub submits: AtomicUsize,
+    pub result: Mutex<(Vec<Column>, Vec<Vec<Value>>)>,
+}
+
+impl FakeJobs {
+    pub fn new(steps: Vec<Step>) -> FakeJobs {
+        FakeJobs {
+            steps: Mutex::new(steps.into()),
+            polls: Mutex::new(Vec::new()),
+            cancels: AtomicUsize::new(0),
+            submits: AtomicUsize::new(0),
+            result: Mutex::new((Vec::new(), Vec::new())),
+        }
+    }
+
+    /// A job that stays in `state` for ever.
+    pub fn stuck(state: JobState) -> FakeJobs {
+        FakeJobs::new(vec![Step::State(state)])
+    }
+
+    pub fn with_result(self, columns: Vec<Column>, rows: Vec<Vec<Value>>) -> FakeJobs {
+        *self.result.lock().unwrap() = (columns, rows);
+        self
+    }
+
+    pub fn cancel_count(&self) -> usize {
+        self.cancels.load(Ordering::SeqCst)
+    }
+
+    pub fn poll_times(&self) -> Vec<Instant> {
+        self.polls.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl JobBackend for FakeJobs {
+    async fn check_sql(&self, _sql: &str, _db: &str) -> Result<CheckSqlResponse, DliError> {
+        Ok(CheckSqlResponse {
+            job_type: JobType::Query,
+            message: String::new(),
+        })
+    }
+
+    async fn submit_job(&self, _req: &SubmitJobRequest) -> Result<SubmitJobResponse, DliError> {
+        self.submits.fetch_add(1, Ordering::SeqCst);
+        Ok(SubmitJobResponse {
+            job_id: "job-1".into(),
+            job_type: JobType::Query,
+            job_mode: Some("async".into()),
+            ..Default::default()
+        })
+    }
+
+    async fn job_status(&self, job_id: &str) -> Result<JobStatus, DliError> {
+        self.polls.lock().unwrap().push(Instant::now());
+        let mut steps = self.steps.lock().unwrap();
+        let step = if steps.len() > 1 {
+            steps.pop_front()
+        } else {
+            None
+        };
+        let current = step.as_ref().or(steps.front());
+        match current {
+            Some(Step::State(state)) => Ok(JobStatus {
+                job_id: job_id.into(),
+                job_type: JobType::Query,
+                status: state.clone(),
+                ..Default::default()
+            }),
+            Some(Step::Fail(kind)) => Err(DliError::new(*kind, "status endpoint refused")),
+            None => Err(DliError::new(DliErrorKind::Server, "no step scripted")),
+        }
+    }
+
+    async fn preview(&self, job_id: &str, _rows: u32) -> Result<PreviewResponse, DliError> {
+        let (schema, rows) = self.result.lock().unwrap().clone();
+        Ok(PreviewResponse {
+            job_id: job_id.into(),
+            job_type: JobType::Query,
+            row_count: Some(rows.len() as i64),
+            schema,
+            rows,
+            ..Default::default()
+        })
+    }
+
+    async fn cancel_job(&self, _job_id: &str) -> Result<(), DliError> {
+        self.cancels.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! The job lifecycle against a scripted DLI ([`common::fake_jobs::FakeJobs`]) under
+//! paused time: backoff growth and cap, the statement deadline, cancel on drop, and
+//! statuses DLI does not document.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::fake_jobs::{FakeJobs, Step};
+use dli_pg_gateway::config::RunnerConfig;
+use dli_pg_gateway::dli::{Column, DliErrorKind, JobState};
+use dli_pg_gateway::gateway::runner::{JobContext, Outcome, Runner};
+use futures::StreamExt;
+
+fn config() -> RunnerConfig {
+    RunnerConfig {
+        poll_initial_ms: 100,
+        poll_max_ms: 800,
+        poll_multiplier: 2.0,
+        ..RunnerConfig::default()
+    }
+}
+
+fn context(timeout_ms: u64) -> JobContext {
+    JobContext {
+        currentdb: "default".into(),
+        queue: None,
+        statement_timeout_ms: timeout_ms,
+    }
+}
+
+/// Let tasks spawned by the runner (the cancel of an abandoned job) run.
+async fn settle() {
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn polls_back_off_up_to_the_cap_and_return_the_rows() {
+    let mut steps: Vec<Step> = (0..8).map(|_| Step::State(JobState::Running)).collect();
+    steps.push(Step::State(JobState::Finished));
+    let fake = Arc::new(FakeJobs::new(steps).with_result(
+        vec![Column::new("n", "int")],
+        vec![vec![serde_json::json!(7)]],
+    ));
+    let runner = Runner::new(fake.clone(), config());
+    let finished = runner.run("SELECT 7", &context(0)).await.expect("runs");
+    let Outcome::Rows { columns, mut rows } = finished.outcome else {
+        panic!("no rows")
+    };
+    assert_eq!(columns, vec![Column::new("n", "int")]);
+    let batch = rows.next().await.expect("a batch").expect("rows");
+    assert_eq!(batch, vec![vec![serde_json::json!(7)]]);
+    let polls = fake.poll_times();
+    assert_eq!(polls.len(), 9);
+    // The waits between polls: 100, 200, 400, 800, 800 … ms, each plus up to as much
+    // again of jitter.
+    for (k, pair) in polls.windows(2).enumerate() {
+        let waited = pair[1] - pair[0];
+        let base = Duration::from_millis((100u64 << k.min(3)).min(800));
+        assert!(
+            waited >= base && waited < base * 2 + Duration::from_millis(1),
+            "wait {k} was {waited:?}, expected {base:?} plus jitter"
+        );
+    }
+    assert_eq!(fake.cancel_count(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_deadline_cancels_the_job_with_57014() {
+    let fake = Arc::new(FakeJobs::stuck(JobState::Running));
+    let runner = Runner::new(fake.clone(), config());
+    let started = tokio::time::Instant::now();
+    let err = runner
+        .run("SELECT 1", &context(3_000))
+        .await
+        .expect_err("times out");
+    assert_eq!(err.kind.sqlstate(), "57014");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(3_000) && took < Duration::from_millis(3_100),
+        "{took:?}"
+    );
+    settle().await;
+    assert_eq!(fake.cancel_count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_statement_cancels_its_job_exactly_once() {
+    let fake = Arc::new(FakeJobs::stuck(JobState::Running));
+    let runner = Runner::new(fake.clone(), config());
+    let ctx = context(0);
+    tokio::select! {
+        _ = runner.run("SELECT 1", &ctx) => panic!("a stuck job finished"),
+        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+    }
+    settle().await;
+    assert_eq!(fake.cancel_count(), 1);
+    assert!(fake.poll_times().len() > 3);
+    // Nothing more happens later.
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(fake.cancel_count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_status_is_a_clear_error_not_an_endless_poll() {
+    for state in ["", "QUEUEING_FOREVER"] {
+        let fake = Arc::new(FakeJobs::stuck(JobState::parse(state)));
+        let runner = Runner::new(fake.clone(), config());
+        let err = tokio::time::timeout(
+            Duration::from_secs(600),
+            runner.run("SELECT 1", &context(0)),
+        )
+        .await
+        .expect("gives up by itself")
+        .expect_err("an error");
+        assert_eq!(err.kind.sqlstate(), "58000", "{err:?}");
+        assert!(err.message.contains("unknown status"), "{}", err.message);
+        assert_eq!(fake.poll_times().len(), 5);
+        settle().await;
+        assert_eq!(fake.cancel_count(), 1, "the job is cancelled");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn terminal_failures_and_status_errors_end_the_statement() {
+    let fake = Arc::new(FakeJobs::new(vec![
+        Step::State(JobState::Running),
+        Step::State(JobState::Cancelled),
+    ]));
+    let err = Runner::new(fake.clone(), config())
+        .run("SELECT 1", &context(0))
+        .await
+        .expect_err("cancelled elsewhere");
+    assert_eq!(err.kind.sqlstate(), "57014");
+    assert_eq!(
+        fake.cancel_count(),
+        0,
+        "a terminal job is not cancelled again"
+    );
+
+    let fake = Arc::new(FakeJobs::new(vec![Step::Fail(DliErrorKind::NotFound)]));
+    let err = Runner::new(fake.clone(), config())
+        .run("SELECT 1", &context(0))
+        .await
+        .expect_err("status refused");
+    assert!(err.detail.unwrap_or_default().contains("job-1"));
+    assert_eq!(fake.submits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
