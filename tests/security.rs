@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use dli_pg_gateway::config::{AuthMethod, Config, UserConfig};
-use dli_pg_gateway::gateway::Gateway;
+use dli_pg_gateway::app::Gateway;
+use dli_pg_gateway::config::Config;
+use dli_pg_gateway::gateway::config::{AuthMethod, UserConfig};
 use dli_pg_gateway::gateway::throttle::ThrottleConfig;
 use dli_pg_gateway::gateway::tls::{TlsConfig, TlsMode};
 use pgwire::tokio::tokio_rustls::rustls;

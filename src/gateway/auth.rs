@@ -23,24 +23,24 @@ use pgwire::api::auth::{
     AuthDriver, AuthSource, LoginInfo, Password, ServerParameterProvider, StartupHandler,
 };
 use pgwire::api::{ClientInfo, ConnectionManager, METADATA_USER};
-use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::startup::PasswordMessageFamily;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
+use super::config::{AuthMethod, UserConfig};
 use super::passthrough::{Passthrough, PassthroughAuth};
 use super::throttle::Throttle;
-use crate::config::{AuthMethod, UserConfig};
-use crate::errors::sqlstate;
+use crate::errors::{ErrorKind, GatewayError, sqlstate};
 
 const SCRAM_ITERATIONS: usize = 4096;
 
 /// The answer to every failed login, whatever the reason (wrong password, unknown user).
 pub fn auth_failed(user: &str) -> PgWireError {
-    PgWireError::UserError(Box::new(ErrorInfo::new(
-        "FATAL".into(),
-        sqlstate::INVALID_PASSWORD.into(),
+    GatewayError::new(
+        ErrorKind::AuthFailed,
         format!("password authentication failed for user \"{user}\""),
-    )))
+    )
+    .into_pgwire()
 }
 
 /// The answer to a plaintext login where TLS is required.
@@ -51,11 +51,7 @@ pub fn tls_required_error(passthrough: bool) -> PgWireError {
     } else {
         "TLS is required: connect with sslmode=require"
     };
-    PgWireError::UserError(Box::new(ErrorInfo::new(
-        "FATAL".into(),
-        sqlstate::INVALID_AUTHORIZATION.into(),
-        message.into(),
-    )))
+    GatewayError::new(ErrorKind::LoginRefused, message).into_pgwire()
 }
 
 /// Gateway users from the config.
@@ -138,9 +134,7 @@ impl AuthSource for Users {
         if constant_time_eq(expected.password(), presented_password) {
             Ok(None)
         } else {
-            Err(PgWireError::InvalidPassword(
-                login.user().unwrap_or_default().to_owned(),
-            ))
+            Err(auth_failed(login.user().unwrap_or_default()))
         }
     }
 }
@@ -294,7 +288,12 @@ impl<P: ServerParameterProvider> GatewayStartup<P> {
                     _ => "wrong password",
                 };
                 tracing::info!(user = %user, %peer, method = self.method_name(), reason, failures, "login failed");
-                Err(auth_failed(&user))
+                Err(match e {
+                    // already our answer (built, and logged, by `auth_failed`)
+                    PgWireError::UserError(_) => e,
+                    // pgwire's own mechanisms (SCRAM, MD5) report `InvalidPassword`
+                    _ => auth_failed(&user),
+                })
             }
             Err(e) => {
                 tracing::info!(user = %user, %peer, method = self.method_name(), error = %e, "login aborted");
@@ -368,6 +367,7 @@ impl<P: ServerParameterProvider> StartupHandler for GatewayStartup<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pgwire::error::ErrorInfo;
 
     fn login(user: &str) -> LoginInfo<'_> {
         LoginInfo::new(Some(user), None, "127.0.0.1".into())
@@ -401,7 +401,7 @@ mod tests {
         let info: ErrorInfo = auth_failed("bob").into();
         assert_eq!(
             (info.severity.as_str(), info.code.as_str()),
-            ("FATAL", "28P01")
+            ("FATAL", sqlstate::INVALID_PASSWORD)
         );
         assert_eq!(
             info.message,
@@ -410,7 +410,7 @@ mod tests {
         let info: ErrorInfo = tls_required_error(false).into();
         assert_eq!(
             (info.severity.as_str(), info.code.as_str()),
-            ("FATAL", "28000")
+            ("FATAL", sqlstate::INVALID_AUTHORIZATION)
         );
         assert!(info.message.contains("TLS is required"));
         assert!(constant_time_eq(b"abc", b"abc"));

@@ -18,13 +18,14 @@ use async_trait::async_trait;
 use hmac::{Hmac, KeyInit, Mac};
 use pgwire::api::ClientInfo;
 use pgwire::api::auth::mechanism::{AuthMechanism, AuthMechanismFactory, AuthState};
-use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::error::PgWireResult;
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use serde::Deserialize;
 use sha2::Sha256;
 
 use super::session::SessionBackend;
 use crate::dli::{AuthMode, DliAuthConfig, DliClient, DliClientConfig, DliErrorKind};
+use crate::errors::{ErrorKind, GatewayError};
 
 /// The `[server.passthrough]` section (used with `auth_method = "dli-passthrough"`).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -354,17 +355,17 @@ impl AuthMechanism for PassthroughMechanism {
             }
             Err(LoginError::Invalid(reason)) => {
                 tracing::info!(user = %user, %reason, "dli-passthrough credentials refused");
-                Ok(AuthState::Failed(PgWireError::InvalidPassword(user)))
+                Ok(AuthState::Failed(super::auth::auth_failed(&user)))
             }
             Err(LoginError::Unavailable(reason)) => {
                 tracing::warn!(user = %user, %reason, "dli-passthrough: cannot verify credentials");
-                Ok(AuthState::Failed(PgWireError::UserError(Box::new(
-                    ErrorInfo::new(
-                        "FATAL".into(),
-                        "08006".into(),
-                        "could not verify the DLI credentials: DLI is not reachable".into(),
-                    ),
-                ))))
+                Ok(AuthState::Failed(
+                    GatewayError::new(
+                        ErrorKind::LoginUnavailable,
+                        "could not verify the DLI credentials: DLI is not reachable",
+                    )
+                    .into_pgwire(),
+                ))
             }
         }
     }

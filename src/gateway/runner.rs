@@ -13,7 +13,7 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::config::RunnerConfig;
+use super::config::RunnerConfig;
 use crate::dli::{
     CheckSqlResponse, Column, DliClient, DliError, JobState, JobStatus, JobType, PreviewResponse,
     SubmitJobRequest, SubmitJobResponse,

@@ -17,7 +17,8 @@
 //! conf item `dli.local.job.delay_ms=<ms>`, or any SQL comment containing
 //! `dli_local_delay_ms=<ms>` (also `/*+ DLI_LOCAL_DELAY_MS(<ms>) */`); cancel interrupts it.
 //!
-//! Must not use the DLI client ([`crate::dli`]) except its signer, nor anything of pgwire.
+//! Must not use the DLI client ([`crate::dli`]) except its signer and its config type (for
+//! [`LocalDli::client_config`]), nor anything of pgwire.
 
 pub mod api;
 pub mod api_catalog;
@@ -46,6 +47,8 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+use crate::dli::{AuthMode, DliClientConfig};
 
 pub use config::{LocalDliConfig, PREVIEW_LIMIT};
 pub use error::LocalDliError;
@@ -79,6 +82,20 @@ impl LocalDli {
     /// The project id the service answers to.
     pub fn project_id(&self) -> &str {
         &self.project_id
+    }
+
+    /// `base` (a `[dli]` section) pointed at this service: its endpoint, its project and a
+    /// token login as the `[local]` IAM user. Everything else of `base` is kept.
+    pub fn client_config(&self, local: &LocalDliConfig, base: &DliClientConfig) -> DliClientConfig {
+        let mut cfg = base.clone();
+        cfg.endpoint = self.endpoint();
+        cfg.project_id = self.project_id.clone();
+        cfg.auth.mode = AuthMode::Token;
+        cfg.auth.iam_endpoint = String::new();
+        cfg.auth.domain_name = local.iam_domain.clone();
+        cfg.auth.user_name = local.iam_user.clone();
+        cfg.auth.password = local.iam_password.clone();
+        cfg
     }
 
     /// Stops accepting requests, cancels running jobs and waits for the server to end.
