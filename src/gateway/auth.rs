@@ -28,31 +28,12 @@ use pgwire::messages::startup::PasswordMessageFamily;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
 use super::config::{AuthMethod, UserConfig};
+use super::login::{auth_failed, tls_required_error};
 use super::passthrough::{Passthrough, PassthroughAuth};
 use super::throttle::Throttle;
-use crate::errors::{ErrorKind, GatewayError, sqlstate};
+use crate::errors::sqlstate;
 
 const SCRAM_ITERATIONS: usize = 4096;
-
-/// The answer to every failed login, whatever the reason (wrong password, unknown user).
-pub fn auth_failed(user: &str) -> PgWireError {
-    GatewayError::new(
-        ErrorKind::AuthFailed,
-        format!("password authentication failed for user \"{user}\""),
-    )
-    .into_pgwire()
-}
-
-/// The answer to a plaintext login where TLS is required.
-pub fn tls_required_error(passthrough: bool) -> PgWireError {
-    let message = if passthrough {
-        "dli-passthrough logins carry DLI credentials and are accepted only over TLS: \
-         connect with sslmode=require"
-    } else {
-        "TLS is required: connect with sslmode=require"
-    };
-    GatewayError::new(ErrorKind::LoginRefused, message).into_pgwire()
-}
 
 /// Gateway users from the config.
 #[derive(Clone)]
@@ -367,7 +348,6 @@ impl<P: ServerParameterProvider> StartupHandler for GatewayStartup<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pgwire::error::ErrorInfo;
 
     fn login(user: &str) -> LoginInfo<'_> {
         LoginInfo::new(Some(user), None, "127.0.0.1".into())
@@ -397,22 +377,7 @@ mod tests {
     }
 
     #[test]
-    fn failure_answers() {
-        let info: ErrorInfo = auth_failed("bob").into();
-        assert_eq!(
-            (info.severity.as_str(), info.code.as_str()),
-            ("FATAL", sqlstate::INVALID_PASSWORD)
-        );
-        assert_eq!(
-            info.message,
-            "password authentication failed for user \"bob\""
-        );
-        let info: ErrorInfo = tls_required_error(false).into();
-        assert_eq!(
-            (info.severity.as_str(), info.code.as_str()),
-            ("FATAL", sqlstate::INVALID_AUTHORIZATION)
-        );
-        assert!(info.message.contains("TLS is required"));
+    fn constant_time_comparison() {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));

@@ -1,15 +1,15 @@
 //! The gateway's configuration sections: `[server]` (listener, logins, TLS, throttle,
 //! passthrough) and `[runner]` (how statements become DLI jobs).
 //!
-//! Owns: the section structs, their defaults and their `validate()` checks (messages name
-//! the key). The sub-sections `[server.tls]`, `[server.throttle]` and
-//! `[server.passthrough]` are owned by [`super::tls`], [`super::throttle`] and
-//! [`super::passthrough`]. Must not read files or the environment (that is
+//! Owns: the section structs (also `[server.passthrough]`, whose settings
+//! [`super::passthrough`] reads), their defaults and their `validate()` checks (messages
+//! name the key). The sub-sections `[server.tls]` and `[server.throttle]` are owned by
+//! [`super::tls`] and [`super::throttle`]. A leaf: imports no other gateway module but those
+//! two, so every component can read its settings from here. Must not read files or the environment (that is
 //! [`crate::config`]'s job) and never prints a password.
 
 use serde::Deserialize;
 
-use super::passthrough::PassthroughConfig;
 use super::throttle::ThrottleConfig;
 use super::tls::TlsConfig;
 
@@ -179,6 +179,47 @@ impl RunnerConfig {
         }
         if let Some(bad) = self.job_conf.iter().find(|c| !c.contains('=')) {
             return Err(format!("[runner] job_conf item {bad:?} is not key=value"));
+        }
+        Ok(())
+    }
+}
+
+/// The `[server.passthrough]` section (used with `auth_method = "dli-passthrough"`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PassthroughConfig {
+    /// IAM account (domain) of users who log in without `@domain`; empty = `[dli.auth]
+    /// domain_name`.
+    pub domain_name: String,
+    /// Accept `ak:<AK>:<SK>` passwords.
+    pub allow_aksk: bool,
+    /// How long verified credentials are reused without asking DLI/IAM again.
+    pub cache_ttl_secs: u64,
+    /// Most verified credentials cached at once.
+    pub cache_max_entries: usize,
+    /// Give up verifying (and refuse the login with 08006) after this long.
+    pub verify_timeout_secs: u64,
+}
+
+impl Default for PassthroughConfig {
+    fn default() -> Self {
+        Self {
+            domain_name: String::new(),
+            allow_aksk: true,
+            cache_ttl_secs: 300,
+            cache_max_entries: 1000,
+            verify_timeout_secs: 20,
+        }
+    }
+}
+
+impl PassthroughConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.cache_max_entries == 0 {
+            return Err("[server.passthrough] cache_max_entries must be at least 1".into());
+        }
+        if !(1..=50).contains(&self.verify_timeout_secs) {
+            return Err("[server.passthrough] verify_timeout_secs must be within 1..=50".into());
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 //!
 //! Owns: everything between a Postgres client and the DLI job seam. Submodules:
 //! [`config`] (the `[server]` and `[runner]` sections), [`server`] (listener, pgwire
-//! wiring), [`auth`], [`tls`], [`throttle`] and [`passthrough`] (connection security),
+//! wiring), [`auth`], [`tls`], [`throttle`], [`passthrough`] and [`login`] (connection security),
 //! [`handler`] (routing), [`extended`] and [`params`] (extended protocol), [`local`] (session
 //! commands), [`runner`] (statement → DLI job), [`encode`] (rows), [`session`].
 //! Never sees HTTP types: DLI is reached only through [`runner::JobBackend`], the catalog
@@ -17,6 +17,7 @@ pub mod extended;
 pub mod handler;
 pub mod infer;
 pub mod local;
+pub mod login;
 pub mod params;
 pub mod passthrough;
 pub mod pg_handlers;
