@@ -6,7 +6,7 @@
 //! Owns: starting and stopping the service ([`start`], [`LocalDli::shutdown`],
 //! [`run_forever`]). The parts:
 //! - [`config`] — the `[local]` configuration section;
-//! - [`api`], [`api_jobs`], [`api_catalog`] — routes and JSON shapes; [`auth`] — tokens and signatures;
+//! - [`http`] — routes, JSON shapes, tokens and signatures;
 //! - [`engine`], [`exec`], [`stmt`], [`ddl`], [`ddlexec`], [`sparkerr`], [`sparkcompat`] — Spark SQL on
 //!   DataFusion;
 //! - [`catalog`], [`warehouse`] — databases and tables, in memory and on disk;
@@ -20,10 +20,6 @@
 //! Must not use the DLI client ([`crate::dli`]) except its signer and its config type (for
 //! [`LocalDli::client_config`]), nor anything of pgwire.
 
-pub mod api;
-pub mod api_catalog;
-pub mod api_jobs;
-pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod ddl;
@@ -33,6 +29,7 @@ pub mod engine;
 pub mod error;
 pub mod exec;
 mod fromjson;
+pub mod http;
 pub mod jobs;
 pub mod results;
 pub mod seed;
@@ -53,8 +50,8 @@ use crate::dli::{AuthMode, DliClientConfig};
 pub use config::{LocalDliConfig, PREVIEW_LIMIT};
 pub use error::LocalDliError;
 
-use api::AppState;
 use engine::Engine;
+use http::AppState;
 use jobs::Jobs;
 use warehouse::Warehouse;
 
@@ -154,9 +151,9 @@ pub async fn start(cfg: LocalDliConfig) -> Result<LocalDli, LocalDliError> {
         cfg,
         engine: Arc::new(engine),
         jobs: Arc::clone(&jobs),
-        tokens: auth::TokenStore::default(),
+        tokens: http::state::TokenStore::default(),
     });
-    let app = api::router(state);
+    let app = http::router(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
