@@ -1,17 +1,25 @@
 //! DLI errors to [`ErrorKind`]s: the DLI error code (§14.2) first, refined by the Spark
 //! error class or the older free-text forms of the message.
 //!
-//! Owns: the code table, the message classifier, message cleaning (first line, bounded)
-//! and `From<DliError> for GatewayError` (code, HTTP status and job id go to the detail).
+//! Owns: the code table, the message classifier, message cleaning (first line, bounded),
+//! [`GatewayError::job_failed`] and `From<DliError> for GatewayError` (code, HTTP status and job id go to the detail).
 //! Must not choose SQLSTATEs (that is the kind table in [`super`]).
 
 use crate::dli::{DliError, DliErrorKind};
 
 use super::{ErrorKind, GatewayError};
 
+impl GatewayError {
+    /// A DLI job that ended FAILED: classify by the Spark error message.
+    pub fn job_failed(job_id: &str, message: &str) -> Self {
+        let kind = classify_message(message).unwrap_or(ErrorKind::Semantic);
+        Self::new(kind, clean_message(message)).with_detail(format!("DLI job {job_id} failed"))
+    }
+}
+
 /// Spark/DLI messages often start with a bracketed error class and end with a stack;
 /// keep the first line, bounded.
-pub(super) fn clean_message(message: &str) -> String {
+fn clean_message(message: &str) -> String {
     let first = message.lines().next().unwrap_or(message).trim();
     let mut s = if first.is_empty() {
         "DLI job failed".to_string()
@@ -29,7 +37,7 @@ pub(super) fn clean_message(message: &str) -> String {
 }
 
 /// Spark 3 error classes and the older free-text forms, to a kind.
-pub(super) fn classify_message(message: &str) -> Option<ErrorKind> {
+fn classify_message(message: &str) -> Option<ErrorKind> {
     let m = message.to_ascii_lowercase();
     let has = |needle: &str| m.contains(needle);
     Some(

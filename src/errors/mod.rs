@@ -5,7 +5,8 @@
 //! ([`sqlstate`]); the conversion of a [`GatewayError`] to the pgwire error sent to the
 //! client, which also logs it once at the level its blame picks ([`report`]). Submodules:
 //! [`classify`] (DLI error code / Spark error class → kind) and [`wire`] (the pgwire error
-//! hook that logs the errors pgwire raises itself through the same [`report`]).
+//! hook that logs the errors pgwire raises itself through the same [`report`]). This file
+//! names neither: they depend on it, not the other way round.
 //! Nothing else in the crate writes a SQLSTATE literal or builds an `ErrorInfo`.
 
 pub mod classify;
@@ -14,8 +15,6 @@ pub mod wire;
 use std::fmt;
 
 use pgwire::error::{ErrorInfo, PgWireError, SEVERITY_ERROR, SEVERITY_FATAL};
-
-pub use wire::ErrorLog;
 
 macro_rules! sqlstates {
     ($($name:ident = $code:literal,)*) => {
@@ -199,7 +198,7 @@ impl ErrorKind {
 }
 
 /// Log one client-visible error at the level its blame picks. The one chokepoint for our
-/// errors ([`GatewayError::into_pgwire`]) and pgwire's ([`ErrorLog`]). Callers never pass
+/// errors ([`GatewayError::into_pgwire`]) and pgwire's ([`wire::ErrorLog`]). Callers never pass
 /// secrets: messages name users and statements, never passwords or keys.
 pub fn report(blame: Blame, code: &str, message: &dyn fmt::Display, detail: Option<&str>) {
     match blame {
@@ -254,17 +253,10 @@ impl GatewayError {
         Self::new(ErrorKind::Internal, message)
     }
 
-    /// A DLI job that ended FAILED: classify by the Spark error message.
-    pub fn job_failed(job_id: &str, message: &str) -> Self {
-        let kind = classify::classify_message(message).unwrap_or(ErrorKind::Semantic);
-        Self::new(kind, classify::clean_message(message))
-            .with_detail(format!("DLI job {job_id} failed"))
-    }
-
     /// Convert to the pgwire error sent to the client, logging it once at the right level.
     ///
     /// The result always carries the non-localized severity (`V`, as Postgres sends it);
-    /// [`ErrorLog`] takes that as "already logged here".
+    /// [`wire::ErrorLog`] takes that as "already logged here".
     pub fn into_pgwire(self) -> PgWireError {
         let code = self.kind.sqlstate();
         report(

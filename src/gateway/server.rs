@@ -24,7 +24,7 @@ use super::passthrough::Passthrough;
 use super::pg_handlers::QueryHandler;
 use super::throttle::Throttle;
 use crate::dli::DliClientConfig;
-use crate::errors::ErrorLog;
+use crate::errors::wire::ErrorLog;
 
 /// Startup parameters drivers depend on (pgjdbc needs client_encoding = UTF8, pgx needs
 /// standard_conforming_strings = on, …).
