@@ -200,7 +200,7 @@ impl ErrorKind {
 /// Log one client-visible error at the level its blame picks. The one chokepoint for our
 /// errors ([`GatewayError::into_pgwire`]) and pgwire's ([`wire::ErrorLog`]). Callers never pass
 /// secrets: messages name users and statements, never passwords or keys.
-pub fn report(blame: Blame, code: &str, message: &dyn fmt::Display, detail: Option<&str>) {
+fn report(blame: Blame, code: &str, message: &dyn fmt::Display, detail: Option<&str>) {
     match blame {
         Blame::User => tracing::debug!(sqlstate = code, %message, detail, "statement error"),
         Blame::Outside => tracing::warn!(sqlstate = code, %message, detail, "gateway error"),

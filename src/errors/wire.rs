@@ -31,7 +31,7 @@ impl ErrorHandler for ErrorLog {
 }
 
 /// Whose fault a pgwire error is; `None` for errors the gateway built (already logged).
-pub fn blame_of(error: &PgWireError) -> Option<Blame> {
+fn blame_of(error: &PgWireError) -> Option<Blame> {
     Some(match error {
         PgWireError::UserError(info) if info.severity_nonlocalized.is_some() => return None,
         // pgwire's own user errors: COPY and Bind protocol misuse by the client program.

@@ -28,7 +28,7 @@ use pgwire::messages::startup::PasswordMessageFamily;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
 use super::config::{AuthMethod, UserConfig};
-use super::login::{auth_failed, tls_required_error};
+use super::login::{auth_failed, tls_required_error, user_name_required};
 use super::passthrough::{Passthrough, PassthroughAuth};
 use super::throttle::Throttle;
 use crate::errors::sqlstate;
@@ -315,7 +315,7 @@ impl<P: ServerParameterProvider> StartupHandler for GatewayStartup<P> {
                     .unwrap_or_default();
                 let peer = client.socket_addr();
                 if user.is_empty() {
-                    return Err(PgWireError::UserNameRequired);
+                    return Err(user_name_required());
                 }
                 if self.tls_required && !client.is_secure() {
                     tracing::info!(user = %user, %peer, "login refused: TLS is required");

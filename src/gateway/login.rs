@@ -28,6 +28,15 @@ pub fn tls_required_error(passthrough: bool) -> PgWireError {
     GatewayError::new(ErrorKind::LoginRefused, message).into_pgwire()
 }
 
+/// The answer to a startup message without a user name (as Postgres words it).
+pub fn user_name_required() -> PgWireError {
+    GatewayError::new(
+        ErrorKind::LoginRefused,
+        "no PostgreSQL user name specified in startup packet",
+    )
+    .into_pgwire()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +60,7 @@ mod tests {
             ("FATAL", sqlstate::INVALID_AUTHORIZATION)
         );
         assert!(info.message.contains("TLS is required"));
+        let info: ErrorInfo = user_name_required().into();
+        assert_eq!(info.code, sqlstate::INVALID_AUTHORIZATION);
     }
 }
