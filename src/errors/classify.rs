@@ -2,8 +2,9 @@
 //! error class or the older free-text forms of the message.
 //!
 //! Owns: the code table, the message classifier, message cleaning (first line, bounded),
-//! [`GatewayError::job_failed`] and `From<DliError> for GatewayError` (code, HTTP status and job id go to the detail).
-//! Must not choose SQLSTATEs (that is the kind table in [`super`]).
+//! [`GatewayError::job_failed`] and `From<DliError> for GatewayError` (code, HTTP status
+//! and job id go to the detail). Must not choose SQLSTATEs (that is the kind table in
+//! [`super`]).
 
 use crate::dli::{DliError, DliErrorKind};
 

@@ -4,9 +4,9 @@
 //! Owns: the section structs (also `[server.passthrough]`, whose settings
 //! [`super::passthrough`] reads), their defaults and their `validate()` checks (messages
 //! name the key). The sub-sections `[server.tls]` and `[server.throttle]` are owned by
-//! [`super::tls`] and [`super::throttle`]. A leaf: imports no other gateway module but those
-//! two, so every component can read its settings from here. Must not read files or the environment (that is
-//! [`crate::config`]'s job) and never prints a password.
+//! [`super::tls`] and [`super::throttle`]. Imports no other gateway module but those two
+//! leaves, so every component can read its settings from here. Must not read files or the
+//! environment (that is [`crate::config`]'s job) and never prints a password.
 
 use serde::Deserialize;
 

@@ -2,8 +2,9 @@
 //! credentials, and that user's statements run with them.
 //!
 //! Owns: reading credentials out of a login (`password` = IAM password with the Postgres
-//! user as IAM user, `user@domain` naming the account; or `ak:<AK>:<SK>`), verifying them with one cheap authenticated DLI call
-//! (`check-sql` of `SELECT 1`, which also proves the user may run SQL), a short-lived
+//! user as IAM user, `user@domain` naming the account; or `ak:<AK>:<SK>`), verifying them
+//! with one cheap authenticated DLI call (`check-sql` of `SELECT 1`, which also proves the
+//! user may run SQL), a short-lived
 //! cache of verified clients keyed by an HMAC of the credentials (so a connection pool does
 //! not hit IAM once per connection), and the pgwire auth mechanism that stores the user's
 //! client as the session's [`SessionBackend`]. Only ever used over TLS: the gateway needs
