@@ -1,7 +1,17 @@
-//! The SQLSTATE constants of `errors::sqlstate` against the Postgres list as
-//! tokio-postgres knows it: every constant must name the condition its code stands for.
+//! The error pipeline from outside: the SQLSTATE constants of `errors::sqlstate` against
+//! the Postgres list as tokio-postgres knows it (every constant must name the condition its
+//! code stands for), the login kinds' severity, and one log line per error — for ours and
+//! for those pgwire raises itself.
 
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use common::*;
 use dli_pg_gateway::errors::{ErrorKind, Severity, sqlstate};
+use dli_pg_gateway::gateway::config::AuthMethod;
+use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
 /// The Postgres condition of the same name; a new constant fails here until added.
@@ -65,4 +75,88 @@ fn login_kinds_are_fatal_with_their_codes() {
         assert_eq!(kind.severity(), Severity::Fatal, "{kind:?}");
     }
     assert_eq!(ErrorKind::DliAuth.severity(), Severity::Error);
+}
+
+/// A frontend message: tag, length, body.
+fn message(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![tag];
+    m.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+/// Reads until a ReadyForQuery message has arrived; returns everything read.
+fn read_until_ready(s: &mut TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.windows(5).any(|w| w == b"Z\0\0\0\x05") {
+        let n = s.read(&mut buf).expect("read");
+        assert!(
+            n > 0,
+            "connection closed: {:?}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&buf[..n]);
+    }
+    got
+}
+
+/// Logs in with a cleartext password, then Binds a statement that was never parsed: pgwire
+/// itself answers 26000.
+fn bind_unknown_statement(port: u16) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let mut startup = 196_608u32.to_be_bytes().to_vec();
+    startup.extend_from_slice(b"user\0dli\0database\0dli\0\0");
+    let mut first = (startup.len() as u32 + 4).to_be_bytes().to_vec();
+    first.extend_from_slice(&startup);
+    s.write_all(&first).expect("startup");
+    let mut buf = [0u8; 512];
+    let n = s.read(&mut buf).expect("auth request");
+    assert_eq!(buf.first(), Some(&b'R'), "{:?}", &buf[..n]);
+    s.write_all(&message(b'p', format!("{PASSWORD}\0").as_bytes()))
+        .expect("password");
+    read_until_ready(&mut s);
+    let mut bind = b"\0nope\0".to_vec();
+    bind.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut out = message(b'B', &bind);
+    out.extend(message(b'S', b""));
+    s.write_all(&out).expect("bind");
+    String::from_utf8_lossy(&read_until_ready(&mut s)).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_is_logged_once_through_the_chokepoint() {
+    logs();
+    let wh = tempfile::tempdir().unwrap();
+    let mut cfg = test_config(wh.path(), false);
+    cfg.server.auth_method = AuthMethod::Password;
+    let gw = start(cfg).await;
+    let port = gw.addr().port();
+
+    // ours: a refused login (FATAL 28P01), logged where it is built, not again by the hook
+    let wrong = format!("host=127.0.0.1 port={port} user=nobody-{port} password=x dbname=dli");
+    let e = tokio_postgres::connect(&wrong, NoTls)
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(e.code(), Some(&SqlState::INVALID_PASSWORD));
+
+    // pgwire's: Bind of an unknown statement (26000), logged by the hook
+    let answer = tokio::task::spawn_blocking(move || bind_unknown_statement(port))
+        .await
+        .expect("bind task");
+    assert!(answer.contains("C26000"), "{answer}");
+
+    gw.shutdown().await;
+    let log = captured();
+    let refused = format!("password authentication failed for user \"nobody-{port}\"");
+    let refusals: Vec<&str> = log.lines().filter(|l| l.contains(&refused)).collect();
+    assert_eq!(refusals.len(), 1, "logged once:\n{log}");
+    assert!(refusals[0].contains("client error"), "{}", refusals[0]);
+    let hooked: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("sqlstate=\"26000\"") && l.contains("wire protocol layer"))
+        .collect();
+    assert_eq!(hooked.len(), 1, "{log}");
+    assert!(hooked[0].contains("DEBUG"), "{}", hooked[0]);
 }

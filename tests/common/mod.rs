@@ -1,9 +1,12 @@
 //! Shared helpers for end-to-end tests: a real gateway and a real embedded DLI service
-//! on ephemeral loopback ports, over a temporary warehouse; psql runs; DLI job counts.
+//! on ephemeral loopback ports, over a temporary warehouse; psql runs; DLI job counts;
+//! a log capture.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::Path;
 use std::process::Output;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use dli_pg_gateway::app::Gateway;
 use dli_pg_gateway::config::Config;
@@ -126,4 +129,42 @@ pub async fn job_count(cfg: &Config) -> i64 {
         .await
         .expect("list jobs");
     list.job_count.unwrap_or(list.jobs.len() as i64)
+}
+
+/// Where [`logs`] collects the log.
+#[derive(Clone, Default)]
+pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every test of a test binary that calls this logs at debug level into one buffer
+/// (installed once).
+pub fn logs() -> &'static LogBuffer {
+    static LOGS: OnceLock<LogBuffer> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = LogBuffer::default();
+        let writer = buf.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init();
+        buf
+    })
+}
+
+/// Everything logged so far.
+pub fn captured() -> String {
+    let v = logs().0.lock().map(|v| v.clone()).unwrap_or_default();
+    String::from_utf8_lossy(&v).into_owned()
 }
