@@ -202,9 +202,13 @@ impl ErrorKind {
 /// secrets: messages name users and statements, never passwords or keys.
 fn report(blame: Blame, code: &str, message: &dyn fmt::Display, detail: Option<&str>) {
     match blame {
-        Blame::User => tracing::debug!(sqlstate = code, %message, detail, "client error"),
-        Blame::Outside => tracing::warn!(sqlstate = code, %message, detail, "gateway error"),
-        Blame::Gateway => tracing::error!(sqlstate = code, %message, detail, "internal error"),
+        Blame::User => tracing::debug!(sqlstate = code, error = %message, detail, "client error"),
+        Blame::Outside => {
+            tracing::warn!(sqlstate = code, error = %message, detail, "gateway error")
+        }
+        Blame::Gateway => {
+            tracing::error!(sqlstate = code, error = %message, detail, "internal error")
+        }
     }
 }
 
