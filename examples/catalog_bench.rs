@@ -12,8 +12,8 @@
 
 use std::time::{Duration, Instant};
 
+use dli_pg_gateway::app::Gateway;
 use dli_pg_gateway::config::Config;
-use dli_pg_gateway::gateway::Gateway;
 use dli_pg_gateway::localdli::seed::{self, SeedSpec};
 use tokio_postgres::NoTls;
 

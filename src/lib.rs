@@ -1,6 +1,7 @@
 //! dli-pg-gateway: a PostgreSQL wire-protocol front end for Huawei Cloud Data Lake Insight.
 //!
 //! Module map (each module owns one thing; see README "Module map"):
+//! - [`app`]      — the composition root: config → running gateway (and embedded DLI).
 //! - [`catalog`]  — pg_catalog / information_schema answered from cached DLI metadata.
 //! - [`config`]   — configuration file, environment overrides, validation.
 //! - [`dli`]      — the DLI REST client (DTOs, auth, signing, retries). Never sees pgwire.
@@ -8,8 +9,9 @@
 //! - [`gateway`]  — the Postgres front end (pgwire handlers, sessions, job runner). Never sees HTTP.
 //! - [`pgsql`]    — client SQL text with Postgres lexical rules; translation to Spark.
 //! - [`pgtypes`]  — the one Spark ↔ Postgres type table.
-//! - [`errors`]   — the one place that chooses SQLSTATEs.
+//! - [`errors`]   — the one place that chooses SQLSTATEs, severities and log levels.
 
+pub mod app;
 pub mod catalog;
 pub mod config;
 pub mod dli;

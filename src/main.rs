@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use dli_pg_gateway::app::Gateway;
 use dli_pg_gateway::config::Config;
-use dli_pg_gateway::gateway::Gateway;
 use dli_pg_gateway::localdli;
 
 #[derive(Parser)]

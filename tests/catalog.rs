@@ -8,9 +8,8 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use dli_pg_gateway::app::Gateway;
 use dli_pg_gateway::config::Config;
-use dli_pg_gateway::dli::{AuthMode, DliClient, ListJobsQuery};
-use dli_pg_gateway::gateway::Gateway;
 use dli_pg_gateway::localdli::{self, LocalDli};
 
 const SHOP: &[&str] = &[
@@ -32,64 +31,10 @@ async fn service(wh: &std::path::Path, demo: bool) -> (LocalDli, Config) {
 /// A gateway config pointing at `svc` (what `Gateway::start` does for embedded mode).
 fn gateway_config(svc: &LocalDli, base: &Config) -> Config {
     let mut cfg = base.clone();
-    cfg.dli.endpoint = svc.endpoint();
-    cfg.dli.project_id = svc.project_id().to_string();
-    cfg.dli.auth.mode = AuthMode::Token;
-    cfg.dli.auth.iam_endpoint = String::new();
-    cfg.dli.auth.domain_name = cfg.local.iam_domain.clone();
-    cfg.dli.auth.user_name = cfg.local.iam_user.clone();
-    cfg.dli.auth.password = cfg.local.iam_password.clone();
+    cfg.dli = svc.client_config(&cfg.local, &cfg.dli);
     cfg.dli.max_read_retries = 0;
     cfg.dli.request_timeout_secs = 5;
     cfg
-}
-
-/// Jobs the DLI service has run so far.
-async fn job_count(cfg: &Config) -> i64 {
-    let client = DliClient::new(cfg.dli.clone()).expect("client");
-    let list = client
-        .list_jobs(&ListJobsQuery {
-            page_size: Some(100),
-            ..ListJobsQuery::default()
-        })
-        .await
-        .expect("list jobs");
-    list.job_count.unwrap_or(list.jobs.len() as i64)
-}
-
-/// psql's output (unaligned, `|`-separated, no headers) of one meta-command or query.
-async fn psql(gw: &Gateway, command: &str) -> String {
-    let port = gw.addr().port().to_string();
-    let command = command.to_string();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port,
-                "-U",
-                USER,
-                "-d",
-                "dli",
-                "-X",
-                "-A",
-                "-t",
-            ])
-            .args(["-v", "ON_ERROR_STOP=1", "-c", &command])
-            .env("PGPASSWORD", PASSWORD)
-            .output()
-            .expect("psql is installed (apt-get install postgresql-client)")
-    })
-    .await
-    .expect("psql task");
-    assert!(
-        out.status.success(),
-        "psql {:?} failed: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn lines(s: &str) -> Vec<&str> {

@@ -14,8 +14,6 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use dli_pg_gateway::config::Config;
-use dli_pg_gateway::dli::{AuthMode, DliClient, ListJobsQuery};
 use dli_pg_gateway::localdli;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
@@ -167,15 +165,6 @@ async fn substitute(client: &Client, b: &Block) -> String {
     sql
 }
 
-async fn job_count(cfg: &Config) -> i64 {
-    let client = DliClient::new(cfg.dli.clone()).expect("client");
-    let list = client
-        .list_jobs(&ListJobsQuery::default())
-        .await
-        .expect("list jobs");
-    list.job_count.unwrap_or(list.jobs.len() as i64)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tool_introspection_replays() {
     let wh = tempfile::tempdir().unwrap();
@@ -184,13 +173,7 @@ async fn tool_introspection_replays() {
         .await
         .expect("local DLI");
     let mut cfg = base.clone();
-    cfg.dli.endpoint = svc.endpoint();
-    cfg.dli.project_id = svc.project_id().to_string();
-    cfg.dli.auth.mode = AuthMode::Token;
-    cfg.dli.auth.iam_endpoint = String::new();
-    cfg.dli.auth.domain_name = cfg.local.iam_domain.clone();
-    cfg.dli.auth.user_name = cfg.local.iam_user.clone();
-    cfg.dli.auth.password = cfg.local.iam_password.clone();
+    cfg.dli = svc.client_config(&cfg.local, &cfg.dli);
     let gw = start(cfg.clone()).await;
     let client = connect(&gw).await;
     for sql in SETUP {

@@ -439,6 +439,57 @@ async fn tables_all_pages_and_single_page() {
 }
 
 #[tokio::test]
+async fn tables_with_detail_carry_comments_and_columns() {
+    let s = server().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1.0/{P}/databases/db1/tables")))
+        .and(query_param("with-detail", "true"))
+        .and(query_param("current-page", "1"))
+        .and(query_param("page-size", "100"))
+        .respond_with(ok("tables_detail.json"))
+        .expect(1)
+        .mount(&s)
+        .await;
+    let detailed = ListTablesQuery {
+        with_detail: Some(true),
+        ..Default::default()
+    };
+    let all = client(&s)
+        .list_all_tables_with("db1", &detailed)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    let items = &all[0];
+    assert_eq!(items.table_comment.as_deref(), Some("things we sell"));
+    assert_eq!(items.table_size, Some(2048));
+    assert_eq!(items.partition_columns, ["dt"]);
+    let cols: Vec<_> = items
+        .columns
+        .iter()
+        .map(|c| {
+            (
+                c.column_name.as_str(),
+                c.type_name.as_str(),
+                c.is_partition_column,
+            )
+        })
+        .collect();
+    assert_eq!(
+        cols,
+        [
+            ("id", "int", false),
+            ("price", "decimal(10,2)", false),
+            ("dt", "string", true)
+        ]
+    );
+    assert_eq!(items.columns[0].description.as_deref(), Some("item id"));
+    // an entry without detail fields: no comment, no columns (describe it instead)
+    assert_eq!(all[1].table_name, "v_items");
+    assert_eq!(all[1].table_comment, None);
+    assert!(all[1].columns.is_empty());
+}
+
+#[tokio::test]
 async fn describe_preview_and_path_encoding() {
     let s = server().await;
     Mock::given(method("GET"))

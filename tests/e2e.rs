@@ -269,34 +269,7 @@ async fn demo_tpch_is_queryable_at_once() {
 async fn psql_runs_queries_end_to_end() {
     let wh = tempfile::tempdir().unwrap();
     let gw = start(test_config(wh.path(), false)).await;
-    let port = gw.addr().port().to_string();
-    let run = |sql: &'static str| {
-        let port = port.clone();
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new("psql")
-                .args([
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    &port,
-                    "-U",
-                    USER,
-                    "-d",
-                    "dli",
-                    "-X",
-                    "-A",
-                    "-t",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-c",
-                    sql,
-                ])
-                .env("PGPASSWORD", PASSWORD)
-                .output()
-                .expect("psql is installed (apt-get install postgresql-client)")
-        })
-    };
-    let out = run("CREATE DATABASE p; CREATE TABLE p.t (a int, b string) USING parquet; INSERT INTO p.t VALUES (1, 'x'), (2, NULL); SELECT a, b FROM p.t ORDER BY a").await.unwrap();
+    let out = psql_output(&gw, "CREATE DATABASE p; CREATE TABLE p.t (a int, b string) USING parquet; INSERT INTO p.t VALUES (1, 'x'), (2, NULL); SELECT a, b FROM p.t ORDER BY a").await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -304,7 +277,7 @@ async fn psql_runs_queries_end_to_end() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("1|x\n2|\n"), "{stdout}");
-    let out = run("SELECT * FROM p.nope").await.unwrap();
+    let out = psql_output(&gw, "SELECT * FROM p.nope").await;
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ERROR"), "{stderr}");

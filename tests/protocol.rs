@@ -7,10 +7,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
+use dli_pg_gateway::app::Gateway;
 use dli_pg_gateway::dli::{
     AuthMode, DliAuthConfig, DliClient, DliClientConfig, JobState, ListJobsQuery,
 };
-use dli_pg_gateway::gateway::Gateway;
 use tokio_postgres::types::Type;
 
 /// A DLI client on the gateway's embedded service, to look at its jobs.

@@ -36,8 +36,10 @@ impl MetadataSource for Empty {
 }
 
 fn catalog() -> Arc<DliCatalog> {
-    let mut cfg = dli_pg_gateway::catalog::CatalogConfig::default();
-    cfg.preload = false;
+    let cfg = dli_pg_gateway::catalog::CatalogConfig {
+        preload: false,
+        ..Default::default()
+    };
     DliCatalog::with_source(Arc::new(Empty), &cfg, "15.0").expect("catalog")
 }
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::fake_jobs::{FakeJobs, Step};
-use dli_pg_gateway::config::RunnerConfig;
 use dli_pg_gateway::dli::{Column, DliErrorKind, JobState};
+use dli_pg_gateway::gateway::config::RunnerConfig;
 use dli_pg_gateway::gateway::runner::{JobContext, Outcome, Runner};
 use futures::StreamExt;
 

@@ -4,55 +4,20 @@
 
 mod common;
 
-use std::io::Write;
+use common::{captured, logs};
+
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dli_pg_gateway::config::{AuthMethod, Config, UserConfig};
-use dli_pg_gateway::gateway::Gateway;
+use dli_pg_gateway::app::Gateway;
+use dli_pg_gateway::config::Config;
+use dli_pg_gateway::gateway::config::{AuthMethod, UserConfig};
 use dli_pg_gateway::gateway::throttle::ThrottleConfig;
 use dli_pg_gateway::gateway::tls::{TlsConfig, TlsMode};
 use pgwire::tokio::tokio_rustls::rustls;
 use tokio_postgres::{Client, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
-
-// ---------------------------------------------------------------- log capture
-
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut v) = self.0.lock() {
-            v.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every test in this file logs at debug level into one buffer (installed once).
-fn logs() -> &'static LogBuffer {
-    static LOGS: OnceLock<LogBuffer> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buf = LogBuffer::default();
-        let writer = buf.clone();
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .try_init();
-        buf
-    })
-}
-
-fn captured() -> String {
-    let v = logs().0.lock().map(|v| v.clone()).unwrap_or_default();
-    String::from_utf8_lossy(&v).into_owned()
-}
 
 // ---------------------------------------------------------------- fixtures
 

@@ -437,18 +437,18 @@ fn descriptions(snap: &Snapshot) -> HashMap<(u32, u32, i32), String> {
     let mut out = HashMap::new();
     for (d, oid) in snap.databases.iter().zip(&snap.namespace_oids) {
         if let Some(text) = &d.description {
-            out.insert((*oid, pgtables::PG_NAMESPACE_OID, 0), text.clone());
+            out.insert((*oid, super::oids::PG_NAMESPACE_OID, 0), text.clone());
         }
     }
     for rel in &snap.relations {
         let t = snap.table(rel);
         if let Some(text) = &t.description {
-            out.insert((rel.oid, pgtables::PG_CLASS_OID, 0), text.clone());
+            out.insert((rel.oid, super::oids::PG_CLASS_OID, 0), text.clone());
         }
         for (i, c) in t.columns.iter().enumerate() {
             if let Some(text) = c.shown_description() {
                 let n = i32::try_from(i + 1).unwrap_or(i32::MAX);
-                out.insert((rel.oid, pgtables::PG_CLASS_OID, n), text);
+                out.insert((rel.oid, super::oids::PG_CLASS_OID, n), text);
             }
         }
     }

@@ -215,8 +215,8 @@ pub fn session_udfs(f: &SessionFacts) -> Vec<ScalarUDF> {
                 .map(|i| {
                     let oid = u32_of(&oids, i)?;
                     let classoid = match class.as_ref().map(|c| c.value(i)) {
-                        Some("pg_namespace") => super::pgtables::PG_NAMESPACE_OID,
-                        _ => super::pgtables::PG_CLASS_OID,
+                        Some("pg_namespace") => super::oids::PG_NAMESPACE_OID,
+                        _ => super::oids::PG_CLASS_OID,
                     };
                     d1.get(&(oid, classoid, 0)).cloned()
                 })
@@ -233,7 +233,7 @@ pub fn session_udfs(f: &SessionFacts) -> Vec<ScalarUDF> {
                     .map(|i| {
                         let oid = u32_of(&oids, i)?;
                         let num = (!nums.is_null(i)).then(|| nums.value(i))?;
-                        d2.get(&(oid, super::pgtables::PG_CLASS_OID, num)).cloned()
+                        d2.get(&(oid, super::oids::PG_CLASS_OID, num)).cloned()
                     })
                     .collect();
                 Ok(Arc::new(out))

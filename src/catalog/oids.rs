@@ -23,6 +23,10 @@ pub const INFORMATION_SCHEMA_NAMESPACE: u32 = 13183;
 pub const DATABASE_OID: u32 = 5;
 /// The bootstrap superuser's OID, used as every object's owner.
 pub const OWNER_OID: u32 = 10;
+/// `pg_class`'s own OID (the `classoid` of relation comments).
+pub const PG_CLASS_OID: u32 = 1259;
+/// `pg_namespace`'s own OID (the `classoid` of schema comments).
+pub const PG_NAMESPACE_OID: u32 = 2615;
 
 /// What an OID names (part of the hashed key, so a schema and a table of the same name
 /// get different OIDs).

@@ -17,15 +17,14 @@ use datafusion::error::Result;
 
 use super::batch::{TableBuilder, V};
 use super::model::{RelKind, Snapshot};
-use super::oids::{DATABASE_OID, INFORMATION_SCHEMA_NAMESPACE, OWNER_OID, PG_CATALOG_NAMESPACE};
+use super::oids::{
+    DATABASE_OID, INFORMATION_SCHEMA_NAMESPACE, OWNER_OID, PG_CATALOG_NAMESPACE, PG_CLASS_OID,
+    PG_NAMESPACE_OID,
+};
 use super::system::SystemRel;
 use super::types::{ColType, arrow_spark_name};
 use crate::pgtypes::SparkType;
 
-/// `pg_class`'s own OID (the `classoid` of relation comments).
-pub const PG_CLASS_OID: u32 = 1259;
-/// `pg_namespace`'s own OID (the `classoid` of schema comments).
-pub const PG_NAMESPACE_OID: u32 = 2615;
 /// The `heap` access method.
 const HEAP_AM: u32 = 2;
 /// The default collation, for text-like columns.

@@ -151,23 +151,94 @@ fn unavailable(e: DliError) -> GatewayError {
     g.with_hint("The gateway answers catalog queries from DLI's catalog; it could not be read.")
 }
 
-/// DataFusion's verdict on a catalog query, as a Postgres error.
+/// DataFusion's verdict on a catalog query, as a Postgres error. The classification is
+/// exhaustive over DataFusion's (and Arrow's) error variants, with no wildcard: a variant
+/// added by an upgrade does not compile until it is placed. Wrappers are looked through.
 fn query_error(e: DataFusionError) -> GatewayError {
-    let e = e.find_root();
-    let text = e.to_string();
-    let kind = match e {
-        DataFusionError::SQL(..) => ErrorKind::Syntax,
-        DataFusionError::NotImplemented(_) => ErrorKind::NotSupported,
-        DataFusionError::SchemaError(..) => ErrorKind::UndefinedColumn,
-        DataFusionError::Plan(m) if m.contains("table") && m.contains("not found") => {
+    use datafusion::arrow::error::ArrowError;
+    use datafusion::common::SchemaError;
+
+    fn plan(m: &str) -> ErrorKind {
+        if m.contains("table") && m.contains("not found") {
             ErrorKind::UndefinedTable
+        } else if m.contains("function") {
+            ErrorKind::UndefinedFunction
+        } else {
+            ErrorKind::Semantic
         }
-        DataFusionError::Plan(m) if m.contains("function") => ErrorKind::UndefinedFunction,
-        DataFusionError::Plan(_) => ErrorKind::Semantic,
-        DataFusionError::Execution(_) => ErrorKind::DataException,
-        _ => ErrorKind::Internal,
-    };
-    GatewayError::new(kind, text)
+    }
+
+    fn arrow(e: &ArrowError) -> ErrorKind {
+        match e {
+            ArrowError::DivideByZero => ErrorKind::DivisionByZero,
+            ArrowError::CastError(_) | ArrowError::ParseError(_) => {
+                ErrorKind::InvalidTextRepresentation
+            }
+            ArrowError::ArithmeticOverflow(_) => ErrorKind::NumericOutOfRange,
+            ArrowError::ComputeError(_) | ArrowError::InvalidArgumentError(_) => {
+                ErrorKind::DataException
+            }
+            ArrowError::NotYetImplemented(_) => ErrorKind::NotSupported,
+            ArrowError::MemoryError(_) => ErrorKind::ResourceUnavailable,
+            ArrowError::ExternalError(inner) => external(inner.as_ref()),
+            ArrowError::SchemaError(_)
+            | ArrowError::CsvError(_)
+            | ArrowError::JsonError(_)
+            | ArrowError::AvroError(_)
+            | ArrowError::IoError(..)
+            | ArrowError::IpcError(_)
+            | ArrowError::ParquetError(_)
+            | ArrowError::CDataInterface(_)
+            | ArrowError::DictionaryKeyOverflowError
+            | ArrowError::RunEndIndexOverflowError
+            | ArrowError::OffsetOverflowError(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// A catalog UDF may fail with our own error; anything else foreign is our fault.
+    fn external(e: &(dyn std::error::Error + Send + Sync + 'static)) -> ErrorKind {
+        if let Some(g) = e.downcast_ref::<GatewayError>() {
+            g.kind
+        } else if let Some(d) = e.downcast_ref::<DataFusionError>() {
+            kind(d)
+        } else {
+            ErrorKind::Internal
+        }
+    }
+
+    fn kind(e: &DataFusionError) -> ErrorKind {
+        match e {
+            DataFusionError::SQL(..) => ErrorKind::Syntax,
+            DataFusionError::NotImplemented(_) => ErrorKind::NotSupported,
+            DataFusionError::SchemaError(schema, _) => match schema.as_ref() {
+                SchemaError::FieldNotFound { .. } => ErrorKind::UndefinedColumn,
+                SchemaError::AmbiguousReference { .. } => ErrorKind::AmbiguousColumn,
+                SchemaError::DuplicateQualifiedField { .. }
+                | SchemaError::DuplicateUnqualifiedField { .. } => ErrorKind::DuplicateColumn,
+            },
+            DataFusionError::Plan(m) => plan(m),
+            DataFusionError::Execution(_) => ErrorKind::DataException,
+            DataFusionError::Configuration(_) => ErrorKind::InvalidParameter,
+            DataFusionError::ResourcesExhausted(_) => ErrorKind::ResourceUnavailable,
+            DataFusionError::ArrowError(a, _) => arrow(a),
+            DataFusionError::External(inner) => external(inner.as_ref()),
+            DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+                kind(inner)
+            }
+            DataFusionError::Shared(inner) => kind(inner),
+            DataFusionError::Collection(all) => all.first().map_or(ErrorKind::Internal, kind),
+            DataFusionError::ParquetError(_)
+            | DataFusionError::ObjectStore(_)
+            | DataFusionError::IoError(_)
+            | DataFusionError::ExecutionJoin(_)
+            | DataFusionError::Substrait(_)
+            | DataFusionError::Ffi(_)
+            | DataFusionError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    let root = e.find_root();
+    GatewayError::new(kind(root), root.to_string())
         .with_detail("catalog query answered by the gateway's pg_catalog emulation")
 }
 

@@ -1,19 +1,19 @@
 //! Where the metadata comes from: DLI's catalog endpoints.
 //!
 //! Owns: the [`MetadataSource`] seam (tests substitute it) and its DLI implementation,
-//! which reads every page of §7.1.3 (databases) and §7.2.3 (tables, `with-detail=true`,
-//! so owners, types, partition columns and — where the service includes them — columns
-//! come in the same pages), then §7.2.4 (describe) for the tables whose list entry
-//! carried no columns, a bounded number at a time. Must not cache (that is
+//! which reads every database (§7.1.3) and every table (§7.2.3 with `with-detail=true`, so
+//! owners, types, partition columns and — where the service includes them — comments and
+//! columns come in the same pages) through the DLI client's all-pages listings, then
+//! describes (§7.2.4) the tables whose list entry carried no columns, a bounded number at a
+//! time. Reaches DLI only through [`DliClient`]'s public API. Must not cache (that is
 //! [`super::cache`]).
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use serde::Deserialize;
 
-use crate::dli::{DliClient, DliError, ListTablesQuery, TableColumn, lenient};
+use crate::dli::{DliClient, DliError, ListTablesQuery, TableColumn, TableInfo};
 
 use super::model::{Column, Database, RelKind, Table};
 
@@ -32,11 +32,6 @@ pub trait MetadataSource: Send + Sync + 'static {
     ) -> Result<Vec<Table>, DliError>;
 }
 
-/// Page size of the table list (DLI's maximum).
-const PAGE: u32 = 100;
-/// Stops a server that ignores paging from looping forever.
-const MAX_PAGES: u32 = 10_000;
-
 /// [`MetadataSource`] over the DLI REST API.
 pub struct DliSource {
     client: DliClient,
@@ -49,40 +44,6 @@ impl DliSource {
             client,
             describe_concurrency: describe_concurrency.max(1),
         }
-    }
-
-    /// One page of §7.2.3, read with a DTO that also keeps `columns` and
-    /// `table_comment` (present in `with-detail` answers of some DLI versions and of the
-    /// embedded service; absent ones are described afterwards).
-    async fn table_page(&self, db: &str, page: u32) -> Result<DetailedTableList, DliError> {
-        let query = ListTablesQuery {
-            with_detail: Some(true),
-            page_size: Some(PAGE),
-            current_page: Some(page),
-            ..ListTablesQuery::default()
-        };
-        let call =
-            self.client
-                .inner
-                .get("v1.0", &["databases", db, "tables"], &query.to_pairs())?;
-        self.client.inner.retrying(&call).await
-    }
-
-    async fn all_table_entries(&self, db: &str) -> Result<Vec<DetailedTable>, DliError> {
-        let mut all = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let list = self.table_page(db, page).await?;
-            let got = list.tables.len();
-            all.extend(list.tables);
-            let last = match list.table_count {
-                Some(total) => got == 0 || all.len() as i64 >= total,
-                None => got < PAGE as usize,
-            };
-            if last {
-                break;
-            }
-        }
-        Ok(all)
     }
 }
 
@@ -107,7 +68,11 @@ impl MetadataSource for DliSource {
         db: &str,
         known: &HashMap<String, Table>,
     ) -> Result<Vec<Table>, DliError> {
-        let entries = self.all_table_entries(db).await?;
+        let detailed = ListTablesQuery {
+            with_detail: Some(true),
+            ..ListTablesQuery::default()
+        };
+        let entries = self.client.list_all_tables_with(db, &detailed).await?;
         let results: Vec<Result<Table, DliError>> = futures::stream::iter(entries)
             .map(|e| self.complete(db, e, known))
             .buffered(self.describe_concurrency)
@@ -131,7 +96,7 @@ impl DliSource {
     async fn complete(
         &self,
         db: &str,
-        e: DetailedTable,
+        e: TableInfo,
         known: &HashMap<String, Table>,
     ) -> Result<Table, DliError> {
         let mut table = Table {
@@ -183,33 +148,4 @@ fn columns(cols: &[TableColumn], partition_columns: &[String]) -> Vec<Column> {
                     .any(|p| p.eq_ignore_ascii_case(&c.column_name)),
         })
         .collect()
-}
-
-/// §7.2.3 answer with the optional detail fields this module needs.
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DetailedTableList {
-    #[serde(deserialize_with = "lenient::opt_i64")]
-    table_count: Option<i64>,
-    #[serde(deserialize_with = "lenient::list")]
-    tables: Vec<DetailedTable>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DetailedTable {
-    #[serde(deserialize_with = "lenient::string")]
-    table_name: String,
-    #[serde(deserialize_with = "lenient::opt_string")]
-    table_type: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_string")]
-    owner: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_string")]
-    table_comment: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_i64")]
-    table_size: Option<i64>,
-    #[serde(deserialize_with = "lenient::string_list")]
-    partition_columns: Vec<String>,
-    #[serde(deserialize_with = "lenient::list")]
-    columns: Vec<TableColumn>,
 }

@@ -21,7 +21,7 @@ pub struct ListDatabasesQuery {
 }
 
 impl ListDatabasesQuery {
-    pub(crate) fn to_pairs(&self) -> Vec<(&'static str, String)> {
+    pub(super) fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let mut p = Vec::new();
         push(&mut p, "with-priv", self.with_priv);
         push(&mut p, "offset", self.offset);
@@ -86,7 +86,7 @@ pub struct ListTablesQuery {
 }
 
 impl ListTablesQuery {
-    pub(crate) fn to_pairs(&self) -> Vec<(&'static str, String)> {
+    pub(super) fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let mut p = Vec::new();
         push(&mut p, "keyword", self.keyword.as_ref());
         push(&mut p, "with-detail", self.with_detail);
@@ -100,7 +100,8 @@ impl ListTablesQuery {
     }
 }
 
-/// One table of a table list.
+/// One table of a table list (with `with-detail=true`, also its comment and columns where
+/// the service includes them).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(default)]
 pub struct TableInfo {
@@ -126,6 +127,13 @@ pub struct TableInfo {
     pub table_size: Option<i64>,
     #[serde(deserialize_with = "lenient::string_list")]
     pub partition_columns: Vec<String>,
+    /// Only in `with-detail` answers, and not from every DLI version.
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub table_comment: Option<String>,
+    /// Only in `with-detail` answers, and not from every DLI version: empty when absent
+    /// (describe the table, §7.2.4, to get them).
+    #[serde(deserialize_with = "lenient::list")]
+    pub columns: Vec<TableColumn>,
 }
 
 /// Answer to list tables.

@@ -53,7 +53,7 @@ use super::types::{CheckSqlRequest, CheckSqlResponse, JobProgress, JobStatus, Pr
 /// Client of the DLI REST API. Cheap to clone (shared state behind an `Arc`).
 #[derive(Clone)]
 pub struct DliClient {
-    pub(crate) inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 pub(crate) struct Inner {

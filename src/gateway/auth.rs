@@ -23,40 +23,17 @@ use pgwire::api::auth::{
     AuthDriver, AuthSource, LoginInfo, Password, ServerParameterProvider, StartupHandler,
 };
 use pgwire::api::{ClientInfo, ConnectionManager, METADATA_USER};
-use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::startup::PasswordMessageFamily;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
+use super::config::{AuthMethod, UserConfig};
+use super::login::{auth_failed, tls_required_error, user_name_required};
 use super::passthrough::{Passthrough, PassthroughAuth};
 use super::throttle::Throttle;
-use crate::config::{AuthMethod, UserConfig};
 use crate::errors::sqlstate;
 
 const SCRAM_ITERATIONS: usize = 4096;
-
-/// The answer to every failed login, whatever the reason (wrong password, unknown user).
-pub fn auth_failed(user: &str) -> PgWireError {
-    PgWireError::UserError(Box::new(ErrorInfo::new(
-        "FATAL".into(),
-        sqlstate::INVALID_PASSWORD.into(),
-        format!("password authentication failed for user \"{user}\""),
-    )))
-}
-
-/// The answer to a plaintext login where TLS is required.
-pub fn tls_required_error(passthrough: bool) -> PgWireError {
-    let message = if passthrough {
-        "dli-passthrough logins carry DLI credentials and are accepted only over TLS: \
-         connect with sslmode=require"
-    } else {
-        "TLS is required: connect with sslmode=require"
-    };
-    PgWireError::UserError(Box::new(ErrorInfo::new(
-        "FATAL".into(),
-        sqlstate::INVALID_AUTHORIZATION.into(),
-        message.into(),
-    )))
-}
 
 /// Gateway users from the config.
 #[derive(Clone)]
@@ -138,9 +115,7 @@ impl AuthSource for Users {
         if constant_time_eq(expected.password(), presented_password) {
             Ok(None)
         } else {
-            Err(PgWireError::InvalidPassword(
-                login.user().unwrap_or_default().to_owned(),
-            ))
+            Err(auth_failed(login.user().unwrap_or_default()))
         }
     }
 }
@@ -294,7 +269,12 @@ impl<P: ServerParameterProvider> GatewayStartup<P> {
                     _ => "wrong password",
                 };
                 tracing::info!(user = %user, %peer, method = self.method_name(), reason, failures, "login failed");
-                Err(auth_failed(&user))
+                Err(match e {
+                    // already our answer (built, and logged, by `auth_failed`)
+                    PgWireError::UserError(_) => e,
+                    // pgwire's own mechanisms (SCRAM, MD5) report `InvalidPassword`
+                    _ => auth_failed(&user),
+                })
             }
             Err(e) => {
                 tracing::info!(user = %user, %peer, method = self.method_name(), error = %e, "login aborted");
@@ -335,7 +315,7 @@ impl<P: ServerParameterProvider> StartupHandler for GatewayStartup<P> {
                     .unwrap_or_default();
                 let peer = client.socket_addr();
                 if user.is_empty() {
-                    return Err(PgWireError::UserNameRequired);
+                    return Err(user_name_required());
                 }
                 if self.tls_required && !client.is_secure() {
                     tracing::info!(user = %user, %peer, "login refused: TLS is required");
@@ -397,22 +377,7 @@ mod tests {
     }
 
     #[test]
-    fn failure_answers() {
-        let info: ErrorInfo = auth_failed("bob").into();
-        assert_eq!(
-            (info.severity.as_str(), info.code.as_str()),
-            ("FATAL", "28P01")
-        );
-        assert_eq!(
-            info.message,
-            "password authentication failed for user \"bob\""
-        );
-        let info: ErrorInfo = tls_required_error(false).into();
-        assert_eq!(
-            (info.severity.as_str(), info.code.as_str()),
-            ("FATAL", "28000")
-        );
-        assert!(info.message.contains("TLS is required"));
+    fn constant_time_comparison() {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));

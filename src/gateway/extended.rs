@@ -57,7 +57,7 @@ impl QueryParser for GatewayParser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let session = super::pg_handlers::session(&self.router, client);
+        let session = super::client::session(&self.router, client);
         self.router
             .prepare(&session, sql)
             .await

@@ -1,14 +1,15 @@
 //! DLI-credential passthrough: the Postgres password carries the user's own DLI
 //! credentials, and that user's statements run with them.
 //!
-//! Owns: the `[server.passthrough]` section, reading credentials out of a login
-//! (`password` = IAM password with the Postgres user as IAM user, `user@domain` naming the
-//! account; or `ak:<AK>:<SK>`), verifying them with one cheap authenticated DLI call
-//! (`check-sql` of `SELECT 1`, which also proves the user may run SQL), a short-lived
+//! Owns: reading credentials out of a login (`password` = IAM password with the Postgres
+//! user as IAM user, `user@domain` naming the account; or `ak:<AK>:<SK>`), verifying them
+//! with one cheap authenticated DLI call (`check-sql` of `SELECT 1`, which also proves the
+//! user may run SQL), a short-lived
 //! cache of verified clients keyed by an HMAC of the credentials (so a connection pool does
 //! not hit IAM once per connection), and the pgwire auth mechanism that stores the user's
 //! client as the session's [`SessionBackend`]. Only ever used over TLS: the gateway needs
-//! the secret itself, so the password travels in cleartext inside the TLS channel.
+//! the secret itself, so the password travels in cleartext inside the TLS channel. Its
+//! settings (`[server.passthrough]`) live in [`super::config`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,54 +19,15 @@ use async_trait::async_trait;
 use hmac::{Hmac, KeyInit, Mac};
 use pgwire::api::ClientInfo;
 use pgwire::api::auth::mechanism::{AuthMechanism, AuthMechanismFactory, AuthState};
-use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::error::PgWireResult;
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
-use serde::Deserialize;
 use sha2::Sha256;
 
+use super::config::PassthroughConfig;
+use super::login::{auth_failed, tls_required_error};
 use super::session::SessionBackend;
 use crate::dli::{AuthMode, DliAuthConfig, DliClient, DliClientConfig, DliErrorKind};
-
-/// The `[server.passthrough]` section (used with `auth_method = "dli-passthrough"`).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(default, deny_unknown_fields)]
-pub struct PassthroughConfig {
-    /// IAM account (domain) of users who log in without `@domain`; empty = `[dli.auth]
-    /// domain_name`.
-    pub domain_name: String,
-    /// Accept `ak:<AK>:<SK>` passwords.
-    pub allow_aksk: bool,
-    /// How long verified credentials are reused without asking DLI/IAM again.
-    pub cache_ttl_secs: u64,
-    /// Most verified credentials cached at once.
-    pub cache_max_entries: usize,
-    /// Give up verifying (and refuse the login with 08006) after this long.
-    pub verify_timeout_secs: u64,
-}
-
-impl Default for PassthroughConfig {
-    fn default() -> Self {
-        Self {
-            domain_name: String::new(),
-            allow_aksk: true,
-            cache_ttl_secs: 300,
-            cache_max_entries: 1000,
-            verify_timeout_secs: 20,
-        }
-    }
-}
-
-impl PassthroughConfig {
-    pub fn validate(&self) -> Result<(), String> {
-        if self.cache_max_entries == 0 {
-            return Err("[server.passthrough] cache_max_entries must be at least 1".into());
-        }
-        if !(1..=50).contains(&self.verify_timeout_secs) {
-            return Err("[server.passthrough] verify_timeout_secs must be within 1..=50".into());
-        }
-        Ok(())
-    }
-}
+use crate::errors::{ErrorKind, GatewayError};
 
 /// DLI credentials taken from a login. `Debug` never shows the secrets.
 #[derive(Clone, PartialEq, Eq)]
@@ -340,7 +302,7 @@ impl AuthMechanism for PassthroughMechanism {
             .unwrap_or_default();
         if !client.is_secure() {
             // The startup path refuses this earlier; never verify a secret sent in the clear.
-            return Ok(AuthState::Failed(super::auth::tls_required_error(true)));
+            return Ok(AuthState::Failed(tls_required_error(true)));
         }
         match self.0.login(&user, &password.password).await {
             Ok(dli) => {
@@ -354,17 +316,17 @@ impl AuthMechanism for PassthroughMechanism {
             }
             Err(LoginError::Invalid(reason)) => {
                 tracing::info!(user = %user, %reason, "dli-passthrough credentials refused");
-                Ok(AuthState::Failed(PgWireError::InvalidPassword(user)))
+                Ok(AuthState::Failed(auth_failed(&user)))
             }
             Err(LoginError::Unavailable(reason)) => {
                 tracing::warn!(user = %user, %reason, "dli-passthrough: cannot verify credentials");
-                Ok(AuthState::Failed(PgWireError::UserError(Box::new(
-                    ErrorInfo::new(
-                        "FATAL".into(),
-                        "08006".into(),
-                        "could not verify the DLI credentials: DLI is not reachable".into(),
-                    ),
-                ))))
+                Ok(AuthState::Failed(
+                    GatewayError::new(
+                        ErrorKind::LoginUnavailable,
+                        "could not verify the DLI credentials: DLI is not reachable",
+                    )
+                    .into_pgwire(),
+                ))
             }
         }
     }

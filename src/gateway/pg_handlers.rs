@@ -26,11 +26,11 @@ use pgwire::messages::data::{FieldDescription, NoData, ParameterDescription, Row
 use pgwire::messages::extendedquery::{Describe, TARGET_TYPE_BYTE_STATEMENT};
 use pgwire::messages::startup::ParameterStatus;
 
+use super::client::session;
 use super::encode;
 use super::extended::GatewayParser;
 use super::plan::Plan;
-use super::router::{Login, Router};
-use super::session::{Session, SessionBackend};
+use super::router::Router;
 
 /// The pgwire query handler: a thin adapter over [`Router`].
 pub struct QueryHandler {
@@ -173,26 +173,6 @@ impl ExtendedQueryHandler for QueryHandler {
         let work = super::extended::execute(&self.router, &session, portal);
         watch_client(client, every, work).await?
     }
-}
-
-/// The session of this connection, opened on first use from what the client said at
-/// startup (and the DLI backend its login carried, if any).
-pub fn session<C: ClientInfo>(router: &Router, client: &C) -> Arc<Session> {
-    let extensions = client.session_extensions();
-    if let Some(session) = extensions.get::<Session>() {
-        return session;
-    }
-    // Read before `get_or_insert_with`, which holds the extensions' write lock.
-    let backend = extensions.get::<SessionBackend>().map(|b| b.0.clone());
-    let meta = client.metadata();
-    extensions.get_or_insert_with(|| {
-        router.open_session(Login {
-            user: meta.get("user").cloned(),
-            database: meta.get("database").cloned(),
-            params: meta.clone(),
-            backend,
-        })
-    })
 }
 
 /// Run `work`, writing a harmless ParameterStatus to the client every `every`; if the

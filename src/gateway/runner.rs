@@ -14,7 +14,7 @@ use futures::stream::BoxStream;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::config::RunnerConfig;
+use super::config::RunnerConfig;
 use crate::dli::{
     CheckSqlResponse, Column, DliClient, DliError, JobState, JobStatus, JobType, PreviewResponse,
     SubmitJobRequest, SubmitJobResponse,

@@ -2,8 +2,8 @@
 //!
 //! Owns: binding the port, the connection limit, TLS negotiation (the acceptor from
 //! [`super::tls`]), building the startup (auth) handler ([`super::auth`]) once, the startup
-//! parameters drivers need, cancel-request routing, and graceful shutdown. Query semantics
-//! live in [`super::handler`].
+//! parameters drivers need, cancel-request routing, installing the error hook
+//! ([`ErrorLog`]), and graceful shutdown. Query semantics live in [`super::handler`].
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,18 +12,19 @@ use std::sync::Arc;
 use pgwire::api::auth::{DefaultServerParameterProvider, ServerParameterProvider, StartupHandler};
 use pgwire::api::cancel::DefaultCancelHandler;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::{ClientInfo, ConnectionManager, PgWireServerHandlers};
+use pgwire::api::{ClientInfo, ConnectionManager, ErrorHandler, PgWireServerHandlers};
 use pgwire::tokio::TlsAcceptor;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 use super::auth::{AuthSettings, GatewayStartup};
+use super::config::{AuthMethod, ServerConfig};
 use super::passthrough::Passthrough;
 use super::pg_handlers::QueryHandler;
 use super::router::Router;
 use super::throttle::Throttle;
-use crate::config::{AuthMethod, ServerConfig};
 use crate::dli::DliClientConfig;
+use crate::errors::wire::ErrorLog;
 
 /// Startup parameters drivers depend on (pgjdbc needs client_encoding = UTF8, pgx needs
 /// standard_conforming_strings = on, …).
@@ -76,6 +77,11 @@ impl PgWireServerHandlers for Factory {
 
     fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
         self.cancel.clone()
+    }
+
+    /// Logs the errors pgwire raises itself, through the gateway's one error chokepoint.
+    fn error_handler(&self) -> Arc<impl ErrorHandler> {
+        Arc::new(ErrorLog)
     }
 }
 

@@ -2,7 +2,7 @@
 //! CANCELLED, the spawned task running each asynchronous job (with the artificial
 //! delay, `dli.sql.job.timeout` and cancellation by aborting the task), and export
 //! jobs. Jobs live in memory only: a restart forgets them and keeps the data.
-//! Owns job bookkeeping; SQL is [`super::engine`]'s, JSON shapes [`super::api`]'s.
+//! Owns job bookkeeping; SQL is [`super::engine`]'s, JSON shapes [`super::http`]'s.
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;

@@ -6,7 +6,7 @@
 //! Owns: starting and stopping the service ([`start`], [`LocalDli::shutdown`],
 //! [`run_forever`]). The parts:
 //! - [`config`] — the `[local]` configuration section;
-//! - [`api`], [`api_jobs`], [`api_catalog`] — routes and JSON shapes; [`auth`] — tokens and signatures;
+//! - [`http`] — routes, JSON shapes, tokens and signatures;
 //! - [`engine`], [`exec`], [`stmt`], [`ddl`], [`ddlexec`], [`sparkerr`], [`sparkcompat`] — Spark SQL on
 //!   DataFusion;
 //! - [`catalog`], [`warehouse`] — databases and tables, in memory and on disk;
@@ -17,12 +17,9 @@
 //! conf item `dli.local.job.delay_ms=<ms>`, or any SQL comment containing
 //! `dli_local_delay_ms=<ms>` (also `/*+ DLI_LOCAL_DELAY_MS(<ms>) */`); cancel interrupts it.
 //!
-//! Must not use the DLI client ([`crate::dli`]) except its signer, nor anything of pgwire.
+//! Must not use the DLI client ([`crate::dli`]) except its signer and its config type (for
+//! [`LocalDli::client_config`]), nor anything of pgwire.
 
-pub mod api;
-pub mod api_catalog;
-pub mod api_jobs;
-pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod ddl;
@@ -32,6 +29,7 @@ pub mod engine;
 pub mod error;
 pub mod exec;
 mod fromjson;
+pub mod http;
 pub mod jobs;
 pub mod results;
 pub mod seed;
@@ -47,11 +45,13 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::dli::{AuthMode, DliClientConfig};
+
 pub use config::{LocalDliConfig, PREVIEW_LIMIT};
 pub use error::LocalDliError;
 
-use api::AppState;
 use engine::Engine;
+use http::AppState;
 use jobs::Jobs;
 use warehouse::Warehouse;
 
@@ -79,6 +79,20 @@ impl LocalDli {
     /// The project id the service answers to.
     pub fn project_id(&self) -> &str {
         &self.project_id
+    }
+
+    /// `base` (a `[dli]` section) pointed at this service: its endpoint, its project and a
+    /// token login as the `[local]` IAM user. Everything else of `base` is kept.
+    pub fn client_config(&self, local: &LocalDliConfig, base: &DliClientConfig) -> DliClientConfig {
+        let mut cfg = base.clone();
+        cfg.endpoint = self.endpoint();
+        cfg.project_id = self.project_id.clone();
+        cfg.auth.mode = AuthMode::Token;
+        cfg.auth.iam_endpoint = String::new();
+        cfg.auth.domain_name = local.iam_domain.clone();
+        cfg.auth.user_name = local.iam_user.clone();
+        cfg.auth.password = local.iam_password.clone();
+        cfg
     }
 
     /// Stops accepting requests, cancels running jobs and waits for the server to end.
@@ -137,9 +151,9 @@ pub async fn start(cfg: LocalDliConfig) -> Result<LocalDli, LocalDliError> {
         cfg,
         engine: Arc::new(engine),
         jobs: Arc::clone(&jobs),
-        tokens: auth::TokenStore::default(),
+        tokens: http::state::TokenStore::default(),
     });
-    let app = api::router(state);
+    let app = http::router(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)

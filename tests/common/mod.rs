@@ -1,13 +1,18 @@
 //! Shared helpers for end-to-end tests: a real gateway and a real embedded DLI service
-//! on ephemeral loopback ports, over a temporary warehouse.
+//! on ephemeral loopback ports, over a temporary warehouse; psql runs; DLI job counts;
+//! a log capture.
 #![allow(dead_code)]
 
 pub mod fake_jobs;
 
+use std::io::Write;
 use std::path::Path;
+use std::process::Output;
+use std::sync::{Arc, Mutex, OnceLock};
 
+use dli_pg_gateway::app::Gateway;
 use dli_pg_gateway::config::Config;
-use dli_pg_gateway::gateway::Gateway;
+use dli_pg_gateway::dli::{DliClient, ListJobsQuery};
 use tokio_postgres::{Client, NoTls};
 
 pub const USER: &str = "dli";
@@ -72,4 +77,96 @@ pub async fn sqlstate_of(client: &Client, sql: &str) -> String {
             .map(|c| c.code().to_string())
             .unwrap_or_else(|| panic!("{sql}: no SQLSTATE in {e:?}")),
     }
+}
+
+/// psql's raw result (unaligned, `|`-separated, no headers, stop at the first error) of
+/// one meta-command or query string against `gw`.
+pub async fn psql_output(gw: &Gateway, command: &str) -> Output {
+    let port = gw.addr().port().to_string();
+    let command = command.to_string();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                USER,
+                "-d",
+                "dli",
+                "-X",
+                "-A",
+                "-t",
+            ])
+            .args(["-v", "ON_ERROR_STOP=1", "-c", &command])
+            .env("PGPASSWORD", PASSWORD)
+            .output()
+            .expect("psql is installed (apt-get install postgresql-client)")
+    })
+    .await
+    .expect("psql task")
+}
+
+/// psql's output of one meta-command or query, which must succeed.
+pub async fn psql(gw: &Gateway, command: &str) -> String {
+    let out = psql_output(gw, command).await;
+    assert!(
+        out.status.success(),
+        "psql {:?} failed: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Jobs the DLI service that `cfg.dli` points at has run so far.
+pub async fn job_count(cfg: &Config) -> i64 {
+    let client = DliClient::new(cfg.dli.clone()).expect("client");
+    let list = client
+        .list_jobs(&ListJobsQuery {
+            page_size: Some(100),
+            ..ListJobsQuery::default()
+        })
+        .await
+        .expect("list jobs");
+    list.job_count.unwrap_or(list.jobs.len() as i64)
+}
+
+/// Where [`logs`] collects the log.
+#[derive(Clone, Default)]
+pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every test of a test binary that calls this logs at debug level into one buffer
+/// (installed once).
+pub fn logs() -> &'static LogBuffer {
+    static LOGS: OnceLock<LogBuffer> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = LogBuffer::default();
+        let writer = buf.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init();
+        buf
+    })
+}
+
+/// Everything logged so far.
+pub fn captured() -> String {
+    let v = logs().0.lock().map(|v| v.clone()).unwrap_or_default();
+    String::from_utf8_lossy(&v).into_owned()
 }

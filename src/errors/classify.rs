@@ -1,195 +1,20 @@
-//! The one place that chooses SQLSTATEs.
+//! DLI errors to [`ErrorKind`]s: the DLI error code (§14.2) first, refined by the Spark
+//! error class or the older free-text forms of the message.
 //!
-//! Owns: [`ErrorKind`] (what went wrong, in the gateway's own words), the exhaustive
-//! `ErrorKind → SQLSTATE` match, the DLI error code / Spark error class → `ErrorKind`
-//! classification, and the conversion to a pgwire error (which also picks the log level).
-//! Nothing else in the crate writes a SQLSTATE literal.
-
-use std::fmt;
-
-use pgwire::error::{ErrorInfo, PgWireError};
+//! Owns: the code table, the message classifier, message cleaning (first line, bounded),
+//! [`GatewayError::job_failed`] and `From<DliError> for GatewayError` (code, HTTP status
+//! and job id go to the detail). Must not choose SQLSTATEs (that is the kind table in
+//! [`super`]).
 
 use crate::dli::{DliError, DliErrorKind};
 
-/// SQLSTATE codes used by the gateway, by name.
-pub mod sqlstate {
-    pub const SYNTAX_ERROR: &str = "42601";
-    pub const SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION: &str = "42000";
-    pub const UNDEFINED_TABLE: &str = "42P01";
-    pub const UNDEFINED_SCHEMA: &str = "3F000";
-    pub const UNDEFINED_COLUMN: &str = "42703";
-    pub const UNDEFINED_FUNCTION: &str = "42883";
-    pub const UNDEFINED_OBJECT: &str = "42704";
-    pub const DUPLICATE_TABLE: &str = "42P07";
-    pub const DUPLICATE_SCHEMA: &str = "42P06";
-    pub const DUPLICATE_OBJECT: &str = "42710";
-    pub const DATATYPE_MISMATCH: &str = "42804";
-    pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
-    pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
-    pub const INVALID_PARAMETER_VALUE: &str = "22023";
-    pub const DATA_EXCEPTION: &str = "22000";
-    pub const DIVISION_BY_ZERO: &str = "22012";
-    pub const INVALID_TEXT_REPRESENTATION: &str = "22P02";
-    pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
-    pub const QUERY_CANCELED: &str = "57014";
-    pub const INVALID_AUTHORIZATION: &str = "28000";
-    pub const INVALID_PASSWORD: &str = "28P01";
-    pub const INSUFFICIENT_RESOURCES: &str = "53000";
-    pub const CONFIGURATION_LIMIT_EXCEEDED: &str = "53400";
-    pub const PROGRAM_LIMIT_EXCEEDED: &str = "54000";
-    pub const OBJECT_NOT_IN_PREREQUISITE_STATE: &str = "55000";
-    pub const SYSTEM_ERROR: &str = "58000";
-    pub const PROTOCOL_VIOLATION: &str = "08P01";
-    pub const INTERNAL_ERROR: &str = "XX000";
-}
-
-/// What went wrong, independent of any wire format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    Syntax,
-    Semantic,
-    UndefinedTable,
-    UndefinedSchema,
-    UndefinedColumn,
-    UndefinedFunction,
-    UndefinedObject,
-    DuplicateTable,
-    DuplicateSchema,
-    DuplicateObject,
-    DatatypeMismatch,
-    PermissionDenied,
-    NotSupported,
-    InvalidParameter,
-    DataException,
-    DivisionByZero,
-    InvalidTextRepresentation,
-    NumericOutOfRange,
-    Canceled,
-    AuthFailed,
-    DliAuth,
-    ResourceUnavailable,
-    QuotaExceeded,
-    SystemLimit,
-    ResultExpired,
-    /// DLI could not be reached or answered nonsense.
-    Upstream,
-    Protocol,
-    Internal,
-}
-
-impl ErrorKind {
-    /// The SQLSTATE of each kind: exhaustive, no wildcard, so a new kind does not compile
-    /// until it has a code.
-    pub fn sqlstate(self) -> &'static str {
-        use sqlstate::*;
-        match self {
-            ErrorKind::Syntax => SYNTAX_ERROR,
-            ErrorKind::Semantic => SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION,
-            ErrorKind::UndefinedTable => UNDEFINED_TABLE,
-            ErrorKind::UndefinedSchema => UNDEFINED_SCHEMA,
-            ErrorKind::UndefinedColumn => UNDEFINED_COLUMN,
-            ErrorKind::UndefinedFunction => UNDEFINED_FUNCTION,
-            ErrorKind::UndefinedObject => UNDEFINED_OBJECT,
-            ErrorKind::DuplicateTable => DUPLICATE_TABLE,
-            ErrorKind::DuplicateSchema => DUPLICATE_SCHEMA,
-            ErrorKind::DuplicateObject => DUPLICATE_OBJECT,
-            ErrorKind::DatatypeMismatch => DATATYPE_MISMATCH,
-            ErrorKind::PermissionDenied => INSUFFICIENT_PRIVILEGE,
-            ErrorKind::NotSupported => FEATURE_NOT_SUPPORTED,
-            ErrorKind::InvalidParameter => INVALID_PARAMETER_VALUE,
-            ErrorKind::DataException => DATA_EXCEPTION,
-            ErrorKind::DivisionByZero => DIVISION_BY_ZERO,
-            ErrorKind::InvalidTextRepresentation => INVALID_TEXT_REPRESENTATION,
-            ErrorKind::NumericOutOfRange => NUMERIC_VALUE_OUT_OF_RANGE,
-            ErrorKind::Canceled => QUERY_CANCELED,
-            ErrorKind::AuthFailed => INVALID_PASSWORD,
-            ErrorKind::DliAuth => INVALID_AUTHORIZATION,
-            ErrorKind::ResourceUnavailable => INSUFFICIENT_RESOURCES,
-            ErrorKind::QuotaExceeded => CONFIGURATION_LIMIT_EXCEEDED,
-            ErrorKind::SystemLimit => PROGRAM_LIMIT_EXCEEDED,
-            ErrorKind::ResultExpired => OBJECT_NOT_IN_PREREQUISITE_STATE,
-            ErrorKind::Upstream => SYSTEM_ERROR,
-            ErrorKind::Protocol => PROTOCOL_VIOLATION,
-            ErrorKind::Internal => INTERNAL_ERROR,
-        }
-    }
-
-    /// User mistakes are logged at debug; faults of the gateway or of DLI at warn/error.
-    fn is_user_error(self) -> bool {
-        !matches!(
-            self,
-            ErrorKind::Upstream
-                | ErrorKind::Internal
-                | ErrorKind::DliAuth
-                | ErrorKind::ResourceUnavailable
-                | ErrorKind::Protocol
-        )
-    }
-}
-
-/// A gateway error: a kind, a message, and optional detail and hint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GatewayError {
-    pub kind: ErrorKind,
-    pub message: String,
-    pub detail: Option<String>,
-    pub hint: Option<String>,
-}
-
-impl fmt::Display for GatewayError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.message, self.kind.sqlstate())
-    }
-}
-
-impl std::error::Error for GatewayError {}
+use super::{ErrorKind, GatewayError};
 
 impl GatewayError {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-            detail: None,
-            hint: None,
-        }
-    }
-
-    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
-        self
-    }
-
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-
-    pub fn canceled(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Canceled, message)
-    }
-
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Internal, message)
-    }
-
     /// A DLI job that ended FAILED: classify by the Spark error message.
     pub fn job_failed(job_id: &str, message: &str) -> Self {
         let kind = classify_message(message).unwrap_or(ErrorKind::Semantic);
         Self::new(kind, clean_message(message)).with_detail(format!("DLI job {job_id} failed"))
-    }
-
-    /// Convert to the pgwire error sent to the client, logging it once at the right level.
-    pub fn into_pgwire(self) -> PgWireError {
-        let code = self.kind.sqlstate();
-        if self.kind.is_user_error() {
-            tracing::debug!(sqlstate = code, message = %self.message, "statement error");
-        } else {
-            tracing::warn!(sqlstate = code, message = %self.message, detail = ?self.detail, "gateway error");
-        }
-        let mut info = ErrorInfo::new("ERROR".to_string(), code.to_string(), self.message);
-        info.detail = self.detail;
-        info.hint = self.hint;
-        PgWireError::UserError(Box::new(info))
     }
 }
 

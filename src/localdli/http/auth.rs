@@ -1,13 +1,12 @@
 //! Authentication of the local service: the IAM token endpoint
 //! (`POST /v3/auth/tokens`, password identity, answer 201 with the token in the
-//! `X-Subject-Token` header), the in-memory token store with expiry, and the
+//! `X-Subject-Token` header; tokens are kept in [`super::state::TokenStore`]), and the
 //! middleware that admits a DLI call carrying a valid `X-Auth-Token` or a valid AK/SK
 //! "SDK-HMAC-SHA256" signature (verified with [`crate::dli::signer`]), and that checks
 //! the project id in the path. Owns credentials checks only.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::body::{Body, Bytes, to_bytes};
@@ -15,47 +14,16 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rand::RngCore;
 use serde_json::{Value, json};
 
-use super::api::AppState;
-use super::error::ApiError;
+use super::state::AppState;
 use crate::dli::signer;
+use crate::localdli::error::ApiError;
 
 /// Largest body accepted on signed requests (DLI's documented 12 MB).
 const MAX_SIGNED_BODY: usize = 12 * 1024 * 1024;
 /// Allowed clock skew of `X-Sdk-Date`.
 const MAX_SKEW_SECS: i64 = 15 * 60;
-
-/// Issued tokens and their expiry.
-#[derive(Debug, Default)]
-pub struct TokenStore {
-    tokens: Mutex<HashMap<String, Instant>>,
-}
-
-impl TokenStore {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
-        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Issues a random token valid for `ttl`.
-    pub fn issue(&self, ttl: Duration) -> String {
-        let mut bytes = [0u8; 48];
-        rand::rng().fill_bytes(&mut bytes);
-        let token = format!("MIIlocal{}", hex::encode(bytes));
-        let now = Instant::now();
-        let mut map = self.lock();
-        map.retain(|_, exp| *exp > now);
-        map.insert(token.clone(), now + ttl);
-        token
-    }
-
-    pub fn is_valid(&self, token: &str) -> bool {
-        self.lock()
-            .get(token)
-            .is_some_and(|exp| *exp > Instant::now())
-    }
-}
 
 fn iam_error(status: StatusCode, message: &str) -> Response {
     let title = if status == StatusCode::UNAUTHORIZED {

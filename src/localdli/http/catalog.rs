@@ -10,18 +10,16 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use sqlparser::ast::{Ident, ObjectName};
 
-use super::api::{
-    ApiResult, AppState, int_param, json_body, lenient_bool, ok, query_params, schema_json,
+use super::state::{
+    ApiResult, AppState, Params, int_param, json_body, lenient_bool, ok, query_params, schema_json,
     str_field,
 };
-use super::catalog::TableEntry;
-use super::ddl::{ColumnSpec, CreateTableSpec, PartitionSpec};
-use super::error::ApiError;
-use super::sparktypes::SparkType;
-use super::stmt::Stmt;
-use super::warehouse::{TableMeta, is_safe_name};
-
-type Params = std::collections::HashMap<String, String>;
+use crate::localdli::catalog::TableEntry;
+use crate::localdli::ddl::{ColumnSpec, CreateTableSpec, PartitionSpec};
+use crate::localdli::error::ApiError;
+use crate::localdli::sparktypes::SparkType;
+use crate::localdli::stmt::Stmt;
+use crate::localdli::warehouse::{TableMeta, is_safe_name};
 
 fn path_param(p: &Params, key: &str) -> String {
     p.get(key)
@@ -119,7 +117,7 @@ pub async fn drop_database(
     ok(json!({"job_mode": "sync"}))
 }
 
-fn column_json(c: &super::warehouse::ColumnMeta, meta: &TableMeta) -> Value {
+fn column_json(c: &crate::localdli::warehouse::ColumnMeta, meta: &TableMeta) -> Value {
     json!({
         "column_name": c.name,
         "type": c.spark_type,

@@ -1,8 +1,7 @@
 //! SQL-job endpoints (§7.3): check-sql, submit-job, status, progress, preview,
 //! export-result, cancel, list, detail. Owns their JSON shapes; SQL semantics are
-//! [`super::engine`]'s, job states [`super::jobs`]'.
+//! [`crate::localdli::engine`]'s, job states [`crate::localdli::jobs`]'.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,18 +10,16 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use serde_json::{Value, json};
 
-use super::api::{
-    ApiResult, AppState, int_param, json_body, lenient_bool, ok, query_params, schema_json,
+use super::state::{
+    ApiResult, AppState, Params, int_param, json_body, lenient_bool, ok, query_params, schema_json,
     str_field,
 };
-use super::config::PREVIEW_LIMIT;
-use super::engine::Outcome;
-use super::error::{ApiError, SqlError};
-use super::jobs::{self, CancelError, ExportInfo, Job, JobStatus, RunOptions, Tag};
-use super::results::ExportSpec;
-use super::stmt::JobType;
-
-type Params = HashMap<String, String>;
+use crate::localdli::config::PREVIEW_LIMIT;
+use crate::localdli::engine::Outcome;
+use crate::localdli::error::{ApiError, SqlError};
+use crate::localdli::jobs::{self, CancelError, ExportInfo, Job, JobStatus, RunOptions, Tag};
+use crate::localdli::results::ExportSpec;
+use crate::localdli::stmt::JobType;
 
 fn sql_and_db(body: &serde_json::Map<String, Value>) -> Result<(String, String), ApiError> {
     let sql = str_field(body, "sql")?.filter(|s| !s.trim().is_empty());

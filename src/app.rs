@@ -1,0 +1,133 @@
+//! The composition root: turns a [`Config`] into a running gateway.
+//!
+//! Owns: the start-up order and wiring — the embedded local DLI service on its own runtime
+//! when no DLI endpoint is configured (and pointing the DLI client config at it), the DLI
+//! client, the statement runner, the catalog (only when `[catalog] enabled`), the router
+//! and the Postgres listener — and stopping them again. Called by `main.rs` and by the
+//! tests. The components never import each other to be wired: only this module names them
+//! all.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::catalog::DliCatalog;
+use crate::config::Config;
+use crate::dli::DliClient;
+use crate::gateway::local::ServerFacts;
+use crate::gateway::router::Router;
+use crate::gateway::runner::Runner;
+use crate::gateway::server::GatewayServer;
+use crate::localdli::{self, LocalDli};
+
+/// The error of [`Gateway::start`]: whichever component refused to start.
+pub type StartError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A running gateway (and, in embedded mode, its local DLI service).
+pub struct Gateway {
+    server: GatewayServer,
+    local: Option<(LocalDli, ServiceRuntime)>,
+    dli_endpoint: String,
+}
+
+/// The embedded service's own runtime: its SQL engine does CPU-heavy work, which must not
+/// starve the gateway's listener (a cancel request has to be accepted at once).
+struct ServiceRuntime(Option<tokio::runtime::Runtime>);
+
+impl ServiceRuntime {
+    fn new() -> std::io::Result<Self> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .thread_name("local-dli")
+            .enable_all()
+            .build()?;
+        Ok(Self(Some(rt)))
+    }
+
+    fn handle(&self) -> Option<tokio::runtime::Handle> {
+        self.0.as_ref().map(|rt| rt.handle().clone())
+    }
+}
+
+impl Drop for ServiceRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// In embedded mode, start the local DLI service and point `cfg.dli` at it.
+async fn start_embedded(
+    cfg: &mut Config,
+) -> Result<Option<(LocalDli, ServiceRuntime)>, StartError> {
+    if !cfg.is_embedded() {
+        return Ok(None);
+    }
+    let runtime = ServiceRuntime::new()?;
+    let handle = runtime
+        .handle()
+        .ok_or("the embedded service's runtime is gone")?;
+    let svc = handle.spawn(localdli::start(cfg.local.clone())).await??;
+    cfg.dli = svc.client_config(&cfg.local, &cfg.dli);
+    tracing::info!(endpoint = %svc.endpoint(), warehouse = %cfg.local.warehouse.display(), "embedded local DLI service ready");
+    Ok(Some((svc, runtime)))
+}
+
+/// What the session commands answer from the configuration.
+fn server_facts(cfg: &Config) -> ServerFacts {
+    ServerFacts {
+        server_version: cfg.server.server_version.clone(),
+        user: cfg
+            .server
+            .users
+            .first()
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        default_database: cfg.runner.default_database.clone(),
+        default_queue: (!cfg.dli.queue.is_empty()).then(|| cfg.dli.queue.clone()),
+        default_timeout_ms: cfg.runner.statement_timeout_ms,
+        database_name: cfg.catalog.database_name.clone(),
+    }
+}
+
+impl Gateway {
+    /// Start everything the config asks for.
+    pub async fn start(mut cfg: Config) -> Result<Gateway, StartError> {
+        let local = start_embedded(&mut cfg).await?;
+        let client = DliClient::new(cfg.dli.clone())?;
+        let mut router = Router::new(
+            Runner::new(Arc::new(client.clone()), cfg.runner.clone()),
+            server_facts(&cfg),
+        );
+        if cfg.catalog.enabled {
+            let catalog = DliCatalog::new(client, &cfg.catalog, &cfg.server.server_version)?;
+            router = router.with_catalog(catalog);
+        }
+        let server = GatewayServer::start_with_dli(&cfg.server, Some(&cfg.dli), router).await?;
+        Ok(Gateway {
+            server,
+            local,
+            dli_endpoint: cfg.dli.endpoint,
+        })
+    }
+
+    /// The Postgres listener's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// The DLI endpoint in use (the embedded service's when embedded).
+    pub fn dli_endpoint(&self) -> &str {
+        &self.dli_endpoint
+    }
+
+    /// Stop the listener and the embedded service.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+        if let Some((local, runtime)) = self.local {
+            if let Some(handle) = runtime.handle() {
+                let _ = handle.spawn(local.shutdown()).await;
+            }
+            drop(runtime);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! The one place that chooses SQLSTATEs, severities and log levels.
+//!
+//! Owns: [`ErrorKind`] (what went wrong, in the gateway's own words) and its one exhaustive
+//! table `ErrorKind → (SQLSTATE, severity, blame)`; the named SQLSTATE constants
+//! ([`sqlstate`]); the conversion of a [`GatewayError`] to the pgwire error sent to the
+//! client, which also logs it once at the level its blame picks ([`report`]). Submodules:
+//! [`classify`] (DLI error code / Spark error class → kind) and [`wire`] (the pgwire error
+//! hook that logs the errors pgwire raises itself through the same [`report`]). This file
+//! names neither: they depend on it, not the other way round.
+//! Nothing else in the crate writes a SQLSTATE literal or builds an `ErrorInfo`.
+
+pub mod classify;
+pub mod wire;
+
+use std::fmt;
+
+use pgwire::error::{ErrorInfo, PgWireError, SEVERITY_ERROR, SEVERITY_FATAL};
+
+macro_rules! sqlstates {
+    ($($name:ident = $code:literal,)*) => {
+        $(pub const $name: &str = $code;)*
+        /// Every constant of this module with its name (checked against the Postgres list
+        /// by `tests/errors.rs`).
+        pub const ALL: &[(&str, &str)] = &[$((stringify!($name), $code)),*];
+    };
+}
+
+/// SQLSTATE codes used by the gateway, by their Postgres condition names.
+pub mod sqlstate {
+    sqlstates! {
+        SYNTAX_ERROR = "42601",
+        SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION = "42000",
+        UNDEFINED_TABLE = "42P01",
+        UNDEFINED_SCHEMA = "3F000",
+        UNDEFINED_COLUMN = "42703",
+        UNDEFINED_FUNCTION = "42883",
+        UNDEFINED_OBJECT = "42704",
+        AMBIGUOUS_COLUMN = "42702",
+        DUPLICATE_COLUMN = "42701",
+        DUPLICATE_TABLE = "42P07",
+        DUPLICATE_SCHEMA = "42P06",
+        DUPLICATE_OBJECT = "42710",
+        DATATYPE_MISMATCH = "42804",
+        INSUFFICIENT_PRIVILEGE = "42501",
+        FEATURE_NOT_SUPPORTED = "0A000",
+        INVALID_PARAMETER_VALUE = "22023",
+        DATA_EXCEPTION = "22000",
+        DIVISION_BY_ZERO = "22012",
+        INVALID_TEXT_REPRESENTATION = "22P02",
+        NUMERIC_VALUE_OUT_OF_RANGE = "22003",
+        QUERY_CANCELED = "57014",
+        INVALID_AUTHORIZATION = "28000",
+        INVALID_PASSWORD = "28P01",
+        CONNECTION_FAILURE = "08006",
+        INSUFFICIENT_RESOURCES = "53000",
+        CONFIGURATION_LIMIT_EXCEEDED = "53400",
+        PROGRAM_LIMIT_EXCEEDED = "54000",
+        OBJECT_NOT_IN_PREREQUISITE_STATE = "55000",
+        SYSTEM_ERROR = "58000",
+        PROTOCOL_VIOLATION = "08P01",
+        INTERNAL_ERROR = "XX000",
+    }
+}
+
+/// What went wrong, independent of any wire format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Syntax,
+    Semantic,
+    UndefinedTable,
+    UndefinedSchema,
+    UndefinedColumn,
+    UndefinedFunction,
+    UndefinedObject,
+    AmbiguousColumn,
+    DuplicateColumn,
+    DuplicateTable,
+    DuplicateSchema,
+    DuplicateObject,
+    DatatypeMismatch,
+    PermissionDenied,
+    NotSupported,
+    InvalidParameter,
+    DataException,
+    DivisionByZero,
+    InvalidTextRepresentation,
+    NumericOutOfRange,
+    Canceled,
+    /// A login with a wrong password or an unknown user (ends the connection).
+    AuthFailed,
+    /// A login refused before any password is checked, e.g. plaintext where TLS is
+    /// required (ends the connection).
+    LoginRefused,
+    /// A login that could not be checked because DLI did not answer (ends the connection).
+    LoginUnavailable,
+    /// DLI refused the gateway's own credentials while running a statement.
+    DliAuth,
+    ResourceUnavailable,
+    QuotaExceeded,
+    SystemLimit,
+    ResultExpired,
+    /// DLI could not be reached or answered nonsense.
+    Upstream,
+    Protocol,
+    Internal,
+}
+
+/// How bad an error is for the connection: `Fatal` ends it (login errors only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Fatal,
+}
+
+impl Severity {
+    /// The severity field of the error message.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => SEVERITY_ERROR,
+            Severity::Fatal => SEVERITY_FATAL,
+        }
+    }
+}
+
+/// Whose fault an error is; picks the log level in [`report`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blame {
+    /// The client's statement or login (debug).
+    User,
+    /// DLI, the network or a misbehaving client program (warn).
+    Outside,
+    /// The gateway itself (error).
+    Gateway,
+}
+
+impl ErrorKind {
+    /// The one table of error facts: exhaustive, no wildcard, so a new kind does not
+    /// compile until it has a code, a severity and a blame.
+    fn facts(self) -> (&'static str, Severity, Blame) {
+        use Blame::{Gateway, Outside, User};
+        use Severity::{Error, Fatal};
+        use sqlstate::*;
+        match self {
+            ErrorKind::Syntax => (SYNTAX_ERROR, Error, User),
+            ErrorKind::Semantic => (SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION, Error, User),
+            ErrorKind::UndefinedTable => (UNDEFINED_TABLE, Error, User),
+            ErrorKind::UndefinedSchema => (UNDEFINED_SCHEMA, Error, User),
+            ErrorKind::UndefinedColumn => (UNDEFINED_COLUMN, Error, User),
+            ErrorKind::UndefinedFunction => (UNDEFINED_FUNCTION, Error, User),
+            ErrorKind::UndefinedObject => (UNDEFINED_OBJECT, Error, User),
+            ErrorKind::AmbiguousColumn => (AMBIGUOUS_COLUMN, Error, User),
+            ErrorKind::DuplicateColumn => (DUPLICATE_COLUMN, Error, User),
+            ErrorKind::DuplicateTable => (DUPLICATE_TABLE, Error, User),
+            ErrorKind::DuplicateSchema => (DUPLICATE_SCHEMA, Error, User),
+            ErrorKind::DuplicateObject => (DUPLICATE_OBJECT, Error, User),
+            ErrorKind::DatatypeMismatch => (DATATYPE_MISMATCH, Error, User),
+            ErrorKind::PermissionDenied => (INSUFFICIENT_PRIVILEGE, Error, User),
+            ErrorKind::NotSupported => (FEATURE_NOT_SUPPORTED, Error, User),
+            ErrorKind::InvalidParameter => (INVALID_PARAMETER_VALUE, Error, User),
+            ErrorKind::DataException => (DATA_EXCEPTION, Error, User),
+            ErrorKind::DivisionByZero => (DIVISION_BY_ZERO, Error, User),
+            ErrorKind::InvalidTextRepresentation => (INVALID_TEXT_REPRESENTATION, Error, User),
+            ErrorKind::NumericOutOfRange => (NUMERIC_VALUE_OUT_OF_RANGE, Error, User),
+            ErrorKind::Canceled => (QUERY_CANCELED, Error, User),
+            ErrorKind::AuthFailed => (INVALID_PASSWORD, Fatal, User),
+            ErrorKind::LoginRefused => (INVALID_AUTHORIZATION, Fatal, User),
+            ErrorKind::LoginUnavailable => (CONNECTION_FAILURE, Fatal, Outside),
+            ErrorKind::DliAuth => (INVALID_AUTHORIZATION, Error, Outside),
+            ErrorKind::ResourceUnavailable => (INSUFFICIENT_RESOURCES, Error, Outside),
+            ErrorKind::QuotaExceeded => (CONFIGURATION_LIMIT_EXCEEDED, Error, User),
+            ErrorKind::SystemLimit => (PROGRAM_LIMIT_EXCEEDED, Error, User),
+            ErrorKind::ResultExpired => (OBJECT_NOT_IN_PREREQUISITE_STATE, Error, User),
+            ErrorKind::Upstream => (SYSTEM_ERROR, Error, Outside),
+            ErrorKind::Protocol => (PROTOCOL_VIOLATION, Error, Outside),
+            ErrorKind::Internal => (INTERNAL_ERROR, Error, Gateway),
+        }
+    }
+
+    /// The SQLSTATE of this kind.
+    pub fn sqlstate(self) -> &'static str {
+        self.facts().0
+    }
+
+    /// FATAL only for the login errors that end the connection; ERROR otherwise.
+    pub fn severity(self) -> Severity {
+        self.facts().1
+    }
+
+    /// Whose fault it is (picks the log level).
+    pub fn blame(self) -> Blame {
+        self.facts().2
+    }
+
+    /// User mistakes are logged at debug; faults of the gateway or of DLI at warn/error.
+    pub fn is_user_error(self) -> bool {
+        self.blame() == Blame::User
+    }
+}
+
+/// Log one client-visible error at the level its blame picks. The one chokepoint for our
+/// errors ([`GatewayError::into_pgwire`]) and pgwire's ([`wire::ErrorLog`]). Callers never pass
+/// secrets: messages name users and statements, never passwords or keys.
+fn report(blame: Blame, code: &str, message: &dyn fmt::Display, detail: Option<&str>) {
+    match blame {
+        Blame::User => tracing::debug!(sqlstate = code, error = %message, detail, "client error"),
+        Blame::Outside => {
+            tracing::warn!(sqlstate = code, error = %message, detail, "gateway error")
+        }
+        Blame::Gateway => {
+            tracing::error!(sqlstate = code, error = %message, detail, "internal error")
+        }
+    }
+}
+
+/// A gateway error: a kind, a message, and optional detail and hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for GatewayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.kind.sqlstate())
+    }
+}
+
+impl std::error::Error for GatewayError {}
+
+impl GatewayError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn canceled(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Canceled, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+
+    /// Convert to the pgwire error sent to the client, logging it once at the right level.
+    ///
+    /// The result always carries the non-localized severity (`V`, as Postgres sends it);
+    /// [`wire::ErrorLog`] takes that as "already logged here".
+    pub fn into_pgwire(self) -> PgWireError {
+        let code = self.kind.sqlstate();
+        report(
+            self.kind.blame(),
+            code,
+            &self.message,
+            self.detail.as_deref(),
+        );
+        let severity = self.kind.severity().as_str();
+        let mut info = ErrorInfo::new(severity.to_string(), code.to_string(), self.message);
+        info.severity_nonlocalized = Some(severity.to_string());
+        info.detail = self.detail;
+        info.hint = self.hint;
+        PgWireError::UserError(Box::new(info))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_login_errors_are_fatal() {
+        for kind in [
+            ErrorKind::AuthFailed,
+            ErrorKind::LoginRefused,
+            ErrorKind::LoginUnavailable,
+        ] {
+            assert_eq!(kind.severity(), Severity::Fatal, "{kind:?}");
+        }
+        assert_eq!(ErrorKind::DliAuth.severity(), Severity::Error);
+        assert_eq!(ErrorKind::Internal.severity(), Severity::Error);
+    }
+
+    #[test]
+    fn pgwire_errors_carry_kind_facts() {
+        let e = GatewayError::new(ErrorKind::LoginUnavailable, "DLI is not reachable")
+            .with_hint("try later");
+        let PgWireError::UserError(info) = e.into_pgwire() else {
+            panic!("not a user error");
+        };
+        assert_eq!(info.severity, "FATAL");
+        assert_eq!(info.severity_nonlocalized.as_deref(), Some("FATAL"));
+        assert_eq!(info.code, sqlstate::CONNECTION_FAILURE);
+        assert_eq!(info.hint.as_deref(), Some("try later"));
+        assert!(!ErrorKind::Internal.is_user_error());
+        assert!(ErrorKind::Syntax.is_user_error());
+    }
+}

@@ -1,0 +1,226 @@
+//! The gateway's configuration sections: `[server]` (listener, logins, TLS, throttle,
+//! passthrough) and `[runner]` (how statements become DLI jobs).
+//!
+//! Owns: the section structs (also `[server.passthrough]`, whose settings
+//! [`super::passthrough`] reads), their defaults and their `validate()` checks (messages
+//! name the key). The sub-sections `[server.tls]` and `[server.throttle]` are owned by
+//! [`super::tls`] and [`super::throttle`]. Imports no other gateway module but those two
+//! leaves, so every component can read its settings from here. Must not read files or the
+//! environment (that is [`crate::config`]'s job) and never prints a password.
+
+use serde::Deserialize;
+
+use super::throttle::ThrottleConfig;
+use super::tls::TlsConfig;
+
+/// How Postgres clients log in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMethod {
+    /// SCRAM-SHA-256 (what psql and every modern driver use).
+    #[serde(rename = "scram-sha-256", alias = "scram-sha256")]
+    ScramSha256,
+    /// MD5 challenge (old drivers).
+    Md5,
+    /// Cleartext password (use only over TLS).
+    Password,
+    /// No password at all (local experiments only).
+    Trust,
+    /// The password carries the user's own DLI credentials (IAM password or
+    /// `ak:<AK>:<SK>`), verified with DLI; the session runs as that user. TLS only.
+    DliPassthrough,
+}
+
+/// A Postgres login accepted by the gateway.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    pub name: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for UserConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserConfig")
+            .field("name", &self.name)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The `[server]` section: the Postgres side.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the Postgres listener binds.
+    pub listen: String,
+    pub auth_method: AuthMethod,
+    /// Accepted logins. Default: one user `dli` with password `dli`.
+    pub users: Vec<UserConfig>,
+    /// Connections served at once; more wait for a free slot.
+    pub max_connections: usize,
+    /// Reported as `server_version` and in `version()`.
+    pub server_version: String,
+    /// `[server.tls]`: certificate, key, and whether TLS is optional or required.
+    pub tls: TlsConfig,
+    /// `[server.throttle]`: delays after consecutive failed logins.
+    pub throttle: ThrottleConfig,
+    /// `[server.passthrough]`: settings of `auth_method = "dli-passthrough"`.
+    pub passthrough: PassthroughConfig,
+}
+
+impl ServerConfig {
+    /// Every `[server]` check: listen address, TLS and authentication, users, limits.
+    pub fn validate(&self) -> Result<(), String> {
+        self.listen
+            .parse::<std::net::SocketAddr>()
+            .map_err(|_| format!("[server] listen = {:?} is not host:port", self.listen))?;
+        self.validate_security()?;
+        self.tls.validate()?;
+        let needs_users = !matches!(
+            self.auth_method,
+            AuthMethod::Trust | AuthMethod::DliPassthrough
+        );
+        if needs_users && self.users.is_empty() {
+            return Err("[server] users is empty: nobody could log in".into());
+        }
+        if self.users.iter().any(|u| u.name.is_empty()) {
+            return Err("[server] users: a user has an empty name".into());
+        }
+        if self.max_connections == 0 {
+            return Err("[server] max_connections must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// Checks the TLS / authentication settings that need no files (the certificate and
+    /// key are loaded by [`TlsConfig::validate`]).
+    pub fn validate_security(&self) -> Result<(), String> {
+        if self.auth_method == AuthMethod::DliPassthrough && !self.tls.enabled() {
+            return Err(
+                "[server] auth_method = \"dli-passthrough\" sends DLI credentials and \
+                 needs [server.tls] mode = \"optional\" or \"required\" (plaintext logins \
+                 are refused either way)"
+                    .into(),
+            );
+        }
+        self.throttle.validate()?;
+        self.passthrough.validate()
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:15432".to_string(),
+            auth_method: AuthMethod::ScramSha256,
+            users: vec![UserConfig {
+                name: "dli".to_string(),
+                password: "dli".to_string(),
+            }],
+            max_connections: 256,
+            server_version: "15.0".to_string(),
+            tls: TlsConfig::default(),
+            throttle: ThrottleConfig::default(),
+            passthrough: PassthroughConfig::default(),
+        }
+    }
+}
+
+/// The `[runner]` section: how statements become DLI jobs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunnerConfig {
+    /// First wait between two status polls.
+    pub poll_initial_ms: u64,
+    /// Longest wait between two status polls.
+    pub poll_max_ms: u64,
+    /// Growth factor of the wait after each poll.
+    pub poll_multiplier: f64,
+    /// Give up (and cancel the job) after this long; 0 = no limit.
+    pub statement_timeout_ms: u64,
+    /// Database used when a session has not chosen one.
+    pub default_database: String,
+    /// Rows asked from `preview` (DLI's maximum is 1000).
+    pub preview_rows: u32,
+    /// Extra `conf` items (`key=value`) sent with every job.
+    pub job_conf: Vec<String>,
+    /// While a statement runs, check this often that the client is still connected;
+    /// a client that went away has its DLI job cancelled.
+    pub heartbeat_ms: u64,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            poll_initial_ms: 50,
+            poll_max_ms: 2000,
+            poll_multiplier: 1.6,
+            statement_timeout_ms: 0,
+            default_database: "default".to_string(),
+            preview_rows: 1000,
+            job_conf: Vec::new(),
+            heartbeat_ms: 1000,
+        }
+    }
+}
+
+impl RunnerConfig {
+    /// Every `[runner]` check: polling, preview size, job conf items.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.poll_initial_ms == 0 || self.poll_max_ms < self.poll_initial_ms {
+            return Err("[runner] needs 0 < poll_initial_ms <= poll_max_ms".into());
+        }
+        if !(1.0..=10.0).contains(&self.poll_multiplier) {
+            return Err("[runner] poll_multiplier must be within 1.0..=10.0".into());
+        }
+        if !(1..=1000).contains(&self.preview_rows) {
+            return Err("[runner] preview_rows must be within 1..=1000".into());
+        }
+        if let Some(bad) = self.job_conf.iter().find(|c| !c.contains('=')) {
+            return Err(format!("[runner] job_conf item {bad:?} is not key=value"));
+        }
+        Ok(())
+    }
+}
+
+/// The `[server.passthrough]` section (used with `auth_method = "dli-passthrough"`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PassthroughConfig {
+    /// IAM account (domain) of users who log in without `@domain`; empty = `[dli.auth]
+    /// domain_name`.
+    pub domain_name: String,
+    /// Accept `ak:<AK>:<SK>` passwords.
+    pub allow_aksk: bool,
+    /// How long verified credentials are reused without asking DLI/IAM again.
+    pub cache_ttl_secs: u64,
+    /// Most verified credentials cached at once.
+    pub cache_max_entries: usize,
+    /// Give up verifying (and refuse the login with 08006) after this long.
+    pub verify_timeout_secs: u64,
+}
+
+impl Default for PassthroughConfig {
+    fn default() -> Self {
+        Self {
+            domain_name: String::new(),
+            allow_aksk: true,
+            cache_ttl_secs: 300,
+            cache_max_entries: 1000,
+            verify_timeout_secs: 20,
+        }
+    }
+}
+
+impl PassthroughConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.cache_max_entries == 0 {
+            return Err("[server.passthrough] cache_max_entries must be at least 1".into());
+        }
+        if !(1..=50).contains(&self.verify_timeout_secs) {
+            return Err("[server.passthrough] verify_timeout_secs must be within 1..=50".into());
+        }
+        Ok(())
+    }
+}
