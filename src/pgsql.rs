@@ -59,22 +59,11 @@ fn string_value(token: &Token) -> Option<&str> {
     }
 }
 
-/// A Postgres type name after `::`, in Spark's words.
+/// A Postgres type name after `::`, in Spark's words (the type table's Spark keyword).
 fn spark_type(pg: &str) -> Option<&'static str> {
-    Some(match pg.to_ascii_lowercase().as_str() {
-        "bytea" => "BINARY",
-        "text" | "varchar" | "char" | "bpchar" | "name" | "character" => "STRING",
-        "int2" | "smallint" => "SMALLINT",
-        "int" | "int4" | "integer" => "INT",
-        "int8" | "bigint" => "BIGINT",
-        "float4" | "real" => "FLOAT",
-        "float8" | "double" => "DOUBLE",
-        "numeric" | "decimal" => "DECIMAL",
-        "bool" | "boolean" => "BOOLEAN",
-        "date" => "DATE",
-        "timestamp" | "timestamptz" => "TIMESTAMP",
-        _ => return None,
-    })
+    crate::pgtypes::postgres_type(pg)
+        .as_ref()
+        .and_then(crate::pgtypes::spark_keyword)
 }
 
 /// A `'\x0a0b'` bytea literal as Spark's `X'0A0B'`.

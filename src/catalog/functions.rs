@@ -406,16 +406,15 @@ pub fn pg_quote_ident(name: &str) -> String {
 /// else the `pg_type` name.
 pub fn format_type(oid: u32, typmod: i32, typnames: &HashMap<u32, String>) -> String {
     if let Some(pg) = pgwire::api::Type::from_oid(oid)
-        && let Some(ct) = crate::pgtypes::TYPE_TABLE
-            .iter()
-            .find(|e| e.pg == pg || e.array == pg)
-            .map(|_| ColType {
-                pg: pg.clone(),
-                len: -1,
-                typmod,
-            })
+        && (crate::pgtypes::pg_entry(&pg).is_some()
+            || crate::pgtypes::pg_element_entry(&pg).is_some())
     {
-        return ct.format_type();
+        return ColType {
+            pg,
+            len: -1,
+            typmod,
+        }
+        .format_type();
     }
     match typnames.get(&oid) {
         Some(name) if name.starts_with('_') => format!("{}[]", &name[1..]),

@@ -19,7 +19,7 @@ use super::batch::{TableBuilder, V};
 use super::model::{RelKind, Snapshot};
 use super::oids::{DATABASE_OID, INFORMATION_SCHEMA_NAMESPACE, OWNER_OID, PG_CATALOG_NAMESPACE};
 use super::system::SystemRel;
-use super::types::{ColType, arrow_spark_name};
+use super::types::ColType;
 use crate::pgtypes::SparkType;
 
 /// `pg_class`'s own OID (the `classoid` of relation comments).
@@ -208,9 +208,10 @@ fn attribute_row(b: &mut TableBuilder, relid: u32, num: usize, name: &str, ct: &
         8 => "d",
         _ => "i",
     };
-    let collation = match ct.pg.oid() {
-        25 | 1042 | 1043 => DEFAULT_COLLATION,
-        _ => 0,
+    let collation = if ct.collatable() {
+        DEFAULT_COLLATION
+    } else {
+        0
     };
     let is_array = matches!(ct.pg.kind(), postgres_types::Kind::Array(_));
     b.row([
@@ -241,7 +242,7 @@ fn attributes(
     let mut b = TableBuilder::new(s.get("pg_attribute"));
     for r in system {
         for (i, f) in r.schema.fields().iter().enumerate() {
-            let ct = ColType::of(&SparkType::parse(&arrow_spark_name(f.data_type())));
+            let ct = ColType::of(&SparkType::from_arrow(f.data_type()));
             attribute_row(&mut b, r.oid, i + 1, f.name(), &ct);
         }
     }

@@ -70,29 +70,29 @@ fn decode(portal: &Portal<Prepared>, i: usize, ty: &Type) -> Result<Bound, Gatew
             portal.parameter::<$t>(i, ty).map_err(|e| bad_param(i, e))?
         };
     }
+    // The Spark type a value of `ty` (an array's: of its elements) is written as.
+    let spark = crate::pgtypes::spark_keyword(ty).unwrap_or("STRING");
+    let int = |n: i64| Bound::Int(n, spark);
+    let float = |f: f64| Bound::Float(f, spark);
     let b = match *ty {
         Type::BOOL => get!(bool).map(Bound::Bool),
-        Type::INT2 => get!(i16).map(|n| Bound::Int(i64::from(n), "SMALLINT")),
-        Type::INT4 => get!(i32).map(|n| Bound::Int(i64::from(n), "INT")),
-        Type::INT8 => get!(i64).map(|n| Bound::Int(n, "BIGINT")),
-        Type::OID => get!(u32).map(|n| Bound::Int(i64::from(n), "BIGINT")),
-        Type::FLOAT4 => get!(f32).map(|f| Bound::Float(f64::from(f), "FLOAT")),
-        Type::FLOAT8 => get!(f64).map(|f| Bound::Float(f, "DOUBLE")),
+        Type::INT2 => get!(i16).map(|n| int(n.into())),
+        Type::INT4 => get!(i32).map(|n| int(n.into())),
+        Type::INT8 => get!(i64).map(int),
+        Type::OID => get!(u32).map(|n| int(n.into())),
+        Type::FLOAT4 => get!(f32).map(|f| float(f.into())),
+        Type::FLOAT8 => get!(f64).map(float),
         Type::NUMERIC => get!(Decimal).map(Bound::Decimal),
         Type::DATE => get!(NaiveDate).map(Bound::Date),
         Type::TIMESTAMP => get!(NaiveDateTime).map(Bound::Timestamp),
         Type::TIMESTAMPTZ => get!(DateTime<FixedOffset>).map(|t| Bound::Timestamp(t.naive_utc())),
         Type::BYTEA => get!(Vec<u8>).map(Bound::Bytes),
         Type::JSON | Type::JSONB => get!(serde_json::Value).map(|v| Bound::Text(v.to_string())),
-        Type::INT2_ARRAY => opt_vec(get!(Vec<Option<i16>>), |n| {
-            Bound::Int(i64::from(n), "SMALLINT")
-        }),
-        Type::INT4_ARRAY => opt_vec(get!(Vec<Option<i32>>), |n| Bound::Int(i64::from(n), "INT")),
-        Type::INT8_ARRAY => opt_vec(get!(Vec<Option<i64>>), |n| Bound::Int(n, "BIGINT")),
-        Type::OID_ARRAY => opt_vec(get!(Vec<Option<u32>>), |n| {
-            Bound::Int(i64::from(n), "BIGINT")
-        }),
-        Type::FLOAT8_ARRAY => opt_vec(get!(Vec<Option<f64>>), |f| Bound::Float(f, "DOUBLE")),
+        Type::INT2_ARRAY => opt_vec(get!(Vec<Option<i16>>), |n| int(n.into())),
+        Type::INT4_ARRAY => opt_vec(get!(Vec<Option<i32>>), |n| int(n.into())),
+        Type::INT8_ARRAY => opt_vec(get!(Vec<Option<i64>>), int),
+        Type::OID_ARRAY => opt_vec(get!(Vec<Option<u32>>), |n| int(n.into())),
+        Type::FLOAT8_ARRAY => opt_vec(get!(Vec<Option<f64>>), float),
         Type::BOOL_ARRAY => opt_vec(get!(Vec<Option<bool>>), Bound::Bool),
         Type::TEXT_ARRAY | Type::VARCHAR_ARRAY => opt_vec(get!(Vec<Option<String>>), Bound::Text),
         _ => get!(String).map(Bound::Text),

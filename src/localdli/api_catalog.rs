@@ -17,9 +17,9 @@ use super::api::{
 use super::catalog::TableEntry;
 use super::ddl::{ColumnSpec, CreateTableSpec, PartitionSpec};
 use super::error::ApiError;
-use super::sparktypes::SparkType;
 use super::stmt::Stmt;
 use super::warehouse::{TableMeta, is_safe_name};
+use crate::pgtypes::SparkType;
 
 type Params = std::collections::HashMap<String, String>;
 
@@ -317,7 +317,7 @@ pub async fn create_table(
             .unwrap_or_default()
             .trim()
             .to_lowercase();
-        let ty = SparkType::parse(c["type"].as_str().unwrap_or_default())
+        let ty = SparkType::try_parse(c["type"].as_str().unwrap_or_default())
             .map_err(|e| ApiError::param(format!("Column {cname}: {e}")))?;
         if cname.is_empty() {
             return Err(ApiError::param("Every column needs a column_name."));

@@ -1,0 +1,437 @@
+//! The one Spark SQL data type and the one parser of Spark type names.
+//!
+//! Owns: [`SparkType`], reading type text (`int`, `decimal(10,2)`, `array<struct<a:int>>`)
+//! in two policies that share one grammar — lenient ([`SparkType::parse`], for names DLI
+//! reports: whatever it does not know becomes [`SparkType::Other`]) and strict
+//! ([`SparkType::try_parse`], for the embedded service, which refuses what Spark refuses) —
+//! the canonical Spark name and Spark's `StructType` JSON. Must not know Postgres (that is
+//! [`super::table`]) or Arrow (that is [`super::arrow`]).
+
+use std::fmt;
+
+use serde_json::{Value, json};
+
+use super::table::entry;
+
+/// A Spark SQL data type, as DLI names it in schemas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SparkType {
+    TinyInt,
+    SmallInt,
+    Int,
+    BigInt,
+    Float,
+    Double,
+    Boolean,
+    String,
+    Varchar(u32),
+    Char(u32),
+    /// Precision and scale (Spark keeps `0 <= scale <= precision <= 38`).
+    Decimal(u8, u8),
+    Date,
+    Timestamp,
+    Binary,
+    /// The type of an untyped NULL.
+    Void,
+    Array(Box<SparkType>),
+    Map(Box<SparkType>, Box<SparkType>),
+    Struct(Vec<(String, SparkType)>),
+    /// Anything else (interval, user types): shown as text. Only the lenient parser
+    /// makes it.
+    Other(String),
+}
+
+/// Why Spark would refuse a type name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeError(pub String);
+
+impl fmt::Display for TypeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TypeError {}
+
+/// Largest decimal precision Spark accepts.
+pub const MAX_PRECISION: u8 = 38;
+
+/// The length the lenient parser gives `varchar`/`char` written without one.
+const UNBOUNDED: u32 = 65535;
+
+impl SparkType {
+    /// Parse a Spark SQL (or Spark JSON) type name, case-insensitively. Names outside
+    /// Spark's grammar become [`SparkType::Other`]; nothing is refused.
+    pub fn parse(name: &str) -> SparkType {
+        let text = name.trim();
+        match TypeParser::new(text, false).whole() {
+            Ok(t) => t,
+            Err(_) => SparkType::Other(text.to_string()),
+        }
+    }
+
+    /// Parse Spark DDL type text the way Spark does: unknown names, missing lengths and
+    /// out-of-range decimals are errors.
+    pub fn try_parse(text: &str) -> Result<SparkType, TypeError> {
+        TypeParser::new(text, true).whole().map_err(|e| match e {
+            ParseError::Refused(m) => TypeError(m),
+            ParseError::Trailing => {
+                TypeError(format!("unexpected text after data type in '{text}'"))
+            }
+        })
+    }
+
+    /// The canonical Spark SQL name (`int`, `decimal(10,2)`, `array<int>` …), as
+    /// `DESCRIBE` prints it.
+    pub fn spark_name(&self) -> String {
+        match self {
+            SparkType::Varchar(n) => format!("varchar({n})"),
+            SparkType::Char(n) => format!("char({n})"),
+            SparkType::Decimal(p, s) => format!("decimal({p},{s})"),
+            SparkType::Array(t) => format!("array<{}>", t.spark_name()),
+            SparkType::Map(k, v) => format!("map<{},{}>", k.spark_name(), v.spark_name()),
+            SparkType::Struct(fields) => {
+                let inner: Vec<String> = fields
+                    .iter()
+                    .map(|(n, t)| format!("{n}:{}", t.spark_name()))
+                    .collect();
+                format!("struct<{}>", inner.join(","))
+            }
+            SparkType::Other(s) => s.clone(),
+            other => entry(other.scalar()).spark.to_ascii_lowercase(),
+        }
+    }
+
+    /// The type as it appears in Spark's `StructType` JSON (`integer`, nested objects).
+    pub fn json(&self) -> Value {
+        match self {
+            SparkType::TinyInt => json!("byte"),
+            SparkType::SmallInt => json!("short"),
+            SparkType::Int => json!("integer"),
+            SparkType::BigInt => json!("long"),
+            SparkType::String | SparkType::Varchar(_) | SparkType::Char(_) => json!("string"),
+            SparkType::Array(e) => {
+                json!({"type": "array", "elementType": e.json(), "containsNull": true})
+            }
+            SparkType::Map(k, v) => json!({
+                "type": "map", "keyType": k.json(), "valueType": v.json(),
+                "valueContainsNull": true
+            }),
+            SparkType::Struct(fields) => struct_json(fields.iter().map(|(n, t)| (n.as_str(), t))),
+            other => json!(other.spark_name()),
+        }
+    }
+}
+
+/// Spark `StructType` JSON of named fields.
+pub fn struct_json<'a>(fields: impl Iterator<Item = (&'a str, &'a SparkType)>) -> Value {
+    let fields: Vec<Value> = fields
+        .map(
+            |(name, ty)| json!({"name": name, "type": ty.json(), "nullable": true, "metadata": {}}),
+        )
+        .collect();
+    json!({"type": "struct", "fields": fields})
+}
+
+enum ParseError {
+    /// Spark would refuse the type (the message says why).
+    Refused(String),
+    /// A whole type was read, and text follows it.
+    Trailing,
+}
+
+type Parsed<T> = Result<T, ParseError>;
+
+fn refuse<T>(message: impl Into<String>) -> Parsed<T> {
+    Err(ParseError::Refused(message.into()))
+}
+
+/// Recursive descent over Spark type text. `strict` refuses what Spark refuses; otherwise
+/// unknown names are kept as [`SparkType::Other`] and lengths and ranges are not checked.
+struct TypeParser {
+    chars: Vec<char>,
+    pos: usize,
+    strict: bool,
+}
+
+impl TypeParser {
+    fn new(text: &str, strict: bool) -> Self {
+        TypeParser {
+            chars: text.chars().collect(),
+            pos: 0,
+            strict,
+        }
+    }
+
+    fn whole(&mut self) -> Parsed<SparkType> {
+        let ty = self.parse_type()?;
+        self.skip_ws();
+        if self.pos == self.chars.len() {
+            Ok(ty)
+        } else {
+            Err(ParseError::Trailing)
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while self.chars.get(self.pos).is_some_and(|c| c.is_whitespace()) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<char> {
+        self.skip_ws();
+        self.chars.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, ch: char) -> bool {
+        let found = self.peek() == Some(ch);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    fn expect(&mut self, ch: char) -> Parsed<()> {
+        if self.eat(ch) {
+            Ok(())
+        } else {
+            refuse(format!("expected '{ch}' in data type"))
+        }
+    }
+
+    fn word(&mut self) -> Parsed<String> {
+        self.skip_ws();
+        if self.chars.get(self.pos) == Some(&'`') {
+            return self.quoted();
+        }
+        let start = self.pos;
+        while self
+            .chars
+            .get(self.pos)
+            .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+        {
+            self.pos += 1;
+        }
+        if start == self.pos {
+            return refuse("expected a data type name");
+        }
+        Ok(self.chars[start..self.pos].iter().collect())
+    }
+
+    /// A backquoted field name (a doubled backquote is one backquote).
+    fn quoted(&mut self) -> Parsed<String> {
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            match self.chars.get(self.pos) {
+                None => return refuse("unterminated quoted field name"),
+                Some('`') if self.chars.get(self.pos + 1) == Some(&'`') => {
+                    out.push('`');
+                    self.pos += 2;
+                }
+                Some('`') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(c) => {
+                    out.push(*c);
+                    self.pos += 1;
+                }
+            }
+        }
+    }
+
+    fn number(&mut self) -> Parsed<u32> {
+        self.skip_ws();
+        let start = self.pos;
+        while self.chars.get(self.pos).is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        let text: String = self.chars[start..self.pos].iter().collect();
+        text.parse::<u32>()
+            .or_else(|_| refuse("expected a number in data type"))
+    }
+
+    /// `(n)` after `varchar`/`char`: required and positive when strict.
+    fn length(&mut self, name: &str) -> Parsed<u32> {
+        if !self.strict && self.peek() != Some('(') {
+            return Ok(UNBOUNDED);
+        }
+        self.expect('(')?;
+        let n = self.number()?;
+        self.expect(')')?;
+        if n == 0 && self.strict {
+            return refuse(format!("{name} length must be positive"));
+        }
+        Ok(n)
+    }
+
+    fn parse_type(&mut self) -> Parsed<SparkType> {
+        let name = self.word()?.to_ascii_lowercase();
+        Ok(match name.as_str() {
+            "tinyint" | "byte" => SparkType::TinyInt,
+            "smallint" | "short" => SparkType::SmallInt,
+            "int" | "integer" => SparkType::Int,
+            "bigint" | "long" => SparkType::BigInt,
+            "float" | "real" => SparkType::Float,
+            "double" => SparkType::Double,
+            "boolean" | "bool" => SparkType::Boolean,
+            "string" | "text" => SparkType::String,
+            "varchar" => SparkType::Varchar(self.length("varchar")?),
+            "char" | "character" => SparkType::Char(self.length("char")?),
+            "decimal" | "dec" | "numeric" => self.decimal()?,
+            "date" => SparkType::Date,
+            "timestamp" | "timestamp_ntz" | "timestamp_ltz" => SparkType::Timestamp,
+            "binary" => SparkType::Binary,
+            "void" => SparkType::Void,
+            "array" => {
+                self.expect('<')?;
+                let e = self.parse_type()?;
+                self.expect('>')?;
+                SparkType::Array(Box::new(e))
+            }
+            "map" => {
+                self.expect('<')?;
+                let k = self.parse_type()?;
+                self.expect(',')?;
+                let v = self.parse_type()?;
+                self.expect('>')?;
+                SparkType::Map(Box::new(k), Box::new(v))
+            }
+            "struct" => self.struct_fields()?,
+            other if self.strict => return refuse(format!("unsupported data type '{other}'")),
+            _ => SparkType::Other(name),
+        })
+    }
+
+    fn decimal(&mut self) -> Parsed<SparkType> {
+        if !self.eat('(') {
+            return Ok(SparkType::Decimal(10, 0));
+        }
+        let p = self.number()?;
+        let s = if self.eat(',') { self.number()? } else { 0 };
+        self.expect(')')?;
+        if self.strict && (p == 0 || p > u32::from(MAX_PRECISION) || s > p) {
+            return refuse(format!(
+                "decimal({p},{s}) is out of range (precision 1..38, scale <= precision)"
+            ));
+        }
+        match (u8::try_from(p), u8::try_from(s)) {
+            (Ok(p), Ok(s)) => Ok(SparkType::Decimal(p, s)),
+            _ => refuse("decimal precision out of range"),
+        }
+    }
+
+    fn struct_fields(&mut self) -> Parsed<SparkType> {
+        self.expect('<')?;
+        let mut fields = Vec::new();
+        if self.eat('>') {
+            return Ok(SparkType::Struct(fields));
+        }
+        loop {
+            let name = self.word()?;
+            self.eat(':');
+            let ty = self.parse_type()?;
+            fields.push((name, ty));
+            if self.eat('>') {
+                return Ok(SparkType::Struct(fields));
+            }
+            if !self.eat(',') {
+                return refuse("expected ',' or '>' in struct type");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_spark_type_names() {
+        assert_eq!(SparkType::parse("INT"), SparkType::Int);
+        assert_eq!(SparkType::parse("integer"), SparkType::Int);
+        assert_eq!(
+            SparkType::parse("decimal(10, 2)"),
+            SparkType::Decimal(10, 2)
+        );
+        assert_eq!(
+            SparkType::parse("array<struct<a:int,b:map<string,double>>>"),
+            SparkType::Array(Box::new(SparkType::Struct(vec![
+                ("a".into(), SparkType::Int),
+                (
+                    "b".into(),
+                    SparkType::Map(Box::new(SparkType::String), Box::new(SparkType::Double))
+                )
+            ])))
+        );
+        assert_eq!(
+            SparkType::parse("interval day"),
+            SparkType::Other("interval day".into())
+        );
+        assert_eq!(
+            SparkType::parse("array<int"),
+            SparkType::Other("array<int".into())
+        );
+        assert_eq!(
+            SparkType::parse("array<foo>"),
+            SparkType::Array(Box::new(SparkType::Other("foo".into())))
+        );
+        assert_eq!(SparkType::parse("varchar"), SparkType::Varchar(65535));
+        // An unterminated backquote is not a panic.
+        assert!(matches!(SparkType::parse("struct<`a"), SparkType::Other(_)));
+    }
+
+    #[test]
+    fn strict_parse_refuses_what_spark_refuses() {
+        for (text, canonical) in [
+            ("INT", "int"),
+            ("integer", "int"),
+            ("long", "bigint"),
+            ("byte", "tinyint"),
+            ("real", "float"),
+            ("Decimal(10, 2)", "decimal(10,2)"),
+            ("decimal", "decimal(10,0)"),
+            ("varchar(12)", "varchar(12)"),
+            ("character(3)", "char(3)"),
+            ("void", "void"),
+            ("array<array<int>>", "array<array<int>>"),
+            ("map<string, array<bigint>>", "map<string,array<bigint>>"),
+            ("struct<a:int, `b c`:string>", "struct<a:int,b c:string>"),
+            ("struct<`x``y` int>", "struct<x`y:int>"),
+        ] {
+            let ty = SparkType::try_parse(text).unwrap();
+            assert_eq!(ty.spark_name(), canonical, "{text}");
+            assert_eq!(SparkType::parse(text), ty, "{text}");
+        }
+        for bad in [
+            "decimal(40,2)",
+            "decimal(5,6)",
+            "int int",
+            "foo",
+            "varchar",
+            "varchar(0)",
+            "array<foo>",
+            "struct<`a",
+        ] {
+            assert!(SparkType::try_parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            SparkType::try_parse("foo").unwrap_err().to_string(),
+            "unsupported data type 'foo'"
+        );
+    }
+
+    #[test]
+    fn spark_json_names() {
+        let ty = SparkType::try_parse("array<int>").unwrap();
+        assert_eq!(
+            ty.json(),
+            json!({"type":"array","elementType":"integer","containsNull":true})
+        );
+        assert_eq!(SparkType::BigInt.json(), json!("long"));
+        assert_eq!(SparkType::Decimal(5, 2).json(), json!("decimal(5,2)"));
+        assert_eq!(SparkType::Void.json(), json!("void"));
+    }
+}
