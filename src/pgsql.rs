@@ -47,6 +47,76 @@ pub fn quote_string(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// An identifier as Postgres' `quote_ident` prints it (`default` is reserved: `"default"`).
+pub fn quote_ident(name: &str) -> String {
+    const RESERVED: &[&str] = &[
+        "all",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "both",
+        "case",
+        "cast",
+        "check",
+        "column",
+        "constraint",
+        "create",
+        "current_user",
+        "default",
+        "desc",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "false",
+        "for",
+        "foreign",
+        "from",
+        "grant",
+        "group",
+        "having",
+        "in",
+        "into",
+        "leading",
+        "limit",
+        "not",
+        "null",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "primary",
+        "references",
+        "select",
+        "table",
+        "then",
+        "to",
+        "true",
+        "union",
+        "unique",
+        "user",
+        "using",
+        "when",
+        "where",
+        "with",
+    ];
+    let simple = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if simple && !RESERVED.contains(&name) {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
 /// The value of a string-literal token, however it was quoted.
 fn string_value(token: &Token) -> Option<&str> {
     match token {

@@ -21,6 +21,7 @@ use super::oids::{DATABASE_OID, INFORMATION_SCHEMA_NAMESPACE, OWNER_OID, PG_CATA
 use super::system::SystemRel;
 use super::types::ColType;
 use crate::pgtypes::SparkType;
+use crate::settings::SessionValues;
 
 /// `pg_class`'s own OID (the `classoid` of relation comments).
 pub const PG_CLASS_OID: u32 = 1259;
@@ -373,24 +374,23 @@ fn partitioned(snap: &Snapshot, s: &Schemas) -> Result<Arc<dyn TableProvider>> {
     table(b)
 }
 
-/// `pg_settings` for a session (its `search_path` is its DLI database).
-pub fn settings(s: &Schemas, schema: &str, version: &str) -> Result<Arc<dyn TableProvider>> {
+/// `pg_settings` for a session: the settings table ([`crate::settings`]) with the
+/// session's values.
+pub fn settings(s: &Schemas, values: &SessionValues) -> Result<Arc<dyn TableProvider>> {
     let mut b = TableBuilder::new(s.get("pg_settings"));
-    for name in super::functions::SETTINGS {
-        let Some(value) = super::functions::setting(name, schema, version) else {
-            continue;
-        };
-        let shown = match *name {
-            "datestyle" => "DateStyle",
-            "timezone" => "TimeZone",
-            other => other,
+    for (setting, value) in crate::settings::all(values) {
+        let source = if setting.set_by_session(values) {
+            "session"
+        } else {
+            "default"
         };
         b.row([
-            ("name", shown.into()),
+            ("name", setting.shown.into()),
             ("setting", value.clone().into()),
+            ("short_desc", setting.description.into()),
             ("context", "user".into()),
             ("vartype", "string".into()),
-            ("source", "default".into()),
+            ("source", source.into()),
             ("reset_val", value.into()),
             ("pending_restart", false.into()),
         ]);

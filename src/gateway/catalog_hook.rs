@@ -36,6 +36,8 @@ pub struct Described {
 pub struct CatalogContext {
     pub currentdb: String,
     pub user: String,
+    /// What `current_setting()` and `pg_settings` read: the session's own values.
+    pub settings: crate::settings::SessionValues,
 }
 
 #[async_trait]

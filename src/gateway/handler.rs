@@ -57,6 +57,7 @@ impl Router {
         CatalogContext {
             currentdb: session.snapshot().currentdb,
             user: self.facts.user.clone(),
+            settings: local::session_values(session, &self.facts),
         }
     }
 
