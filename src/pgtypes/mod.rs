@@ -22,9 +22,9 @@ pub mod value;
 mod tests;
 
 pub use arrow::spark_columns;
-pub use spark::{SparkType, TypeError, struct_json};
+pub use spark::{Scalar, SparkType, TypeError, struct_json};
 pub use table::{
-    Modifier, PG_CHAR, PG_OID_ARRAY, PG_TYPES, PgEntry, PgTypeInfo, Precision, Scalar, TypeEntry,
+    Modifier, PG_CHAR, PG_OID_ARRAY, PG_TYPES, PgEntry, PgTypeInfo, Precision, TypeEntry,
     cast_type, entry, pg_element_entry, pg_entry, postgres_type, spark_keyword,
 };
 pub use value::{ConversionError, PgValue, numeric_binary};

@@ -11,8 +11,6 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
-use super::table::entry;
-
 /// A Spark SQL data type, as DLI names it in schemas.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SparkType {
@@ -39,6 +37,54 @@ pub enum SparkType {
     /// Anything else (interval, user types): shown as text. Only the lenient parser
     /// makes it.
     Other(String),
+}
+
+/// The scalar kinds of Spark types: what the Spark → Postgres table is keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    TinyInt,
+    SmallInt,
+    Int,
+    BigInt,
+    Float,
+    Double,
+    Boolean,
+    String,
+    Varchar,
+    Char,
+    Decimal,
+    Date,
+    Timestamp,
+    Binary,
+    Void,
+    /// map, struct and arrays of non-scalars: JSON text.
+    Json,
+    Other,
+}
+
+impl Scalar {
+    /// The Spark SQL keyword (`INT`, `BIGINT` …); a type's canonical name is its lower
+    /// case. Nested types are written as JSON-able `STRUCT`, unknown ones as `STRING`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Scalar::TinyInt => "TINYINT",
+            Scalar::SmallInt => "SMALLINT",
+            Scalar::Int => "INT",
+            Scalar::BigInt => "BIGINT",
+            Scalar::Float => "FLOAT",
+            Scalar::Double => "DOUBLE",
+            Scalar::Boolean => "BOOLEAN",
+            Scalar::String | Scalar::Other => "STRING",
+            Scalar::Varchar => "VARCHAR",
+            Scalar::Char => "CHAR",
+            Scalar::Decimal => "DECIMAL",
+            Scalar::Date => "DATE",
+            Scalar::Timestamp => "TIMESTAMP",
+            Scalar::Binary => "BINARY",
+            Scalar::Void => "VOID",
+            Scalar::Json => "STRUCT",
+        }
+    }
 }
 
 /// Why Spark would refuse a type name.
@@ -81,6 +127,29 @@ impl SparkType {
         })
     }
 
+    /// The scalar kind used to look up the type tables.
+    pub fn scalar(&self) -> Scalar {
+        match self {
+            SparkType::TinyInt => Scalar::TinyInt,
+            SparkType::SmallInt => Scalar::SmallInt,
+            SparkType::Int => Scalar::Int,
+            SparkType::BigInt => Scalar::BigInt,
+            SparkType::Float => Scalar::Float,
+            SparkType::Double => Scalar::Double,
+            SparkType::Boolean => Scalar::Boolean,
+            SparkType::String => Scalar::String,
+            SparkType::Varchar(_) => Scalar::Varchar,
+            SparkType::Char(_) => Scalar::Char,
+            SparkType::Decimal(..) => Scalar::Decimal,
+            SparkType::Date => Scalar::Date,
+            SparkType::Timestamp => Scalar::Timestamp,
+            SparkType::Binary => Scalar::Binary,
+            SparkType::Void => Scalar::Void,
+            SparkType::Array(_) | SparkType::Map(..) | SparkType::Struct(_) => Scalar::Json,
+            SparkType::Other(_) => Scalar::Other,
+        }
+    }
+
     /// The canonical Spark SQL name (`int`, `decimal(10,2)`, `array<int>` …), as
     /// `DESCRIBE` prints it.
     pub fn spark_name(&self) -> String {
@@ -98,7 +167,7 @@ impl SparkType {
                 format!("struct<{}>", inner.join(","))
             }
             SparkType::Other(s) => s.clone(),
-            other => entry(other.scalar()).spark.to_ascii_lowercase(),
+            other => other.scalar().keyword().to_ascii_lowercase(),
         }
     }
 

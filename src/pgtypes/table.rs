@@ -9,30 +9,7 @@
 
 use postgres_types::Type;
 
-use super::spark::SparkType;
-
-/// The scalar kinds of the Spark → Postgres table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scalar {
-    TinyInt,
-    SmallInt,
-    Int,
-    BigInt,
-    Float,
-    Double,
-    Boolean,
-    String,
-    Varchar,
-    Char,
-    Decimal,
-    Date,
-    Timestamp,
-    Binary,
-    Void,
-    /// map, struct and arrays of non-scalars: JSON text.
-    Json,
-    Other,
-}
+use super::spark::{Scalar, SparkType};
 
 /// What `atttypmod` means for a type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,8 +117,6 @@ pg_table! {
 #[derive(Debug)]
 pub struct TypeEntry {
     pub scalar: Scalar,
-    /// The Spark SQL keyword (`INT`, `BIGINT` …); the canonical name is its lower case.
-    pub spark: &'static str,
     /// The Postgres type a column of this Spark type is shown as.
     pub pg: &'static PgEntry,
 }
@@ -183,7 +158,7 @@ pub fn cast_type(name: &str) -> Option<Type> {
 /// Spark has no such type (regclass) or the gateway does not speak `ty`.
 pub fn spark_keyword(ty: &Type) -> Option<&'static str> {
     let row = pg_entry(ty).or_else(|| pg_element_entry(ty))?;
-    row.spark.map(|s| entry(s).spark)
+    row.spark.map(Scalar::keyword)
 }
 
 /// Lower case, without `pg_catalog.` and modifiers, white space collapsed.
@@ -207,7 +182,7 @@ fn normalize(name: &str) -> String {
 }
 
 macro_rules! spark_table {
-    ($($scalar:ident => $spark:literal, $pg:ident;)*) => {
+    ($($scalar:ident => $pg:ident;)*) => {
         impl Scalar {
             /// Every scalar kind, in table order.
             pub const ALL: &'static [Scalar] = &[$(Scalar::$scalar),*];
@@ -220,7 +195,6 @@ macro_rules! spark_table {
                 $(Scalar::$scalar => {
                     static ROW: TypeEntry = TypeEntry {
                         scalar: Scalar::$scalar,
-                        spark: $spark,
                         pg: &rows::$pg,
                     };
                     &ROW
@@ -233,23 +207,23 @@ macro_rules! spark_table {
 // Spark `tinyint` has no 1-byte Postgres twin and widens to int2; `void` (an untyped
 // NULL) is text, as an unknown-typed NULL is in Postgres.
 spark_table! {
-    TinyInt => "TINYINT", INT2;
-    SmallInt => "SMALLINT", INT2;
-    Int => "INT", INT4;
-    BigInt => "BIGINT", INT8;
-    Float => "FLOAT", FLOAT4;
-    Double => "DOUBLE", FLOAT8;
-    Boolean => "BOOLEAN", BOOL;
-    String => "STRING", TEXT;
-    Varchar => "VARCHAR", VARCHAR;
-    Char => "CHAR", BPCHAR;
-    Decimal => "DECIMAL", NUMERIC;
-    Date => "DATE", DATE;
-    Timestamp => "TIMESTAMP", TIMESTAMP;
-    Binary => "BINARY", BYTEA;
-    Void => "VOID", TEXT;
-    Json => "STRUCT", JSON;
-    Other => "STRING", TEXT;
+    TinyInt => INT2;
+    SmallInt => INT2;
+    Int => INT4;
+    BigInt => INT8;
+    Float => FLOAT4;
+    Double => FLOAT8;
+    Boolean => BOOL;
+    String => TEXT;
+    Varchar => VARCHAR;
+    Char => BPCHAR;
+    Decimal => NUMERIC;
+    Date => DATE;
+    Timestamp => TIMESTAMP;
+    Binary => BYTEA;
+    Void => TEXT;
+    Json => JSON;
+    Other => TEXT;
 }
 
 /// How a Spark type appears on the wire.
@@ -271,29 +245,6 @@ pub const PG_CHAR: &str = "pg_catalog.char";
 pub const PG_OID_ARRAY: &str = "pg_catalog.oid[]";
 
 impl SparkType {
-    /// The scalar kind used to look up the Spark → Postgres table.
-    pub fn scalar(&self) -> Scalar {
-        match self {
-            SparkType::TinyInt => Scalar::TinyInt,
-            SparkType::SmallInt => Scalar::SmallInt,
-            SparkType::Int => Scalar::Int,
-            SparkType::BigInt => Scalar::BigInt,
-            SparkType::Float => Scalar::Float,
-            SparkType::Double => Scalar::Double,
-            SparkType::Boolean => Scalar::Boolean,
-            SparkType::String => Scalar::String,
-            SparkType::Varchar(_) => Scalar::Varchar,
-            SparkType::Char(_) => Scalar::Char,
-            SparkType::Decimal(..) => Scalar::Decimal,
-            SparkType::Date => Scalar::Date,
-            SparkType::Timestamp => Scalar::Timestamp,
-            SparkType::Binary => Scalar::Binary,
-            SparkType::Void => Scalar::Void,
-            SparkType::Array(_) | SparkType::Map(..) | SparkType::Struct(_) => Scalar::Json,
-            SparkType::Other(_) => Scalar::Other,
-        }
-    }
-
     /// The Postgres type, length and modifier of a column of this type. Arrays of a
     /// mapped scalar become that scalar's Postgres array; every other nested type is JSON.
     pub fn pg_type(&self) -> PgTypeInfo {
