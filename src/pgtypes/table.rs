@@ -59,7 +59,6 @@ pub struct PgEntry {
 macro_rules! pg_table {
     ($($ty:ident, $array:ident, [$($name:literal),+], $sql:literal, $len:literal, $modifier:ident, $precision:expr, $collatable:literal, $spark:expr;)*) => {
         /// One static per row, so the Spark table can point at its row.
-        #[allow(non_upper_case_globals)]
         mod rows {
             use super::*;
             $(pub static $ty: PgEntry = PgEntry {

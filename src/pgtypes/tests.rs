@@ -1,7 +1,8 @@
-//! Tests of the type tables: every row is reachable, the two tables agree, and names in
-//! casts read the way Postgres reads them.
+//! Tests of the type module: the parser in both policies, every table row reachable,
+//! the two tables agree, and names in casts read the way Postgres reads them.
 
 use postgres_types::Type;
+use serde_json::json;
 
 use super::*;
 
@@ -101,4 +102,91 @@ fn spark_keywords_of_postgres_types() {
     ] {
         assert_eq!(spark_keyword(&ty), spark, "{ty}");
     }
+}
+
+#[test]
+fn parses_spark_type_names() {
+    assert_eq!(SparkType::parse("INT"), SparkType::Int);
+    assert_eq!(SparkType::parse("integer"), SparkType::Int);
+    assert_eq!(
+        SparkType::parse("decimal(10, 2)"),
+        SparkType::Decimal(10, 2)
+    );
+    assert_eq!(
+        SparkType::parse("array<struct<a:int,b:map<string,double>>>"),
+        SparkType::Array(Box::new(SparkType::Struct(vec![
+            ("a".into(), SparkType::Int),
+            (
+                "b".into(),
+                SparkType::Map(Box::new(SparkType::String), Box::new(SparkType::Double))
+            )
+        ])))
+    );
+    assert_eq!(
+        SparkType::parse("interval day"),
+        SparkType::Other("interval day".into())
+    );
+    assert_eq!(
+        SparkType::parse("array<int"),
+        SparkType::Other("array<int".into())
+    );
+    assert_eq!(
+        SparkType::parse("array<foo>"),
+        SparkType::Array(Box::new(SparkType::Other("foo".into())))
+    );
+    assert_eq!(SparkType::parse("varchar"), SparkType::Varchar(65535));
+    // An unterminated backquote is not a panic.
+    assert!(matches!(SparkType::parse("struct<`a"), SparkType::Other(_)));
+}
+
+#[test]
+fn strict_parse_refuses_what_spark_refuses() {
+    for (text, canonical) in [
+        ("INT", "int"),
+        ("integer", "int"),
+        ("long", "bigint"),
+        ("byte", "tinyint"),
+        ("real", "float"),
+        ("Decimal(10, 2)", "decimal(10,2)"),
+        ("decimal", "decimal(10,0)"),
+        ("varchar(12)", "varchar(12)"),
+        ("character(3)", "char(3)"),
+        ("void", "void"),
+        ("array<array<int>>", "array<array<int>>"),
+        ("map<string, array<bigint>>", "map<string,array<bigint>>"),
+        ("struct<a:int, `b c`:string>", "struct<a:int,b c:string>"),
+        ("struct<`x``y` int>", "struct<x`y:int>"),
+    ] {
+        let ty = SparkType::try_parse(text).unwrap();
+        assert_eq!(ty.spark_name(), canonical, "{text}");
+        assert_eq!(SparkType::parse(text), ty, "{text}");
+    }
+    for bad in [
+        "decimal(40,2)",
+        "decimal(5,6)",
+        "int int",
+        "foo",
+        "varchar",
+        "varchar(0)",
+        "array<foo>",
+        "struct<`a",
+    ] {
+        assert!(SparkType::try_parse(bad).is_err(), "{bad}");
+    }
+    assert_eq!(
+        SparkType::try_parse("foo").unwrap_err().to_string(),
+        "unsupported data type 'foo'"
+    );
+}
+
+#[test]
+fn spark_json_names() {
+    let ty = SparkType::try_parse("array<int>").unwrap();
+    assert_eq!(
+        ty.json(),
+        json!({"type":"array","elementType":"integer","containsNull":true})
+    );
+    assert_eq!(SparkType::BigInt.json(), json!("long"));
+    assert_eq!(SparkType::Decimal(5, 2).json(), json!("decimal(5,2)"));
+    assert_eq!(SparkType::Void.json(), json!("void"));
 }
