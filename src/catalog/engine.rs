@@ -37,7 +37,6 @@ use super::pgfuncs::{self, Lookups};
 use super::pgtables::{self, Schemas};
 use super::system::{SystemRel, composite_type_relids, system_rel};
 use super::{fixups, infoschema, rewrite};
-use crate::settings::SessionValues;
 
 type Tables = HashMap<String, Arc<dyn TableProvider>>;
 
@@ -47,7 +46,7 @@ pub struct QueryContext {
     pub current_schema: String,
     pub user: String,
     /// The session's settings (`current_setting()`, `pg_settings`).
-    pub settings: SessionValues,
+    pub settings: crate::settings::SessionValues,
     /// For `dli_catalog_status()`.
     pub status: Option<CacheStatus>,
 }
