@@ -2,7 +2,8 @@
 //! `current_schema()`, `current_schemas(bool)`, `session_user`, `current_database()`,
 //! `version()`, `pg_table_is_visible(oid)`, `pg_get_userbyid(oid)`,
 //! `obj_description(oid[, catalog])`, `col_description(oid, attnum)`,
-//! `shobj_description(oid, catalog)` and `format_type(oid, typmod)`.
+//! `shobj_description(oid, catalog)`, `format_type(oid, typmod)` and `current_setting(name)`
+//! (the session's values of the one settings table, [`crate::settings`]).
 //!
 //! Owns: these UDFs, registered per catalog query over the library's defaults. The
 //! session's DLI database (`USE db` / `SET search_path`) is its `current_schema()` and,

@@ -1,6 +1,7 @@
 //! The `pg_catalog` relations fed from the metadata snapshot: `pg_namespace`, `pg_class`,
 //! `pg_attribute`, `pg_description`, `pg_database`, `pg_tables`, `pg_views`,
-//! `pg_partitioned_table`, plus the per-session `pg_roles` and `pg_user`.
+//! `pg_partitioned_table`, plus the per-session `pg_roles`, `pg_user` and `pg_settings` (the
+//! one settings table, [`crate::settings`], with the session's values).
 //!
 //! Owns: turning a [`Snapshot`] into rows with the column sets `datafusion-pg-catalog`
 //! defines for these relations (its own dynamic versions number OIDs by a counter and
