@@ -261,7 +261,7 @@ impl TypeParser {
         found
     }
 
-    fn expect(&mut self, ch: char) -> Parsed<()> {
+    fn require(&mut self, ch: char) -> Parsed<()> {
         if self.eat(ch) {
             Ok(())
         } else {
@@ -327,9 +327,9 @@ impl TypeParser {
         if !self.strict && self.peek() != Some('(') {
             return Ok(UNBOUNDED);
         }
-        self.expect('(')?;
+        self.require('(')?;
         let n = self.number()?;
-        self.expect(')')?;
+        self.require(')')?;
         if n == 0 && self.strict {
             return refuse(format!("{name} length must be positive"));
         }
@@ -355,17 +355,17 @@ impl TypeParser {
             "binary" => SparkType::Binary,
             "void" => SparkType::Void,
             "array" => {
-                self.expect('<')?;
+                self.require('<')?;
                 let e = self.parse_type()?;
-                self.expect('>')?;
+                self.require('>')?;
                 SparkType::Array(Box::new(e))
             }
             "map" => {
-                self.expect('<')?;
+                self.require('<')?;
                 let k = self.parse_type()?;
-                self.expect(',')?;
+                self.require(',')?;
                 let v = self.parse_type()?;
-                self.expect('>')?;
+                self.require('>')?;
                 SparkType::Map(Box::new(k), Box::new(v))
             }
             "struct" => self.struct_fields()?,
@@ -380,7 +380,7 @@ impl TypeParser {
         }
         let p = self.number()?;
         let s = if self.eat(',') { self.number()? } else { 0 };
-        self.expect(')')?;
+        self.require(')')?;
         if self.strict && (p == 0 || p > u32::from(MAX_PRECISION) || s > p) {
             return refuse(format!(
                 "decimal({p},{s}) is out of range (precision 1..38, scale <= precision)"
@@ -393,7 +393,7 @@ impl TypeParser {
     }
 
     fn struct_fields(&mut self) -> Parsed<SparkType> {
-        self.expect('<')?;
+        self.require('<')?;
         let mut fields = Vec::new();
         if self.eat('>') {
             return Ok(SparkType::Struct(fields));
