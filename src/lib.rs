@@ -8,7 +8,8 @@
 //! - [`localdli`] — the embedded DLI-compatible service (axum + DataFusion + warehouse).
 //! - [`gateway`]  — the Postgres front end (pgwire handlers, sessions, job runner). Never sees HTTP.
 //! - [`pgsql`]    — client SQL text with Postgres lexical rules; translation to Spark.
-//! - [`pgtypes`]  — the one Spark ↔ Postgres type table.
+//! - [`pgtypes`]  — the one type module: Spark types, the Spark ↔ Postgres tables, Spark ↔ Arrow.
+//! - [`settings`] — the one settings table (startup ParameterStatus, SHOW, current_setting, pg_settings).
 //! - [`errors`]   — the one place that chooses SQLSTATEs, severities and log levels.
 
 pub mod app;
@@ -20,4 +21,5 @@ pub mod gateway;
 pub mod localdli;
 pub mod pgsql;
 pub mod pgtypes;
+pub mod settings;
 pub mod sparksql;

@@ -343,6 +343,76 @@ pub fn quote_string(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// An identifier as Postgres' `quote_ident` prints it (`default` is reserved: `"default"`).
+pub fn quote_ident(name: &str) -> String {
+    const RESERVED: &[&str] = &[
+        "all",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "both",
+        "case",
+        "cast",
+        "check",
+        "column",
+        "constraint",
+        "create",
+        "current_user",
+        "default",
+        "desc",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "false",
+        "for",
+        "foreign",
+        "from",
+        "grant",
+        "group",
+        "having",
+        "in",
+        "into",
+        "leading",
+        "limit",
+        "not",
+        "null",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "primary",
+        "references",
+        "select",
+        "table",
+        "then",
+        "to",
+        "true",
+        "union",
+        "unique",
+        "user",
+        "using",
+        "when",
+        "where",
+        "with",
+    ];
+    let simple = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if simple && !RESERVED.contains(&name) {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
 /// The value of a string-literal token, however it was quoted.
 fn string_value(token: &Token) -> Option<&str> {
     match token {
@@ -355,22 +425,11 @@ fn string_value(token: &Token) -> Option<&str> {
     }
 }
 
-/// A Postgres type name after `::`, in Spark's words.
+/// A Postgres type name after `::`, in Spark's words (the type table's Spark keyword).
 fn spark_type(pg: &str) -> Option<&'static str> {
-    Some(match pg.to_ascii_lowercase().as_str() {
-        "bytea" => "BINARY",
-        "text" | "varchar" | "char" | "bpchar" | "name" | "character" => "STRING",
-        "int2" | "smallint" => "SMALLINT",
-        "int" | "int4" | "integer" => "INT",
-        "int8" | "bigint" => "BIGINT",
-        "float4" | "real" => "FLOAT",
-        "float8" | "double" => "DOUBLE",
-        "numeric" | "decimal" => "DECIMAL",
-        "bool" | "boolean" => "BOOLEAN",
-        "date" => "DATE",
-        "timestamp" | "timestamptz" => "TIMESTAMP",
-        _ => return None,
-    })
+    crate::pgtypes::postgres_type(pg)
+        .as_ref()
+        .and_then(crate::pgtypes::spark_keyword)
 }
 
 /// A `'\x0a0b'` bytea literal as Spark's `X'0A0B'`.

@@ -20,7 +20,7 @@ use datafusion::sql::parser::Statement as DFStatement;
 
 use crate::gateway::catalog_hook::Described;
 use crate::gateway::output::Field as ResultField;
-use crate::localdli::sparktypes::SparkType as ArrowSpark;
+use crate::pgtypes::SparkType;
 
 use super::engine::parameter_types;
 use super::model::Snapshot;
@@ -55,7 +55,7 @@ impl SchemaProvider for LazyDatabase {
             .columns
             .iter()
             .map(|c| {
-                let dt = ArrowSpark::parse(&c.spark_type)
+                let dt = SparkType::try_parse(&c.spark_type)
                     .map(|t| t.to_arrow())
                     .unwrap_or(DataType::Utf8);
                 Field::new(c.name.clone(), dt, true)

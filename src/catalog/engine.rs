@@ -45,6 +45,8 @@ type Tables = HashMap<String, Arc<dyn TableProvider>>;
 pub struct QueryContext {
     pub current_schema: String,
     pub user: String,
+    /// The session's settings (`current_setting()`, `pg_settings`).
+    pub settings: crate::settings::SessionValues,
     /// For `dli_catalog_status()`.
     pub status: Option<CacheStatus>,
 }
@@ -197,7 +199,7 @@ impl Engine {
         }
         pg.insert(
             "pg_settings".into(),
-            pgtables::settings(&self.schemas, &q.current_schema, &self.version)?,
+            pgtables::settings(&self.schemas, &q.settings)?,
         );
         let info = self.info(&built, snap, &q.user)?;
         let catalog = MemoryCatalogProvider::new();
@@ -223,6 +225,7 @@ impl Engine {
             user: q.user.clone(),
             database: self.database.clone(),
             version: self.version.clone(),
+            settings: q.settings.clone(),
             visible: Arc::new(visible(snap, &self.system, &q.current_schema)),
             descriptions: built.descriptions.clone(),
             typnames: self.typnames.clone(),

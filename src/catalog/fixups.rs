@@ -173,20 +173,7 @@ pub fn placeholder_casts(stmt: &Statement) -> Vec<(usize, pgwire::api::Type)> {
                 }) = expr.as_ref()
                 && let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok())
             {
-                let name = data_type.to_string().to_ascii_lowercase();
-                let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
-                let ty = match name {
-                    "oid" | "regclass" | "regtype" | "regproc" | "regnamespace" | "int4"
-                    | "int" | "integer" => Some(Type::INT4),
-                    "oid[]" | "regtype[]" => Some(Type::OID_ARRAY),
-                    "int4[]" | "int[]" | "integer[]" => Some(Type::INT4_ARRAY),
-                    "int2" | "smallint" => Some(Type::INT2),
-                    "int8" | "bigint" => Some(Type::INT8),
-                    "bool" | "boolean" => Some(Type::BOOL),
-                    "text" | "name" | "varchar" | "character varying" => Some(Type::TEXT),
-                    "text[]" | "name[]" => Some(Type::TEXT_ARRAY),
-                    _ => None,
-                };
+                let ty = crate::pgtypes::cast_type(&data_type.to_string());
                 if let Some(t) = ty {
                     self.0.push((n, t));
                 }

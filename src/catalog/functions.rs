@@ -2,7 +2,8 @@
 //! `current_schema()`, `current_schemas(bool)`, `session_user`, `current_database()`,
 //! `version()`, `pg_table_is_visible(oid)`, `pg_get_userbyid(oid)`,
 //! `obj_description(oid[, catalog])`, `col_description(oid, attnum)`,
-//! `shobj_description(oid, catalog)` and `format_type(oid, typmod)`.
+//! `shobj_description(oid, catalog)`, `format_type(oid, typmod)` and `current_setting(name)`
+//! (the session's values of the one settings table, [`crate::settings`]).
 //!
 //! Owns: these UDFs, registered per catalog query over the library's defaults. The
 //! session's DLI database (`USE db` / `SET search_path`) is its `current_schema()` and,
@@ -124,6 +125,8 @@ pub struct SessionFacts {
     pub user: String,
     pub database: String,
     pub version: String,
+    /// The session's settings, for `current_setting()`.
+    pub settings: crate::settings::SessionValues,
     /// Relations in the search path (`pg_catalog` and the current schema).
     pub visible: Arc<HashSet<u32>>,
     /// `(objoid, classoid, objsubid) → description`.
@@ -143,7 +146,7 @@ pub fn session_udfs(f: &SessionFacts) -> Vec<ScalarUDF> {
         f.version.clone(),
     );
     let visible = f.visible.clone();
-    let (setting_schema, setting_version) = (f.current_schema.clone(), f.version.clone());
+    let settings = f.settings.clone();
     let (d1, d2) = (f.descriptions.clone(), f.descriptions.clone());
     let typnames = f.typnames.clone();
     let regtypes: HashMap<String, i32> = f
@@ -181,7 +184,7 @@ pub fn session_udfs(f: &SessionFacts) -> Vec<ScalarUDF> {
             let out: StringArray = (0..names.len())
                 .map(|i| {
                     (!names.is_null(i))
-                        .then(|| setting(names.value(i), &setting_schema, &setting_version))
+                        .then(|| crate::settings::value(names.value(i), &settings))
                         .flatten()
                 })
                 .collect();
@@ -279,143 +282,19 @@ pub fn session_udfs(f: &SessionFacts) -> Vec<ScalarUDF> {
     ]
 }
 
-/// Settings `pg_settings` lists and `current_setting` answers.
-pub const SETTINGS: &[&str] = &[
-    "search_path",
-    "server_version",
-    "server_version_num",
-    "jit",
-    "standard_conforming_strings",
-    "server_encoding",
-    "client_encoding",
-    "datestyle",
-    "timezone",
-    "integer_datetimes",
-    "max_identifier_length",
-    "max_index_keys",
-    "max_function_args",
-    "block_size",
-    "default_transaction_isolation",
-    "transaction_isolation",
-    "default_transaction_read_only",
-    "transaction_read_only",
-    "lc_collate",
-    "lc_ctype",
-    "is_superuser",
-];
-
-/// `current_setting(name)` for the settings catalog queries read.
-pub fn setting(name: &str, schema: &str, version: &str) -> Option<String> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "search_path" => pg_quote_ident(schema),
-        "server_version" => version
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("15.0")
-            .to_string(),
-        "server_version_num" => "150000".into(),
-        "jit" => "off".into(),
-        "standard_conforming_strings" => "on".into(),
-        "server_encoding" | "client_encoding" => "UTF8".into(),
-        "datestyle" => "ISO, MDY".into(),
-        "timezone" => "UTC".into(),
-        "integer_datetimes" => "on".into(),
-        "max_identifier_length" => "63".into(),
-        "max_index_keys" => "32".into(),
-        "max_function_args" => "100".into(),
-        "block_size" => "8192".into(),
-        "is_superuser" => "on".into(),
-        "default_transaction_isolation" | "transaction_isolation" => "read committed".into(),
-        "default_transaction_read_only" | "transaction_read_only" => "off".into(),
-        "lc_collate" | "lc_ctype" => "C.UTF-8".into(),
-        _ => return None,
-    })
-}
-
-/// An identifier as Postgres' `quote_ident` prints it (`default` is reserved: `"default"`).
-pub fn pg_quote_ident(name: &str) -> String {
-    const RESERVED: &[&str] = &[
-        "all",
-        "and",
-        "any",
-        "array",
-        "as",
-        "asc",
-        "both",
-        "case",
-        "cast",
-        "check",
-        "column",
-        "constraint",
-        "create",
-        "current_user",
-        "default",
-        "desc",
-        "distinct",
-        "do",
-        "else",
-        "end",
-        "false",
-        "for",
-        "foreign",
-        "from",
-        "grant",
-        "group",
-        "having",
-        "in",
-        "into",
-        "leading",
-        "limit",
-        "not",
-        "null",
-        "offset",
-        "on",
-        "only",
-        "or",
-        "order",
-        "primary",
-        "references",
-        "select",
-        "table",
-        "then",
-        "to",
-        "true",
-        "union",
-        "unique",
-        "user",
-        "using",
-        "when",
-        "where",
-        "with",
-    ];
-    let simple = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if simple && !RESERVED.contains(&name) {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
-
 /// `format_type(oid, typmod)`: the type table's spelling where it knows the type,
 /// else the `pg_type` name.
 pub fn format_type(oid: u32, typmod: i32, typnames: &HashMap<u32, String>) -> String {
     if let Some(pg) = pgwire::api::Type::from_oid(oid)
-        && let Some(ct) = crate::pgtypes::TYPE_TABLE
-            .iter()
-            .find(|e| e.pg == pg || e.array == pg)
-            .map(|_| ColType {
-                pg: pg.clone(),
-                len: -1,
-                typmod,
-            })
+        && (crate::pgtypes::pg_entry(&pg).is_some()
+            || crate::pgtypes::pg_element_entry(&pg).is_some())
     {
-        return ct.format_type();
+        return ColType {
+            pg,
+            len: -1,
+            typmod,
+        }
+        .format_type();
     }
     match typnames.get(&oid) {
         Some(name) if name.starts_with('_') => format!("{}[]", &name[1..]),

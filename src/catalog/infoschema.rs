@@ -419,7 +419,7 @@ fn columns(b: &mut TableBuilder, snap: &Snapshot, catalog: &str) {
             let ct = ColType::of(&c.spark());
             let (precision, radix, scale) = ct.numeric();
             let opt = |n: Option<i32>| n.map_or(V::Null, V::from);
-            let text_like = matches!(ct.oid(), 25 | 1042 | 1043);
+            let text_like = ct.collatable();
             b.row([
                 ("table_catalog", catalog.into()),
                 ("table_schema", snap.db_name(rel).into()),

@@ -1,6 +1,7 @@
 //! The `pg_catalog` relations fed from the metadata snapshot: `pg_namespace`, `pg_class`,
 //! `pg_attribute`, `pg_description`, `pg_database`, `pg_tables`, `pg_views`,
-//! `pg_partitioned_table`, plus the per-session `pg_roles` and `pg_user`.
+//! `pg_partitioned_table`, plus the per-session `pg_roles`, `pg_user` and `pg_settings` (the
+//! one settings table, [`crate::settings`], with the session's values).
 //!
 //! Owns: turning a [`Snapshot`] into rows with the column sets `datafusion-pg-catalog`
 //! defines for these relations (its own dynamic versions number OIDs by a counter and
@@ -22,8 +23,9 @@ use super::oids::{
     PG_NAMESPACE_OID,
 };
 use super::system::SystemRel;
-use super::types::{ColType, arrow_spark_name};
+use super::types::ColType;
 use crate::pgtypes::SparkType;
+use crate::settings::SessionValues;
 
 /// The `heap` access method.
 const HEAP_AM: u32 = 2;
@@ -207,9 +209,10 @@ fn attribute_row(b: &mut TableBuilder, relid: u32, num: usize, name: &str, ct: &
         8 => "d",
         _ => "i",
     };
-    let collation = match ct.pg.oid() {
-        25 | 1042 | 1043 => DEFAULT_COLLATION,
-        _ => 0,
+    let collation = if ct.collatable() {
+        DEFAULT_COLLATION
+    } else {
+        0
     };
     let is_array = matches!(ct.pg.kind(), postgres_types::Kind::Array(_));
     b.row([
@@ -240,7 +243,7 @@ fn attributes(
     let mut b = TableBuilder::new(s.get("pg_attribute"));
     for r in system {
         for (i, f) in r.schema.fields().iter().enumerate() {
-            let ct = ColType::of(&SparkType::parse(&arrow_spark_name(f.data_type())));
+            let ct = ColType::of(&SparkType::from_arrow(f.data_type()));
             attribute_row(&mut b, r.oid, i + 1, f.name(), &ct);
         }
     }
@@ -371,24 +374,23 @@ fn partitioned(snap: &Snapshot, s: &Schemas) -> Result<Arc<dyn TableProvider>> {
     table(b)
 }
 
-/// `pg_settings` for a session (its `search_path` is its DLI database).
-pub fn settings(s: &Schemas, schema: &str, version: &str) -> Result<Arc<dyn TableProvider>> {
+/// `pg_settings` for a session: the settings table ([`crate::settings`]) with the
+/// session's values.
+pub fn settings(s: &Schemas, values: &SessionValues) -> Result<Arc<dyn TableProvider>> {
     let mut b = TableBuilder::new(s.get("pg_settings"));
-    for name in super::functions::SETTINGS {
-        let Some(value) = super::functions::setting(name, schema, version) else {
-            continue;
-        };
-        let shown = match *name {
-            "datestyle" => "DateStyle",
-            "timezone" => "TimeZone",
-            other => other,
+    for (setting, value) in crate::settings::all(values) {
+        let source = if setting.set_by_session(values) {
+            "session"
+        } else {
+            "default"
         };
         b.row([
-            ("name", shown.into()),
+            ("name", setting.shown.into()),
             ("setting", value.clone().into()),
+            ("short_desc", setting.description.into()),
             ("context", "user".into()),
             ("vartype", "string".into()),
-            ("source", "default".into()),
+            ("source", source.into()),
             ("reset_val", value.into()),
             ("pending_restart", false.into()),
         ]);

@@ -56,10 +56,7 @@ impl DliCatalog {
     ) -> Result<Arc<DliCatalog>, GatewayError> {
         cfg.validate()
             .map_err(|e| GatewayError::new(ErrorKind::Internal, e))?;
-        let version = format!(
-            "PostgreSQL {server_version} (dli-pg-gateway {}) on Huawei Cloud DLI",
-            env!("CARGO_PKG_VERSION")
-        );
+        let version = crate::settings::version_string(server_version);
         let engine = Engine::new(&cfg.database_name, &version)
             .map_err(|e| GatewayError::internal(format!("catalog engine: {e}")))?;
         let cache = MetadataCache::new(
@@ -116,6 +113,7 @@ impl DliCatalog {
         QueryContext {
             current_schema: ctx.currentdb.clone(),
             user: ctx.user.clone(),
+            settings: ctx.settings.clone(),
             status: Some(self.cache.status()),
         }
     }

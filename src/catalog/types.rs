@@ -11,8 +11,9 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use pgwire::api::Type;
 
-use crate::localdli::sparktypes::SparkType as ArrowSpark;
-use crate::pgtypes::{PG_CHAR, PG_OID_ARRAY, PgTypeInfo, SparkType};
+use crate::pgtypes::{
+    Modifier, PG_CHAR, PG_OID_ARRAY, PgEntry, PgTypeInfo, Precision, SparkType, pg_entry,
+};
 
 /// What a column of a Spark type looks like in Postgres.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +45,11 @@ impl ColType {
         }
     }
 
+    /// The type table's row of this type.
+    fn row(&self) -> Option<&'static PgEntry> {
+        pg_entry(&self.pg)
+    }
+
     /// SQL name without modifiers, as information_schema's `data_type` spells it
     /// (arrays are `ARRAY`).
     pub fn sql_name(&self) -> String {
@@ -59,71 +65,58 @@ impl ColType {
             return format!("{}[]", base_sql_name(&e));
         }
         let base = base_sql_name(&self.pg);
-        match (self.pg.oid(), self.typmod) {
-            (_, m) if m < 4 => base,
-            (1700, m) => {
-                let (p, s) = (((m - 4) >> 16) & 0xffff, (m - 4) & 0xffff);
-                format!("numeric({p},{s})")
+        let m = self.typmod - 4;
+        match self.row().map(|r| r.modifier) {
+            _ if m < 0 => base,
+            Some(Modifier::PrecisionScale) => {
+                format!("{base}({},{})", (m >> 16) & 0xffff, m & 0xffff)
             }
-            (1042 | 1043, m) => format!("{base}({})", m - 4),
-            _ => base,
+            Some(Modifier::Length) => format!("{base}({m})"),
+            Some(Modifier::None) | None => base,
         }
     }
 
     /// information_schema `character_maximum_length`.
     pub fn char_max_length(&self) -> Option<i32> {
-        matches!(self.pg.oid(), 1042 | 1043)
+        self.row()
+            .is_some_and(|r| r.modifier == Modifier::Length)
             .then(|| self.typmod - 4)
             .filter(|n| *n > 0)
     }
 
+    /// Whether values of this type have the default collation (text types).
+    pub fn collatable(&self) -> bool {
+        self.row().is_some_and(|r| r.collatable)
+    }
+
     /// (`numeric_precision`, `numeric_precision_radix`, `numeric_scale`).
     pub fn numeric(&self) -> (Option<i32>, Option<i32>, Option<i32>) {
-        match self.pg.oid() {
-            21 => (Some(16), Some(2), Some(0)),
-            23 => (Some(32), Some(2), Some(0)),
-            20 => (Some(64), Some(2), Some(0)),
-            700 => (Some(24), Some(2), None),
-            701 => (Some(53), Some(2), None),
-            1700 if self.typmod >= 4 => (
+        match self.row().map(|r| r.precision) {
+            Some(Precision::Integer(bits)) => (Some(bits), Some(2), Some(0)),
+            Some(Precision::Float(bits)) => (Some(bits), Some(2), None),
+            Some(Precision::Decimal) if self.typmod >= 4 => (
                 Some(((self.typmod - 4) >> 16) & 0xffff),
                 Some(10),
                 Some((self.typmod - 4) & 0xffff),
             ),
-            1700 => (None, Some(10), None),
+            Some(Precision::Decimal) => (None, Some(10), None),
             _ => (None, None, None),
         }
     }
 
     /// information_schema `datetime_precision`.
     pub fn datetime_precision(&self) -> Option<i32> {
-        match self.pg.oid() {
-            1082 => Some(0),
-            1114 => Some(6),
+        match self.row().map(|r| r.precision) {
+            Some(Precision::Datetime(digits)) => Some(digits),
             _ => None,
         }
     }
 }
 
+/// The SQL spelling of a type from the type table (`integer`, `character varying` …),
+/// else its `pg_type` name.
 fn base_sql_name(t: &Type) -> String {
-    match t.oid() {
-        16 => "boolean",
-        17 => "bytea",
-        20 => "bigint",
-        21 => "smallint",
-        23 => "integer",
-        25 => "text",
-        114 => "json",
-        700 => "real",
-        701 => "double precision",
-        1042 => "character",
-        1043 => "character varying",
-        1082 => "date",
-        1114 => "timestamp without time zone",
-        1700 => "numeric",
-        _ => return t.name().to_string(),
-    }
-    .to_string()
+    pg_entry(t).map_or_else(|| t.name().to_string(), |r| r.sql.to_string())
 }
 
 /// Field metadata key naming a catalog column's Postgres type when Arrow cannot
@@ -202,30 +195,36 @@ pub fn is_char(f: &Field) -> bool {
 /// The Spark type name of an Arrow type (catalog results and Describe), so that catalog
 /// answers are typed by the same table as DLI results.
 pub fn arrow_spark_name(dt: &DataType) -> String {
-    ArrowSpark::from_arrow(dt).sql_name()
+    SparkType::from_arrow(dt).spark_name()
+}
+
+/// The Spark type of a result field (`"char"` columns are [`PG_CHAR`], lists of OIDs
+/// [`PG_OID_ARRAY`]).
+fn field_spark_type(f: &Field) -> SparkType {
+    let oid_list = matches!(f.data_type(), DataType::List(item) if item.data_type() == &DataType::Int32)
+        && f.name().ends_with("oids");
+    if is_char(f) {
+        SparkType::Other(PG_CHAR.to_string())
+    } else if oid_list {
+        SparkType::Other(PG_OID_ARRAY.to_string())
+    } else {
+        SparkType::from_arrow(f.data_type())
+    }
 }
 
 /// The Spark type name of a result field (`"char"` columns get [`PG_CHAR`]).
 pub fn field_spark_name(f: &Field) -> String {
-    let oid_list = matches!(f.data_type(), DataType::List(item) if item.data_type() == &DataType::Int32)
-        && f.name().ends_with("oids");
-    if is_char(f) {
-        PG_CHAR.to_string()
-    } else if oid_list {
-        PG_OID_ARRAY.to_string()
-    } else {
-        arrow_spark_name(f.data_type())
-    }
+    field_spark_type(f).spark_name()
 }
 
 /// The Postgres type of an Arrow result column.
 pub fn arrow_pg_type(dt: &DataType) -> Type {
-    SparkType::parse(&arrow_spark_name(dt)).pg_type().pg
+    SparkType::from_arrow(dt).pg_type().pg
 }
 
 /// The Postgres type of a result field.
 pub fn field_pg_type(f: &Field) -> Type {
-    SparkType::parse(&field_spark_name(f)).pg_type().pg
+    field_spark_type(f).pg_type().pg
 }
 
 #[cfg(test)]

@@ -55,29 +55,29 @@ fn decode(portal: &Portal<Plan>, i: usize, ty: &Type) -> Result<Param, GatewayEr
             portal.parameter::<$t>(i, ty).map_err(|e| bad_param(i, e))?
         };
     }
+    // The Spark type a value of `ty` (an array's: of its elements) is written as.
+    let spark = crate::pgtypes::spark_keyword(ty).unwrap_or("STRING");
+    let int = |n: i64| Param::Int(n, spark);
+    let float = |f: f64| Param::Float(f, spark);
     let b = match *ty {
         Type::BOOL => get!(bool).map(Param::Bool),
-        Type::INT2 => get!(i16).map(|n| Param::Int(i64::from(n), "SMALLINT")),
-        Type::INT4 => get!(i32).map(|n| Param::Int(i64::from(n), "INT")),
-        Type::INT8 => get!(i64).map(|n| Param::Int(n, "BIGINT")),
-        Type::OID => get!(u32).map(|n| Param::Int(i64::from(n), "BIGINT")),
-        Type::FLOAT4 => get!(f32).map(|f| Param::Float(f64::from(f), "FLOAT")),
-        Type::FLOAT8 => get!(f64).map(|f| Param::Float(f, "DOUBLE")),
+        Type::INT2 => get!(i16).map(|n| int(n.into())),
+        Type::INT4 => get!(i32).map(|n| int(n.into())),
+        Type::INT8 => get!(i64).map(int),
+        Type::OID => get!(u32).map(|n| int(n.into())),
+        Type::FLOAT4 => get!(f32).map(|f| float(f.into())),
+        Type::FLOAT8 => get!(f64).map(float),
         Type::NUMERIC => get!(Decimal).map(Param::Decimal),
         Type::DATE => get!(NaiveDate).map(Param::Date),
         Type::TIMESTAMP => get!(NaiveDateTime).map(Param::Timestamp),
         Type::TIMESTAMPTZ => get!(DateTime<FixedOffset>).map(|t| Param::Timestamp(t.naive_utc())),
         Type::BYTEA => get!(Vec<u8>).map(Param::Bytes),
         Type::JSON | Type::JSONB => get!(serde_json::Value).map(|v| Param::Text(v.to_string())),
-        Type::INT2_ARRAY => opt_vec(get!(Vec<Option<i16>>), |n| {
-            Param::Int(i64::from(n), "SMALLINT")
-        }),
-        Type::INT4_ARRAY => opt_vec(get!(Vec<Option<i32>>), |n| Param::Int(i64::from(n), "INT")),
-        Type::INT8_ARRAY => opt_vec(get!(Vec<Option<i64>>), |n| Param::Int(n, "BIGINT")),
-        Type::OID_ARRAY => opt_vec(get!(Vec<Option<u32>>), |n| {
-            Param::Int(i64::from(n), "BIGINT")
-        }),
-        Type::FLOAT8_ARRAY => opt_vec(get!(Vec<Option<f64>>), |f| Param::Float(f, "DOUBLE")),
+        Type::INT2_ARRAY => opt_vec(get!(Vec<Option<i16>>), |n| int(n.into())),
+        Type::INT4_ARRAY => opt_vec(get!(Vec<Option<i32>>), |n| int(n.into())),
+        Type::INT8_ARRAY => opt_vec(get!(Vec<Option<i64>>), int),
+        Type::OID_ARRAY => opt_vec(get!(Vec<Option<u32>>), |n| int(n.into())),
+        Type::FLOAT8_ARRAY => opt_vec(get!(Vec<Option<f64>>), float),
         Type::BOOL_ARRAY => opt_vec(get!(Vec<Option<bool>>), Param::Bool),
         Type::TEXT_ARRAY | Type::VARCHAR_ARRAY => opt_vec(get!(Vec<Option<String>>), Param::Text),
         _ => get!(String).map(Param::Text),

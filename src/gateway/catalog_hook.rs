@@ -39,6 +39,8 @@ pub struct Described {
 pub struct CatalogContext {
     pub currentdb: String,
     pub user: String,
+    /// What `current_setting()` and `pg_settings` read: the session's own values.
+    pub settings: crate::settings::SessionValues,
 }
 
 /// Where a statement goes, as far as the catalog is concerned.

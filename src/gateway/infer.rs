@@ -10,33 +10,7 @@ use std::ops::ControlFlow;
 use postgres_types::Type;
 use sqlparser::ast::{Expr, Statement, Value, visit_expressions};
 
-use crate::pgtypes::SparkType;
-
-/// Postgres type names a cast may use that the Spark type table does not know.
-fn postgres_type(name: &str) -> Option<Type> {
-    Some(match name.to_ascii_lowercase().replace(' ', "").as_str() {
-        "oid" => Type::OID,
-        "oid[]" | "_oid" => Type::OID_ARRAY,
-        "int4[]" | "integer[]" | "int[]" => Type::INT4_ARRAY,
-        "int8[]" | "bigint[]" => Type::INT8_ARRAY,
-        "int2[]" | "smallint[]" => Type::INT2_ARRAY,
-        "text[]" | "varchar[]" => Type::TEXT_ARRAY,
-        "name" => Type::NAME,
-        "name[]" => Type::NAME_ARRAY,
-        "regclass" => Type::REGCLASS,
-        "regtype" => Type::REGTYPE,
-        "regproc" => Type::REGPROC,
-        "text" => Type::TEXT,
-        "int2" => Type::INT2,
-        "int4" => Type::INT4,
-        "int8" => Type::INT8,
-        "bool" => Type::BOOL,
-        "float4" => Type::FLOAT4,
-        "float8" => Type::FLOAT8,
-        "bytea" => Type::BYTEA,
-        _ => return None,
-    })
-}
+use crate::pgtypes;
 
 /// For each `$n` (index n-1) that appears directly inside a cast, the cast's type:
 /// `$1::oid[]` (Postgres) or `CAST($1 AS ARRAY<INT>)` (Spark).
@@ -52,12 +26,7 @@ pub fn cast_parameter_types(stmts: &[Statement], params: usize) -> Vec<Option<Ty
                 && let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok())
                 && (1..=params).contains(&n)
             {
-                let name = data_type.to_string();
-                let ty = postgres_type(&name).or_else(|| {
-                    let spark = SparkType::parse(&name);
-                    (!matches!(spark, SparkType::Other(_))).then(|| spark.pg_type().pg)
-                });
-                if let Some(ty) = ty {
+                if let Some(ty) = pgtypes::cast_type(&data_type.to_string()) {
                     out[n - 1].get_or_insert(ty);
                 }
             }

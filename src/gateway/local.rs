@@ -12,6 +12,7 @@ use sqlparser::ast::{
 
 use super::session::Session;
 use crate::errors::{ErrorKind, GatewayError};
+use crate::settings::{self, SessionValues};
 
 /// What a locally answered statement returns.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,30 +172,19 @@ fn reset_one(session: &Session, facts: &ServerFacts, name: &str) {
 }
 
 fn show(name: &str, session: &Session, facts: &ServerFacts) -> String {
+    settings::value(name, &session_values(session, facts)).unwrap_or_default()
+}
+
+/// What the settings table ([`crate::settings`]) computes a session's values from.
+pub fn session_values(session: &Session, facts: &ServerFacts) -> SessionValues {
     let s = session.snapshot();
-    // `SHOW dli.queue` arrives as the words `dli queue`.
-    let dotted = name.replace(' ', ".");
-    let name = if dotted.starts_with("dli.") {
-        dotted.as_str()
-    } else {
-        name
-    };
-    match name {
-        "search_path" => s.currentdb,
-        "dli.queue" => s.queue.unwrap_or_default(),
-        "statement_timeout" => format_duration_ms(s.statement_timeout_ms),
-        "server_version" => facts.server_version.clone(),
-        "server_encoding" | "client_encoding" => "UTF8".into(),
-        "datestyle" => "ISO, MDY".into(),
-        "timezone" => "UTC".into(),
-        "integer_datetimes" | "standard_conforming_strings" => "on".into(),
-        "transaction isolation level" | "transaction_isolation" => "read committed".into(),
-        other => s
-            .settings
-            .get(other)
-            .or_else(|| s.settings.get(&other.replace(' ', ".")))
-            .cloned()
-            .unwrap_or_default(),
+    SessionValues {
+        server_version: facts.server_version.clone(),
+        user: s.user,
+        currentdb: s.currentdb,
+        queue: s.queue,
+        statement_timeout_ms: s.statement_timeout_ms,
+        variables: s.settings,
     }
 }
 
@@ -207,17 +197,6 @@ fn expr_text(e: &Expr) -> String {
         },
         Expr::Identifier(i) => i.value.clone(),
         other => other.to_string(),
-    }
-}
-
-/// Postgres' display of a duration setting: `0`, `700ms`, `5s`, `2min`, `1h`.
-fn format_duration_ms(ms: u64) -> String {
-    match ms {
-        0 => "0".into(),
-        _ if ms.is_multiple_of(3_600_000) => format!("{}h", ms / 3_600_000),
-        _ if ms.is_multiple_of(60_000) => format!("{}min", ms / 60_000),
-        _ if ms.is_multiple_of(1000) => format!("{}s", ms / 1000),
-        _ => format!("{ms}ms"),
     }
 }
 
@@ -371,11 +350,7 @@ fn session_function(
     let mut values = Vec::new();
     for (fname, name) in session_functions(q)? {
         let value = match fname.as_str() {
-            "version" => format!(
-                "PostgreSQL {} (dli-pg-gateway {}) on Huawei Cloud DLI",
-                facts.server_version,
-                env!("CARGO_PKG_VERSION")
-            ),
+            "version" => settings::version_string(&facts.server_version),
             "current_database" | "current_catalog" => facts.database_name.clone(),
             "current_schema" => session.snapshot().currentdb,
             "current_user" | "session_user" | "user" => session.snapshot().user,
@@ -393,6 +368,7 @@ fn session_function(
 mod tests {
     use super::*;
     use crate::gateway::session::SessionState;
+    use crate::settings::format_duration_ms;
 
     fn setup() -> (Session, ServerFacts) {
         let facts = ServerFacts {

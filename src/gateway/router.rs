@@ -100,6 +100,7 @@ impl Router {
         CatalogContext {
             currentdb: state.currentdb,
             user: state.user,
+            settings: local::session_values(session, &self.facts),
         }
     }
 

@@ -9,49 +9,68 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use pgwire::api::auth::{DefaultServerParameterProvider, ServerParameterProvider, StartupHandler};
+use pgwire::api::auth::{ServerParameterProvider, StartupHandler};
 use pgwire::api::cancel::DefaultCancelHandler;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::{ClientInfo, ConnectionManager, ErrorHandler, PgWireServerHandlers};
+use pgwire::api::{
+    ClientInfo, ConnectionManager, ErrorHandler, METADATA_APPLICATION_NAME, METADATA_USER,
+    PgWireServerHandlers,
+};
 use pgwire::tokio::TlsAcceptor;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 use super::auth::{AuthSettings, GatewayStartup};
 use super::config::{AuthMethod, ServerConfig};
+use super::local::ServerFacts;
 use super::passthrough::Passthrough;
 use super::pg_handlers::QueryHandler;
 use super::router::Router;
 use super::throttle::Throttle;
 use crate::dli::DliClientConfig;
 use crate::errors::wire::ErrorLog;
+use crate::settings::{self, SessionValues};
 
-/// Startup parameters drivers depend on (pgjdbc needs client_encoding = UTF8, pgx needs
+/// The startup `ParameterStatus` messages: the settings table's reported settings
+/// ([`crate::settings`]) with the server's defaults, the login user and the client's
+/// `application_name` (pgjdbc needs client_encoding = UTF8, pgx needs
 /// standard_conforming_strings = on, …).
 #[derive(Debug)]
 struct Parameters {
-    inner: DefaultServerParameterProvider,
+    defaults: SessionValues,
 }
 
 impl Parameters {
-    fn new(server_version: &str) -> Self {
-        let mut inner = DefaultServerParameterProvider::default();
-        inner.server_version = server_version.to_string();
-        inner.date_style = "ISO, MDY".to_string();
-        inner.time_zone = "UTC".to_string();
-        inner.search_path = "default".to_string();
-        inner.is_superuser = false;
-        Self { inner }
+    fn new(facts: &ServerFacts) -> Self {
+        let defaults = SessionValues {
+            server_version: facts.server_version.clone(),
+            user: facts.user.clone(),
+            currentdb: facts.default_database.clone(),
+            queue: facts.default_queue.clone(),
+            statement_timeout_ms: facts.default_timeout_ms,
+            variables: Default::default(),
+        };
+        Self { defaults }
     }
 }
 
 impl ServerParameterProvider for Parameters {
     fn server_parameters<C: ClientInfo>(&self, client: &C) -> Option<HashMap<String, String>> {
-        let mut params = self.inner.server_parameters(client)?;
-        params.insert("client_encoding".into(), "UTF8".into());
-        params.insert("server_encoding".into(), "UTF8".into());
-        params.entry("application_name".into()).or_default();
-        Some(params)
+        let mut values = self.defaults.clone();
+        let meta = client.metadata();
+        if let Some(user) = meta.get(METADATA_USER) {
+            values.user = user.clone();
+        }
+        if let Some(app) = meta.get(METADATA_APPLICATION_NAME) {
+            values
+                .variables
+                .insert("application_name".into(), app.clone());
+        }
+        Some(
+            settings::reported(&values)
+                .map(|(name, value)| (name.to_string(), value))
+                .collect(),
+        )
     }
 }
 
@@ -136,7 +155,7 @@ impl GatewayServer {
             throttle: Arc::new(Throttle::new(cfg.throttle.clone())),
             passthrough,
         };
-        let params = Arc::new(Parameters::new(&cfg.server_version));
+        let params = Arc::new(Parameters::new(router.facts()));
         let startup =
             GatewayStartup::new(settings, params, manager.clone()).map_err(config_error)?;
         let factory = Arc::new(Factory {

@@ -19,8 +19,8 @@ use datafusion::datasource::listing::{
 };
 use datafusion::error::DataFusionError;
 
-use super::sparktypes::SparkType;
 use super::warehouse::{DatabaseMeta, TableFormat, TableMeta, Warehouse};
+use crate::pgtypes::SparkType;
 
 /// Name of the DataFusion catalog holding the DLI databases.
 pub const CATALOG: &str = "dli";
@@ -141,7 +141,7 @@ pub fn arrow_schema(meta: &TableMeta) -> Result<SchemaRef, String> {
         .columns
         .iter()
         .map(|c| {
-            SparkType::parse(&c.spark_type)
+            SparkType::try_parse(&c.spark_type)
                 .map(|t| Field::new(c.name.as_str(), t.to_arrow(), true))
                 .map_err(|e| format!("column {}: {e}", c.name))
         })

@@ -12,7 +12,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
-use super::sparktypes::SparkType;
+use crate::pgtypes::SparkType;
 use crate::sparksql::SparkDialect;
 
 /// A column in a `CREATE TABLE` column list.
@@ -245,7 +245,7 @@ fn partition_list(p: &mut Parser<'_>) -> Result<Vec<PartitionSpec>, ParserError>
 }
 
 fn spark_type(p: &Parser<'_>, text: &str, at: TokenWithSpan) -> Result<SparkType, ParserError> {
-    SparkType::parse(text).or_else(|e| p.expected(&format!("a Spark data type ({e})"), at))
+    SparkType::try_parse(text).or_else(|e| p.expected(&format!("a Spark data type ({e})"), at))
 }
 
 /// Collects the tokens of a column type up to a top-level `,`, `)`, `COMMENT` or `NOT`.
@@ -354,9 +354,9 @@ mod tests {
         assert_eq!(t.name.to_string(), "d.T");
         assert_eq!(t.columns.len(), 4);
         assert_eq!(t.columns[0].comment.as_deref(), Some("x"));
-        assert_eq!(t.columns[1].ty.sql_name(), "map<string,int>");
+        assert_eq!(t.columns[1].ty.spark_name(), "map<string,int>");
         assert_eq!(
-            t.columns[2].ty.sql_name(),
+            t.columns[2].ty.spark_name(),
             "struct<x:int,y:array<array<string>>>"
         );
         assert_eq!(t.partitioned_by[0].name, "p");

@@ -10,9 +10,9 @@ use super::ddl::CreateTableSpec;
 use super::engine::{Engine, Outcome, RowSet, io};
 use super::error::{SqlError, SqlErrorKind};
 use super::sparkerr;
-use super::sparktypes::SparkType;
 use super::stmt::{Stmt, spark_like};
 use super::warehouse::{ColumnMeta, DatabaseMeta, TableFormat, TableMeta, is_safe_name};
+use crate::pgtypes::SparkType;
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -258,7 +258,7 @@ impl Engine {
             match (columns.iter().any(|c| c.name == p.name), &p.ty) {
                 (false, Some(ty)) => columns.push(ColumnMeta {
                     name: p.name.clone(),
-                    spark_type: ty.sql_name(),
+                    spark_type: ty.spark_name(),
                     comment: p.comment.clone(),
                 }),
                 (true, None) => {}
@@ -306,8 +306,8 @@ impl Engine {
                     ),
                 ));
             }
-            let ty = SparkType::parse(&c.spark_type)
-                .map_err(|e| SqlError::new(SqlErrorKind::Analysis, e))?;
+            let ty = SparkType::try_parse(&c.spark_type)
+                .map_err(|e| SqlError::new(SqlErrorKind::Analysis, e.to_string()))?;
             if ty == SparkType::Void {
                 return Err(SqlError::unsupported(format!(
                     "column `{}` of type void",
@@ -321,7 +321,7 @@ impl Engine {
             if format == TableFormat::Csv && nested {
                 return Err(SqlError::unsupported(format!(
                     "type {} in a csv table",
-                    ty.sql_name()
+                    ty.spark_name()
                 )));
             }
         }
@@ -350,7 +350,7 @@ fn table_columns(spec: &CreateTableSpec) -> Result<Vec<ColumnMeta>, SqlError> {
         .iter()
         .map(|c| ColumnMeta {
             name: c.name.clone(),
-            spark_type: c.ty.sql_name(),
+            spark_type: c.ty.spark_name(),
             comment: c.comment.clone(),
         })
         .collect())
@@ -414,7 +414,7 @@ pub(super) async fn ctas(
         .iter()
         .map(|f| ColumnMeta {
             name: super::stmt::display_name(f.name()).to_lowercase(),
-            spark_type: SparkType::from_arrow(f.data_type()).sql_name(),
+            spark_type: SparkType::from_arrow(f.data_type()).spark_name(),
             comment: None,
         })
         .collect();

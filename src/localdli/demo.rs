@@ -19,8 +19,8 @@ use tpchgen_arrow::{
 
 use super::catalog::{Registry, arrow_schema};
 use super::exec::conform;
-use super::sparktypes::SparkType;
 use super::warehouse::{ColumnMeta, DatabaseMeta, TableFormat, TableMeta, Warehouse};
+use crate::pgtypes::SparkType;
 
 /// Name of the demo database.
 pub const DEMO_DB: &str = "tpch";
@@ -73,7 +73,7 @@ fn table_meta(name: &str, schema: &Schema, owner: &str, now: i64) -> TableMeta {
             .iter()
             .map(|f| ColumnMeta {
                 name: f.name().clone(),
-                spark_type: SparkType::from_arrow(f.data_type()).sql_name(),
+                spark_type: SparkType::from_arrow(f.data_type()).spark_name(),
                 comment: None,
             })
             .collect(),

@@ -28,9 +28,9 @@ use super::catalog::{CATALOG, DEFAULT_DB, DliCatalog, Registry};
 use super::ddl::{SparkDdl, parse_ddl};
 use super::error::{SqlError, SqlErrorKind};
 use super::sparkerr::{self, from_datafusion};
-use super::sparktypes::SparkType;
 use super::stmt::{JobType, Stmt, classify};
 use super::warehouse::{DatabaseMeta, Warehouse};
+use crate::pgtypes::SparkType;
 
 /// A parsed, classified statement.
 #[derive(Debug, Clone)]

@@ -23,7 +23,7 @@ use super::engine::{Engine, Outcome, QueryResult, df, io};
 use super::error::SqlError;
 use super::results::ResultSink;
 use super::sparkerr::{self, from_datafusion};
-use super::sparktypes::spark_columns;
+use crate::pgtypes::spark_columns;
 
 impl Engine {
     pub(super) async fn stream(

@@ -18,7 +18,7 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
-use super::sparktypes::SparkType;
+use crate::pgtypes::SparkType;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct FromJson {
@@ -41,7 +41,7 @@ fn schema_type(arg: Option<&ScalarValue>) -> Result<DataType> {
         ) => s,
         _ => return plan_err!("from_json: the schema must be a string literal"),
     };
-    match SparkType::parse(text) {
+    match SparkType::try_parse(text) {
         Ok(t) => Ok(t.to_arrow()),
         Err(e) => plan_err!("from_json: invalid schema {text:?}: {e}"),
     }

@@ -18,8 +18,8 @@ use tokio::task::AbortHandle;
 use super::engine::{Engine, Outcome, Prepared};
 use super::error::SqlError;
 use super::results::{ExportSpec, export};
-use super::sparktypes::{SparkType, struct_json};
 use super::stmt::JobType;
+use crate::pgtypes::{SparkType, struct_json};
 
 /// DLI job states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,8 @@
 //!   DataFusion;
 //! - [`catalog`], [`warehouse`] — databases and tables, in memory and on disk;
 //! - [`jobs`] — job states, cancel, timeouts; [`results`] — value rendering, result files;
-//! - [`sparktypes`] — Spark ⇄ Arrow types; [`demo`] — the TPC-H demo database.
+//! - [`demo`] — the TPC-H demo database. Spark types (and their Arrow mapping) are
+//!   [`crate::pgtypes`]', shared with the gateway and the catalog.
 //!
 //! Test hooks: an artificial delay while a job is RUNNING comes from `job_delay_ms`, the
 //! conf item `dli.local.job.delay_ms=<ms>`, or any SQL comment containing
@@ -35,7 +36,6 @@ pub mod results;
 pub mod seed;
 pub mod sparkcompat;
 pub mod sparkerr;
-pub mod sparktypes;
 pub mod stmt;
 pub mod warehouse;
 

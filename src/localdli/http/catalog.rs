@@ -17,9 +17,9 @@ use super::state::{
 use crate::localdli::catalog::TableEntry;
 use crate::localdli::ddl::{ColumnSpec, CreateTableSpec, PartitionSpec};
 use crate::localdli::error::ApiError;
-use crate::localdli::sparktypes::SparkType;
 use crate::localdli::stmt::Stmt;
 use crate::localdli::warehouse::{TableMeta, is_safe_name};
+use crate::pgtypes::SparkType;
 
 fn path_param(p: &Params, key: &str) -> String {
     p.get(key)
@@ -315,7 +315,7 @@ pub async fn create_table(
             .unwrap_or_default()
             .trim()
             .to_lowercase();
-        let ty = SparkType::parse(c["type"].as_str().unwrap_or_default())
+        let ty = SparkType::try_parse(c["type"].as_str().unwrap_or_default())
             .map_err(|e| ApiError::param(format!("Column {cname}: {e}")))?;
         if cname.is_empty() {
             return Err(ApiError::param("Every column needs a column_name."));

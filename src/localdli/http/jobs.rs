@@ -148,7 +148,11 @@ pub async fn submit_job(State(st): State<Arc<AppState>>, body: Bytes) -> ApiResu
     jobs::record_sync(&st.jobs, job, &outcome);
     let mut resp = json!({"job_id": id, "job_type": job_type, "job_mode": "sync"});
     if let Outcome::Rows(rows) = outcome? {
-        resp["schema"] = schema_json(rows.columns.iter().map(|(n, t)| (n.as_str(), t.sql_name())));
+        resp["schema"] = schema_json(
+            rows.columns
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.spark_name())),
+        );
         resp["rows"] = Value::Array(rows.rows.into_iter().map(Value::Array).collect());
     }
     ok(resp)
@@ -267,7 +271,7 @@ pub async fn job_preview(
         "job_type": job.job_type.as_str(),
         "row_count": job.result_count,
         "input_size": 0,
-        "schema": schema_json(job.columns.iter().map(|(n, t)| (n.as_str(), t.sql_name()))),
+        "schema": schema_json(job.columns.iter().map(|(n, t)| (n.as_str(), t.spark_name()))),
         "rows": rows,
     }))
 }
