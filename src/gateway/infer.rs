@@ -25,10 +25,9 @@ pub fn cast_parameter_types(stmts: &[Statement], params: usize) -> Vec<Option<Ty
                 && let Value::Placeholder(p) = &v.value
                 && let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok())
                 && (1..=params).contains(&n)
+                && let Some(ty) = pgtypes::cast_type(&data_type.to_string())
             {
-                if let Some(ty) = pgtypes::cast_type(&data_type.to_string()) {
-                    out[n - 1].get_or_insert(ty);
-                }
+                out[n - 1].get_or_insert(ty);
             }
             ControlFlow::<()>::Continue(())
         });

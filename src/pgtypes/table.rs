@@ -58,10 +58,10 @@ pub struct PgEntry {
 
 macro_rules! pg_table {
     ($($ty:ident, $array:ident, [$($name:literal),+], $sql:literal, $len:literal, $modifier:ident, $precision:expr, $collatable:literal, $spark:expr;)*) => {
-        /// One static per row, so the Spark table can point at its row.
-        mod rows {
-            use super::*;
-            $(pub static $ty: PgEntry = PgEntry {
+        // One static per row, so the Spark table can point at its row.
+        $(
+            #[allow(non_upper_case_globals)]
+            static $ty: PgEntry = PgEntry {
                 ty: Type::$ty,
                 names: &[$($name),+],
                 sql: $sql,
@@ -71,11 +71,11 @@ macro_rules! pg_table {
                 precision: $precision,
                 collatable: $collatable,
                 spark: $spark,
-            };)*
-        }
+            };
+        )*
 
         /// The Postgres types the gateway speaks.
-        pub static PG_TYPES: &[&PgEntry] = &[$(&rows::$ty),*];
+        pub static PG_TYPES: &[&PgEntry] = &[$(&$ty),*];
     };
 }
 
@@ -194,7 +194,7 @@ macro_rules! spark_table {
                 $(Scalar::$scalar => {
                     static ROW: TypeEntry = TypeEntry {
                         scalar: Scalar::$scalar,
-                        pg: &rows::$pg,
+                        pg: &$pg,
                     };
                     &ROW
                 })*
@@ -248,8 +248,8 @@ impl SparkType {
     /// mapped scalar become that scalar's Postgres array; every other nested type is JSON.
     pub fn pg_type(&self) -> PgTypeInfo {
         let (row, array) = match self {
-            SparkType::Other(name) if name == PG_OID_ARRAY => (&rows::OID, true),
-            SparkType::Other(name) if name == PG_CHAR => (&rows::CHAR, false),
+            SparkType::Other(name) if name == PG_OID_ARRAY => (&OID, true),
+            SparkType::Other(name) if name == PG_CHAR => (&CHAR, false),
             SparkType::Array(inner) if inner.is_array_element() => (entry(inner.scalar()).pg, true),
             _ => (entry(self.scalar()).pg, false),
         };
