@@ -66,22 +66,21 @@ async fn run_once(client: &Client, case: &Case) -> Result<(), tokio_postgres::Er
             // Parse, Describe, Bind, Execute: a new statement each time, as drivers do
             // before they cache.
             let stmt = client.prepare(case.sql).await?;
-            let p: &(dyn tokio_postgres::types::ToSql + Sync) = if stmt.params().first()
-                == Some(&tokio_postgres::types::Type::OID)
-            {
-                &(v as u32)
-            } else if stmt.params().first() == Some(&tokio_postgres::types::Type::INT4) {
-                &(v as i32)
-            } else {
-                &v
-            };
+            let p: &(dyn tokio_postgres::types::ToSql + Sync) =
+                if stmt.params().first() == Some(&tokio_postgres::types::Type::OID) {
+                    &(v as u32)
+                } else if stmt.params().first() == Some(&tokio_postgres::types::Type::INT4) {
+                    &(v as i32)
+                } else {
+                    &v
+                };
             client.query(&stmt, &[p]).await.map(|_| ())
         }
     }
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let runs: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())

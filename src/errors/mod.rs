@@ -262,6 +262,12 @@ impl GatewayError {
     /// The result always carries the non-localized severity (`V`, as Postgres sends it);
     /// [`wire::ErrorLog`] takes that as "already logged here".
     pub fn into_pgwire(self) -> PgWireError {
+        PgWireError::UserError(Box::new(self.into_error_info()))
+    }
+
+    /// The `ErrorResponse` fields sent to the client (for a response list, such as a
+    /// simple query's), logging the error once at the right level.
+    pub fn into_error_info(self) -> ErrorInfo {
         let code = self.kind.sqlstate();
         report(
             self.kind.blame(),
@@ -274,7 +280,7 @@ impl GatewayError {
         info.severity_nonlocalized = Some(severity.to_string());
         info.detail = self.detail;
         info.hint = self.hint;
-        PgWireError::UserError(Box::new(info))
+        info
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
-use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
 
 use super::output::{Batch, CommandTag, Counted, Field, FieldType, Output, Transaction};
@@ -108,16 +108,5 @@ pub fn into_pgwire(e: GatewayError) -> PgWireError {
 
 /// An error as an `ErrorResponse` among a simple query's responses.
 pub fn error_response(e: GatewayError) -> Response {
-    Response::Error(Box::new(error_info(e)))
-}
-
-fn error_info(e: GatewayError) -> ErrorInfo {
-    match e.into_pgwire() {
-        PgWireError::UserError(info) => *info,
-        other => ErrorInfo::new(
-            "ERROR".into(),
-            crate::errors::sqlstate::INTERNAL_ERROR.into(),
-            other.to_string(),
-        ),
-    }
+    Response::Error(Box::new(e.into_error_info()))
 }
