@@ -43,6 +43,11 @@ const CASES: &[Case] = &[
         param: Some(23),
     },
     Case {
+        name: "DLI: SHOW TABLES (sync job, simple)",
+        sql: "SHOW TABLES IN tpch",
+        param: None,
+    },
+    Case {
         name: "DLI: count(*) nation (simple)",
         sql: "SELECT count(*) FROM tpch.nation",
         param: None,
