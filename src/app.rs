@@ -85,6 +85,7 @@ fn server_facts(cfg: &Config) -> ServerFacts {
         default_database: cfg.runner.default_database.clone(),
         default_queue: (!cfg.dli.queue.is_empty()).then(|| cfg.dli.queue.clone()),
         default_timeout_ms: cfg.runner.statement_timeout_ms,
+        allow_truncated_results: cfg.runner.allow_truncated_results,
         database_name: cfg.catalog.database_name.clone(),
     }
 }

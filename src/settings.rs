@@ -21,6 +21,8 @@ pub struct SessionValues {
     /// The session's DLI queue.
     pub queue: Option<String>,
     pub statement_timeout_ms: u64,
+    /// Results larger than the preview are sent truncated with a warning.
+    pub allow_truncated_results: bool,
     /// The session's other `SET` variables, by lower-case name.
     pub variables: BTreeMap<String, String>,
 }
@@ -42,6 +44,9 @@ pub enum Source {
     StatementTimeout,
     /// The login user.
     User,
+    /// Whether results larger than the preview are sent truncated (`SET
+    /// dli.allow_truncated_results`).
+    AllowTruncated,
     /// The session's own `SET` value, else this default.
     Variable(&'static str),
 }
@@ -84,6 +89,7 @@ settings! {
     "datestyle" as "DateStyle", Fixed("ISO, MDY"), true, "Sets the display format for date and time values.";
     "default_transaction_isolation", Fixed("read committed"), false, "Sets the transaction isolation level of each new transaction.";
     "default_transaction_read_only", Fixed("off"), true, "Sets the default read-only status of new transactions.";
+    "dli.allow_truncated_results", Source::AllowTruncated, false, "Whether a result larger than the gateway can read is sent truncated, with a warning, instead of failing.";
     "dli.queue", Source::Queue, false, "The DLI queue this session's statements run on (empty: the default queue).";
     "in_hot_standby", Fixed("off"), true, "Shows whether hot standby is currently active.";
     "integer_datetimes", Fixed("on"), true, "Shows whether datetimes are integer based.";
@@ -137,6 +143,7 @@ impl Setting {
             Source::Queue => v.queue.clone().unwrap_or_default(),
             Source::StatementTimeout => format_duration_ms(v.statement_timeout_ms),
             Source::User => v.user.clone(),
+            Source::AllowTruncated => on_off(v.allow_truncated_results).to_string(),
             Source::Variable(default) => v
                 .variables
                 .get(self.name)
@@ -170,6 +177,32 @@ pub fn reported(v: &SessionValues) -> impl Iterator<Item = (&'static str, String
     all(v)
         .filter(|(s, _)| s.reported)
         .map(|(s, value)| (s.shown, value))
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b { "on" } else { "off" }
+}
+
+/// A Boolean setting value as Postgres reads one: `on`/`off`, `true`/`false`, `yes`/`no`,
+/// `1`/`0` (any case, unambiguous prefixes of the words included).
+pub fn parse_bool(value: &str) -> Option<bool> {
+    let v = value.trim().to_ascii_lowercase();
+    match v.as_str() {
+        "on" | "1" => return Some(true),
+        "of" | "off" | "0" => return Some(false),
+        "" | "o" => return None,
+        _ => {}
+    }
+    ["true", "yes"]
+        .iter()
+        .any(|w| w.starts_with(&v))
+        .then_some(true)
+        .or_else(|| {
+            ["false", "no"]
+                .iter()
+                .any(|w| w.starts_with(&v))
+                .then_some(false)
+        })
 }
 
 /// What `version()` answers.

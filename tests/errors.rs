@@ -46,6 +46,7 @@ fn postgres(name: &str) -> SqlState {
         "PROGRAM_LIMIT_EXCEEDED" => SqlState::PROGRAM_LIMIT_EXCEEDED,
         "OBJECT_NOT_IN_PREREQUISITE_STATE" => SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
         "SYSTEM_ERROR" => SqlState::SYSTEM_ERROR,
+        "WARNING" => SqlState::WARNING,
         "PROTOCOL_VIOLATION" => SqlState::PROTOCOL_VIOLATION,
         "INTERNAL_ERROR" => SqlState::INTERNAL_ERROR,
         other => panic!("errors::sqlstate::{other} has no entry in tests/errors.rs"),

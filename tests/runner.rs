@@ -27,6 +27,7 @@ fn context(timeout_ms: u64) -> JobContext {
         currentdb: "default".into(),
         queue: None,
         statement_timeout_ms: timeout_ms,
+        allow_truncated_results: false,
     }
 }
 
@@ -48,7 +49,10 @@ async fn polls_back_off_up_to_the_cap_and_return_the_rows() {
     ));
     let runner = Runner::new(fake.clone(), config());
     let finished = runner.run("SELECT 7", &context(0)).await.expect("runs");
-    let Outcome::Rows { columns, mut rows } = finished.outcome else {
+    let Outcome::Rows {
+        columns, mut rows, ..
+    } = finished.outcome
+    else {
         panic!("no rows")
     };
     assert_eq!(columns, vec![Column::new("n", "int")]);
@@ -149,4 +153,68 @@ async fn terminal_failures_and_status_errors_end_the_statement() {
         .expect_err("status refused");
     assert!(err.detail.unwrap_or_default().contains("job-1"));
     assert_eq!(fake.submits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_result_larger_than_the_preview_fails_or_warns_never_silently() {
+    let job = || {
+        Arc::new(
+            FakeJobs::new(vec![Step::State(JobState::Finished)])
+                .with_result(
+                    vec![Column::new("n", "int")],
+                    (0..3).map(|i| vec![serde_json::json!(i)]).collect(),
+                )
+                .with_total(5),
+        )
+    };
+    let err = Runner::new(job(), config())
+        .run("SELECT n FROM t", &context(0))
+        .await
+        .expect_err("3 of 5 rows is not the result");
+    assert_eq!(err.kind.sqlstate(), "54000");
+    assert!(err.message.contains("has 5 rows"), "{}", err.message);
+    assert!(err.message.contains("first 3"), "{}", err.message);
+    assert!(
+        err.hint
+            .unwrap_or_default()
+            .contains("dli.allow_truncated_results")
+    );
+
+    let mut ctx = context(0);
+    ctx.allow_truncated_results = true;
+    let finished = Runner::new(job(), config())
+        .run("SELECT n FROM t", &ctx)
+        .await
+        .expect("truncation allowed");
+    let Outcome::Rows {
+        mut rows, notices, ..
+    } = finished.outcome
+    else {
+        panic!("no rows")
+    };
+    assert_eq!(rows.next().await.expect("batch").expect("rows").len(), 3);
+    assert_eq!(notices.len(), 1);
+    assert!(
+        notices[0].message.contains("has 5 rows"),
+        "{:?}",
+        notices[0]
+    );
+
+    // A complete result (the count agrees) has no warning.
+    let fake = Arc::new(
+        FakeJobs::new(vec![Step::State(JobState::Finished)])
+            .with_result(
+                vec![Column::new("n", "int")],
+                vec![vec![serde_json::json!(1)]],
+            )
+            .with_total(1),
+    );
+    let finished = Runner::new(fake, config())
+        .run("SELECT 1", &context(0))
+        .await
+        .expect("complete");
+    let Outcome::Rows { notices, .. } = finished.outcome else {
+        panic!("no rows")
+    };
+    assert!(notices.is_empty());
 }

@@ -14,7 +14,7 @@ pub mod wire;
 
 use std::fmt;
 
-use pgwire::error::{ErrorInfo, PgWireError, SEVERITY_ERROR, SEVERITY_FATAL};
+use pgwire::error::{ErrorInfo, PgWireError, SEVERITY_ERROR, SEVERITY_FATAL, SEVERITY_WARNING};
 
 macro_rules! sqlstates {
     ($($name:ident = $code:literal,)*) => {
@@ -57,6 +57,7 @@ pub mod sqlstate {
         PROGRAM_LIMIT_EXCEEDED = "54000",
         OBJECT_NOT_IN_PREREQUISITE_STATE = "55000",
         SYSTEM_ERROR = "58000",
+        WARNING = "01000",
         PROTOCOL_VIOLATION = "08P01",
         INTERNAL_ERROR = "XX000",
     }
@@ -99,6 +100,8 @@ pub enum ErrorKind {
     QuotaExceeded,
     SystemLimit,
     ResultExpired,
+    /// The result is larger than what the gateway can read of it (DLI's preview).
+    ResultIncomplete,
     /// DLI could not be reached or answered nonsense.
     Upstream,
     Protocol,
@@ -170,6 +173,7 @@ impl ErrorKind {
             ErrorKind::QuotaExceeded => (CONFIGURATION_LIMIT_EXCEEDED, Error, User),
             ErrorKind::SystemLimit => (PROGRAM_LIMIT_EXCEEDED, Error, User),
             ErrorKind::ResultExpired => (OBJECT_NOT_IN_PREREQUISITE_STATE, Error, User),
+            ErrorKind::ResultIncomplete => (PROGRAM_LIMIT_EXCEEDED, Error, Outside),
             ErrorKind::Upstream => (SYSTEM_ERROR, Error, Outside),
             ErrorKind::Protocol => (PROTOCOL_VIOLATION, Error, Outside),
             ErrorKind::Internal => (INTERNAL_ERROR, Error, Gateway),
@@ -209,6 +213,48 @@ fn report(blame: Blame, code: &str, message: &dyn fmt::Display, detail: Option<&
         Blame::Gateway => {
             tracing::error!(sqlstate = code, error = %message, detail, "internal error")
         }
+    }
+}
+
+/// A warning for the client (a `NoticeResponse`): the statement goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl Notice {
+    pub fn warning(message: impl Into<String>) -> Notice {
+        Notice {
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The fields of the `NoticeResponse` (severity WARNING, SQLSTATE 01000).
+    pub fn into_notice_info(self) -> ErrorInfo {
+        tracing::debug!(sqlstate = sqlstate::WARNING, warning = %self.message, "client warning");
+        let mut info = ErrorInfo::new(
+            SEVERITY_WARNING.to_string(),
+            sqlstate::WARNING.to_string(),
+            self.message,
+        );
+        info.severity_nonlocalized = Some(SEVERITY_WARNING.to_string());
+        info.detail = self.detail;
+        info.hint = self.hint;
+        info
     }
 }
 

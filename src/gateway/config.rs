@@ -148,6 +148,10 @@ pub struct RunnerConfig {
     /// While a statement runs, check this often that the client is still connected;
     /// a client that went away has its DLI job cancelled.
     pub heartbeat_ms: u64,
+    /// A result larger than what the gateway can read (DLI's preview) is sent truncated
+    /// with a WARNING instead of failing; sessions change it with
+    /// `SET dli.allow_truncated_results`.
+    pub allow_truncated_results: bool,
 }
 
 impl Default for RunnerConfig {
@@ -161,6 +165,7 @@ impl Default for RunnerConfig {
             preview_rows: 1000,
             job_conf: Vec::new(),
             heartbeat_ms: 1000,
+            allow_truncated_results: false,
         }
     }
 }

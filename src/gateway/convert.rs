@@ -12,11 +12,11 @@ use serde_json::Value;
 
 use super::output::{Batch, Field, FieldType, Output, Rows};
 use super::runner::JsonRows;
-use crate::errors::{ErrorKind, GatewayError};
+use crate::errors::{ErrorKind, GatewayError, Notice};
 use crate::pgtypes::{PgValue, SparkType};
 
 /// Rows of a DLI result, converted batch by batch as they arrive.
-pub fn json_rows(fields: Vec<Field>, rows: JsonRows) -> Output {
+pub fn json_rows(fields: Vec<Field>, rows: JsonRows, notices: Vec<Notice>) -> Output {
     let types: Arc<Vec<Option<SparkType>>> = Arc::new(
         fields
             .iter()
@@ -37,6 +37,7 @@ pub fn json_rows(fields: Vec<Field>, rows: JsonRows) -> Output {
         fields: Arc::new(fields),
         batches: Box::pin(batches),
         tag: None,
+        notices,
     })
 }
 

@@ -11,6 +11,7 @@ use futures::StreamExt;
 use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
+use pgwire::messages::response::NoticeResponse;
 
 use super::output::{Batch, CommandTag, Counted, Field, FieldType, Output, Transaction};
 use crate::errors::GatewayError;
@@ -39,9 +40,24 @@ pub fn fields(columns: &[Field], format_for: impl Fn(usize) -> FieldFormat) -> V
         .collect()
 }
 
-/// A statement's output as a pgwire response. Rows stay a stream: each batch is encoded
-/// as it arrives.
-pub fn response(output: Output, format_for: impl Fn(usize) -> FieldFormat) -> Response {
+/// A statement's output as the notices to send first and a pgwire response. Rows stay a
+/// stream: each batch is encoded as it arrives.
+pub fn response(
+    output: Output,
+    format_for: impl Fn(usize) -> FieldFormat,
+) -> (Vec<NoticeResponse>, Response) {
+    let notices = match &output {
+        Output::Rows(rows) => rows
+            .notices
+            .iter()
+            .map(|n| NoticeResponse::from(n.clone().into_notice_info()))
+            .collect(),
+        Output::Command { .. } => Vec::new(),
+    };
+    (notices, body(output, format_for))
+}
+
+fn body(output: Output, format_for: impl Fn(usize) -> FieldFormat) -> Response {
     match output {
         Output::Rows(rows) => {
             let fields = Arc::new(fields(&rows.fields, format_for));

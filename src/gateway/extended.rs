@@ -27,6 +27,7 @@ use pgwire::api::results::{
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::{ClientInfo, Type};
 use pgwire::error::PgWireResult;
+use pgwire::messages::response::NoticeResponse;
 
 use super::encode::{self, into_pgwire};
 use super::plan::Plan;
@@ -111,11 +112,12 @@ pub async fn describe_portal(
     })))
 }
 
+/// Execute: the notices to send first, and the response.
 pub async fn execute(
     router: &Router,
     session: &Session,
     portal: &Portal<Plan>,
-) -> PgWireResult<Response> {
+) -> PgWireResult<(Vec<NoticeResponse>, Response)> {
     let plan = &portal.statement.statement;
     let values = super::bind::values(portal).map_err(into_pgwire)?;
     let output = router

@@ -34,6 +34,8 @@ pub struct ServerFacts {
     pub default_database: String,
     pub default_queue: Option<String>,
     pub default_timeout_ms: u64,
+    /// `[runner] allow_truncated_results`.
+    pub allow_truncated_results: bool,
     /// The one Postgres database the gateway presents (`[catalog] database_name`).
     pub database_name: String,
 }
@@ -155,6 +157,7 @@ fn reset_all(session: &Session, facts: &ServerFacts) {
         s.currentdb = facts.default_database.clone();
         s.queue = facts.default_queue.clone();
         s.statement_timeout_ms = facts.default_timeout_ms;
+        s.allow_truncated_results = facts.allow_truncated_results;
         s.settings.clear();
     });
 }
@@ -165,6 +168,7 @@ fn reset_one(session: &Session, facts: &ServerFacts, name: &str) {
         "search_path" => s.currentdb = facts.default_database.clone(),
         "dli.queue" => s.queue = facts.default_queue.clone(),
         "statement_timeout" => s.statement_timeout_ms = facts.default_timeout_ms,
+        "dli.allow_truncated_results" => s.allow_truncated_results = facts.allow_truncated_results,
         _ => {
             s.settings.remove(&name);
         }
@@ -184,6 +188,7 @@ pub fn session_values(session: &Session, facts: &ServerFacts) -> SessionValues {
         currentdb: s.currentdb,
         queue: s.queue,
         statement_timeout_ms: s.statement_timeout_ms,
+        allow_truncated_results: s.allow_truncated_results,
         variables: s.settings,
     }
 }
@@ -254,6 +259,17 @@ pub fn set_named(session: &Session, name: &str, texts: &[String]) -> Result<(), 
                 )
             })?;
             session.update(|s| s.statement_timeout_ms = ms);
+        }
+        "dli.allow_truncated_results" => {
+            let on = settings::parse_bool(&value).ok_or_else(|| {
+                GatewayError::new(
+                    ErrorKind::InvalidParameter,
+                    format!(
+                        "parameter \"dli.allow_truncated_results\" requires a Boolean value, not \"{value}\""
+                    ),
+                )
+            })?;
+            session.update(|s| s.allow_truncated_results = on);
         }
         _ => session.update(|s| {
             s.settings.insert(name.clone(), value.clone());
@@ -377,6 +393,7 @@ mod tests {
             default_database: "default".into(),
             default_queue: None,
             default_timeout_ms: 0,
+            allow_truncated_results: false,
             database_name: "dli".into(),
         };
         let s = Session::new(SessionState {
@@ -385,6 +402,7 @@ mod tests {
             currentdb: "default".into(),
             queue: None,
             statement_timeout_ms: 0,
+            allow_truncated_results: false,
             settings: Default::default(),
         });
         (s, facts)

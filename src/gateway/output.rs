@@ -10,7 +10,7 @@ use std::sync::Arc;
 use futures::stream::BoxStream;
 use postgres_types::Type;
 
-use crate::errors::GatewayError;
+use crate::errors::{GatewayError, Notice};
 use crate::pgtypes::{PgTypeInfo, PgValue, SparkType};
 
 /// One result column.
@@ -70,6 +70,8 @@ pub struct Rows {
     pub batches: RowStream,
     /// Command tag without the row count; `None` = `SELECT`.
     pub tag: Option<String>,
+    /// Warnings sent before the rows (a truncated result).
+    pub notices: Vec<Notice>,
 }
 
 impl std::fmt::Debug for Rows {
@@ -142,6 +144,7 @@ impl Output {
             fields: Arc::new(fields),
             batches: Box::pin(futures::stream::once(async move { Ok(rows) })),
             tag,
+            notices: Vec::new(),
         })
     }
 }

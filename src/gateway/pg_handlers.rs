@@ -24,6 +24,7 @@ use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::data::{FieldDescription, NoData, ParameterDescription, RowDescription};
 use pgwire::messages::extendedquery::{Describe, TARGET_TYPE_BYTE_STATEMENT};
+use pgwire::messages::response::NoticeResponse;
 use pgwire::messages::startup::ParameterStatus;
 
 use super::client::session;
@@ -60,13 +61,17 @@ impl SimpleQueryHandler for QueryHandler {
         let every = self.router.heartbeat();
         let outputs =
             watch_client(client, every, self.router.simple_query(&session, query)).await?;
-        let mut responses: Vec<Response> = outputs
-            .into_iter()
-            .map(|o| match o {
-                Ok(out) => encode::response(out, |_| FieldFormat::Text),
-                Err(e) => encode::error_response(e),
-            })
-            .collect();
+        let mut responses = Vec::with_capacity(outputs.len());
+        for o in outputs {
+            match o {
+                Ok(out) => {
+                    let (notices, response) = encode::response(out, |_| FieldFormat::Text);
+                    send_notices(client, notices).await?;
+                    responses.push(response);
+                }
+                Err(e) => responses.push(encode::error_response(e)),
+            }
+        }
         if responses.is_empty() {
             responses.push(Response::EmptyQuery);
         }
@@ -171,8 +176,22 @@ impl ExtendedQueryHandler for QueryHandler {
         let session = session(&self.router, client);
         let every = self.router.heartbeat();
         let work = super::extended::execute(&self.router, &session, portal);
-        watch_client(client, every, work).await?
+        let (notices, response) = watch_client(client, every, work).await??;
+        send_notices(client, notices).await?;
+        Ok(response)
     }
+}
+
+/// Warnings for the client, sent before the statement's response.
+async fn send_notices<C>(client: &mut C, notices: Vec<NoticeResponse>) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    for n in notices {
+        client.feed(PgWireBackendMessage::NoticeResponse(n)).await?;
+    }
+    Ok(())
 }
 
 /// Run `work`, writing a harmless ParameterStatus to the client every `every`; if the

@@ -76,16 +76,6 @@ impl Plan {
         self.lexed.text()
     }
 
-    /// Whether the statement can return rows.
-    pub fn returns_rows(&self) -> bool {
-        match &self.kind {
-            Kind::Session(stmt) => !super::local::columns(stmt).is_empty(),
-            Kind::Catalog(_) | Kind::Refresh(_) => true,
-            Kind::Mixed { .. } => false,
-            Kind::Dli { kind, .. } => kind.returns_rows(),
-        }
-    }
-
     /// The type of parameter `i` (0-based): declared by the client, else inferred, else
     /// text.
     pub fn param_type(&self, declared: &[Option<Type>], i: usize) -> Type {

@@ -86,6 +86,7 @@ impl Router {
                 currentdb: self.facts.default_database.clone(),
                 queue: self.facts.default_queue.clone(),
                 statement_timeout_ms: self.facts.default_timeout_ms,
+                allow_truncated_results: self.facts.allow_truncated_results,
                 settings,
             },
             login.backend,
@@ -307,6 +308,7 @@ impl Router {
             currentdb: state.currentdb,
             queue: state.queue,
             statement_timeout_ms: state.statement_timeout_ms,
+            allow_truncated_results: state.allow_truncated_results,
         };
         let span = tracing::info_span!(
             "statement",
@@ -409,7 +411,11 @@ fn rows_output(rows: LocalRows) -> Output {
 /// value that cannot be read as the described type is a clear error, never garbage.
 fn job_output(plan: &Plan, kind: &DliKind, finished: Finished) -> Result<Output, GatewayError> {
     match finished.outcome {
-        Outcome::Rows { columns, rows } => {
+        Outcome::Rows {
+            columns,
+            rows,
+            notices,
+        } => {
             let fields = match plan.known_columns() {
                 Some(d) if d.len() == columns.len() => d.to_vec(),
                 Some(d) => {
@@ -424,7 +430,7 @@ fn job_output(plan: &Plan, kind: &DliKind, finished: Finished) -> Result<Output,
                 }
                 None => spark_fields(&columns),
             };
-            Ok(super::convert::json_rows(fields, rows))
+            Ok(super::convert::json_rows(fields, rows, notices))
         }
         Outcome::Command { job_type, rows } => {
             let tag = match job_type {

@@ -19,7 +19,7 @@ use crate::dli::{
     CheckSqlResponse, Column, DliClient, DliError, JobState, JobStatus, JobType, PreviewResponse,
     SubmitJobRequest, SubmitJobResponse,
 };
-use crate::errors::{ErrorKind, GatewayError};
+use crate::errors::{ErrorKind, GatewayError, Notice};
 
 /// The DLI operations a statement needs. [`DliClient`] is the real one; the runner tests
 /// substitute a scripted one (`tests/runner.rs`).
@@ -61,6 +61,9 @@ pub struct JobContext {
     pub queue: Option<String>,
     /// 0 = no deadline.
     pub statement_timeout_ms: u64,
+    /// A result larger than the preview is sent truncated with a warning rather than
+    /// failing the statement.
+    pub allow_truncated_results: bool,
 }
 
 /// A result's rows as DLI sent them (JSON values), in batches as they arrive.
@@ -76,6 +79,8 @@ pub enum Outcome {
     Rows {
         columns: Vec<Column>,
         rows: JsonRows,
+        /// Warnings for the client (a truncated result).
+        notices: Vec<Notice>,
     },
     Command {
         job_type: JobType,
@@ -201,6 +206,7 @@ impl Runner {
                 Outcome::Rows {
                     columns: submitted.schema,
                     rows: one_batch(submitted.rows),
+                    notices: Vec::new(),
                 }
             };
             return Ok(Finished { job_id, outcome });
@@ -213,7 +219,9 @@ impl Runner {
         let status = self.wait(&job_id, deadline).await?;
         // From here on the job is terminal: nothing to cancel.
         guard.disarm();
-        let outcome = self.collect(&job_id, &submitted.job_type, status).await?;
+        let outcome = self
+            .collect(&job_id, &submitted.job_type, status, ctx)
+            .await?;
         Ok(Finished { job_id, outcome })
     }
 
@@ -292,6 +300,7 @@ impl Runner {
         job_id: &str,
         job_type: &JobType,
         status: JobStatus,
+        ctx: &JobContext,
     ) -> Result<Outcome, GatewayError> {
         match status.status {
             JobState::Finished => {}
@@ -322,6 +331,17 @@ impl Runner {
             .preview(job_id, self.cfg.preview_rows)
             .await
             .map_err(GatewayError::from)?;
+        let notices = match incomplete(job_id, &status, &preview) {
+            None => Vec::new(),
+            Some(e) if !ctx.allow_truncated_results => return Err(e),
+            Some(e) => vec![
+                Notice::warning(
+                    e.message
+                        .replace("the result has", "result truncated: it has"),
+                )
+                .with_detail(e.detail.unwrap_or_default()),
+            ],
+        };
         let columns = if preview.schema.is_empty() {
             status
                 .detail
@@ -334,6 +354,32 @@ impl Runner {
         Ok(Outcome::Rows {
             columns,
             rows: one_batch(preview.rows),
+            notices,
         })
     }
+}
+
+/// The error for a result larger than the preview that was read of it: DLI's job status
+/// (`result_count`) or the preview itself (`row_count`) says how many rows there are.
+fn incomplete(job_id: &str, status: &JobStatus, preview: &PreviewResponse) -> Option<GatewayError> {
+    let read = preview.rows.len() as u64;
+    let total = [status.result_count, preview.row_count]
+        .into_iter()
+        .flatten()
+        .filter_map(|n| u64::try_from(n).ok())
+        .max()?;
+    (total > read).then(|| {
+        GatewayError::new(
+            ErrorKind::ResultIncomplete,
+            format!(
+                "the result has {total} rows, but only the first {read} can be read (DLI's preview)"
+            ),
+        )
+        .with_detail(format!(
+            "DLI job {job_id}; reading complete results from object storage is not available yet"
+        ))
+        .with_hint(
+            "Add a LIMIT or an aggregate, or SET dli.allow_truncated_results = on to receive the first rows with a warning.",
+        )
+    })
 }

@@ -48,6 +48,7 @@ impl Parameters {
             currentdb: facts.default_database.clone(),
             queue: facts.default_queue.clone(),
             statement_timeout_ms: facts.default_timeout_ms,
+            allow_truncated_results: facts.allow_truncated_results,
             variables: Default::default(),
         };
         Self { defaults }

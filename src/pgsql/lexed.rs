@@ -95,7 +95,7 @@ impl Lexed {
         let start = toks.first()?.1.0;
         let end = toks.last()?.1.1;
         for (_, span) in &mut toks {
-            *span = (span.0 - start, span.1 - start);
+            *span = (span.0.saturating_sub(start), span.1.saturating_sub(start));
         }
         Some(Lexed {
             sql: message.get(start..end)?.to_string(),
@@ -167,7 +167,10 @@ impl Lexed {
             let (t, (start, end)) = (&toks[i].0, toks[i].1);
             if let Some((ph, close, ty_start)) = json_cast(toks, i, &next) {
                 let n = placeholder_number(&toks[ph].0.token).unwrap_or(0);
-                let ty_text = sql[ty_start..toks[close].1.0].trim();
+                let ty_text = sql
+                    .get(ty_start..toks[close].1.0)
+                    .unwrap_or_default()
+                    .trim();
                 out.push_str(&sql[at..start]);
                 out.push_str(&format!(
                     "from_json({}, {})",

@@ -29,6 +29,8 @@ pub struct FakeJobs {
     pub cancels: AtomicUsize,
     pub submits: AtomicUsize,
     pub result: Mutex<(Vec<Column>, Vec<Vec<Value>>)>,
+    /// The `result_count` a finished job reports (`None`: not reported).
+    pub total: Mutex<Option<i64>>,
 }
 
 impl FakeJobs {
@@ -39,6 +41,7 @@ impl FakeJobs {
             cancels: AtomicUsize::new(0),
             submits: AtomicUsize::new(0),
             result: Mutex::new((Vec::new(), Vec::new())),
+            total: Mutex::new(None),
         }
     }
 
@@ -49,6 +52,12 @@ impl FakeJobs {
 
     pub fn with_result(self, columns: Vec<Column>, rows: Vec<Vec<Value>>) -> FakeJobs {
         *self.result.lock().unwrap() = (columns, rows);
+        self
+    }
+
+    /// The job's result has `total` rows (more than the preview gives, say).
+    pub fn with_total(self, total: i64) -> FakeJobs {
+        *self.total.lock().unwrap() = Some(total);
         self
     }
 
@@ -94,6 +103,7 @@ impl JobBackend for FakeJobs {
                 job_id: job_id.into(),
                 job_type: JobType::Query,
                 status: state.clone(),
+                result_count: *self.total.lock().unwrap(),
                 ..Default::default()
             }),
             Some(Step::Fail(kind)) => Err(DliError::new(*kind, "status endpoint refused")),
@@ -106,7 +116,7 @@ impl JobBackend for FakeJobs {
         Ok(PreviewResponse {
             job_id: job_id.into(),
             job_type: JobType::Query,
-            row_count: Some(rows.len() as i64),
+            row_count: None,
             schema,
             rows,
             ..Default::default()
