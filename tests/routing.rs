@@ -50,6 +50,12 @@ fn label(p: &Plan) -> String {
         Kind::Catalog(_) => "catalog".into(),
         Kind::Refresh(_) => "refresh".into(),
         Kind::Mixed { .. } => "mixed".into(),
+        Kind::Refused(e) => format!("refused {}", e.kind.sqlstate()),
+        Kind::Copy { query, format } => format!(
+            "copy {} of {}",
+            if format.csv { "csv" } else { "text" },
+            label(query)
+        ),
         Kind::Dli { kind, .. } => match kind {
             DliKind::Query => "query".into(),
             DliKind::Insert => "insert".into(),
@@ -152,6 +158,25 @@ const TABLE: &[(&str, &str)] = &[
     ),
     ("MSCK REPAIR TABLE shop.items", "other MSCK no rows"),
     ("TRUNCATE TABLE shop.items", "other TRUNCATE no rows"),
+    (
+        "COPY (SELECT * FROM tpch.nation) TO STDOUT",
+        "copy text of query",
+    ),
+    (
+        "COPY (SELECT n_name FROM tpch.nation WHERE n_regionkey = 1) TO STDOUT WITH (FORMAT csv, HEADER)",
+        "copy csv of query",
+    ),
+    (
+        "COPY ( SELECT nspname FROM pg_namespace ) TO STDOUT CSV HEADER",
+        "copy csv of catalog",
+    ),
+    ("COPY (SELECT version()) TO STDOUT", "copy text of session"),
+    ("COPY t FROM STDIN", "refused 0A000"),
+    ("COPY (SELECT 1) TO '/etc/passwd'", "refused 42501"),
+    (
+        "COPY (SELECT 1) TO STDOUT WITH (FORMAT binary)",
+        "refused 0A000",
+    ),
 ];
 
 #[tokio::test(flavor = "current_thread")]
@@ -166,7 +191,11 @@ async fn every_statement_is_planned_as_its_kind_in_one_pass() {
         if label(&p) != *want {
             wrong.push(format!("{sql}: planned as {}, expected {want}", label(&p)));
         }
-        let spark = usize::from(matches!(p.kind, Kind::Dli { .. }));
+        let dli_bound = |k: &Kind| matches!(k, Kind::Dli { .. });
+        let spark = usize::from(match &p.kind {
+            Kind::Copy { query, .. } => dli_bound(&query.kind),
+            k => dli_bound(k),
+        });
         assert_eq!(
             cost.tokenised, 1,
             "{sql}: tokenised {} times",

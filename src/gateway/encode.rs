@@ -47,7 +47,7 @@ pub fn response(
     format_for: impl Fn(usize) -> FieldFormat,
 ) -> (Vec<NoticeResponse>, Response) {
     let notices = match &output {
-        Output::Rows(rows) => rows
+        Output::Rows(rows) | Output::Copy(rows, _) => rows
             .notices
             .iter()
             .map(|n| NoticeResponse::from(n.clone().into_notice_info()))
@@ -59,6 +59,7 @@ pub fn response(
 
 fn body(output: Output, format_for: impl Fn(usize) -> FieldFormat) -> Response {
     match output {
+        Output::Copy(rows, format) => Response::CopyOut(super::copy_out::response(rows, format)),
         Output::Rows(rows) => {
             let fields = Arc::new(fields(&rows.fields, format_for));
             let enc_fields = fields.clone();

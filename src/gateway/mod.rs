@@ -6,8 +6,10 @@
 //!   [`login`] (connection security);
 //! - the protocol-neutral core: [`plan`] (one statement read once), [`classify`],
 //!   [`router`], [`local`] (session commands), [`params`], [`infer`], [`runner`]
-//!   (statement → DLI job), [`convert`], [`output`], [`session`];
-//! - the pgwire side: [`pg_handlers`], [`extended`], [`client`], [`bind`], [`encode`].
+//!   (statement → DLI job), [`convert`], [`output`], [`session`], [`copy`] (COPY TO
+//!   STDOUT);
+//! - the pgwire side: [`pg_handlers`], [`extended`], [`client`], [`bind`], [`encode`],
+//!   [`copy_out`].
 //!
 //! Never sees HTTP types: DLI is reached only through [`runner::JobBackend`], the catalog
 //! only through [`catalog_hook::CatalogService`]. Must not import `localdli` or `catalog`:
@@ -20,6 +22,8 @@ pub mod classify;
 pub mod client;
 pub mod config;
 pub mod convert;
+pub mod copy;
+pub mod copy_out;
 pub mod encode;
 pub mod extended;
 pub mod infer;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use futures::stream::BoxStream;
 use postgres_types::Type;
 
+use super::copy::CopyFormat;
 use crate::errors::{GatewayError, Notice};
 use crate::pgtypes::{PgTypeInfo, PgValue, SparkType};
 
@@ -121,6 +122,8 @@ pub enum Transaction {
 #[derive(Debug)]
 pub enum Output {
     Rows(Rows),
+    /// `COPY … TO STDOUT`: rows to write in a COPY format.
+    Copy(Rows, CopyFormat),
     Command {
         tag: CommandTag,
         rows: Option<u64>,

@@ -10,11 +10,13 @@
 use std::sync::OnceLock;
 
 use postgres_types::Type;
-use sqlparser::ast::Statement;
+use sqlparser::ast::{CopyLegacyOption, CopyOption, CopySource, CopyTarget, Statement};
 
 use super::catalog_hook::{CatalogRoute, CatalogService, Described};
 use super::classify::{DliKind, classify};
+use super::copy::{CopyFormat, CopyRows};
 use super::output::Field;
+use crate::errors::{ErrorKind, GatewayError};
 use crate::pgsql::{Lexed, Placeholder};
 use crate::sparksql;
 
@@ -29,6 +31,13 @@ pub enum Kind {
     Refresh(Option<String>),
     /// Catalog relations together with DLI tables: refused.
     Mixed { catalog: String, user: String },
+    /// `COPY … TO STDOUT`: the rows of `query`, written by the gateway in `format`.
+    Copy {
+        query: Box<Plan>,
+        format: CopyFormat,
+    },
+    /// A statement the gateway refuses without running anything (`COPY FROM` …).
+    Refused(GatewayError),
     /// A DLI job; `spark` is its Spark parse when sqlparser could read it.
     Dli {
         kind: DliKind,
@@ -108,18 +117,39 @@ impl Plan {
 /// Read one statement. `catalog` decides catalog routing (none: everything that is not
 /// a session command goes to DLI).
 pub fn plan(lexed: Lexed, catalog: Option<&dyn CatalogService>) -> Plan {
-    let placeholders = lexed.placeholders();
-    let params = placeholders.iter().map(|p| p.2).max().unwrap_or(0);
-    let spark_sql = lexed.to_spark();
     let pg = lexed
         .parse()
         .ok()
         .filter(|v| v.len() == 1)
         .and_then(|mut v| v.pop());
+    plan_parsed(lexed, pg, catalog)
+}
+
+/// [`plan`] for a statement whose Postgres parse is known (`None`: it did not parse).
+fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn CatalogService>) -> Plan {
+    let placeholders = lexed.placeholders();
+    let params = placeholders.iter().map(|p| p.2).max().unwrap_or(0);
+    let spark_sql = lexed.to_spark();
     let mut casts = pg
         .as_ref()
         .map(|s| super::infer::cast_parameter_types(std::slice::from_ref(s), params));
     let kind = match pg {
+        Some(Statement::Copy {
+            source,
+            to,
+            target,
+            options,
+            legacy_options,
+            ..
+        }) => copy(
+            &lexed,
+            source,
+            to,
+            &target,
+            &options,
+            &legacy_options,
+            catalog,
+        ),
         Some(stmt) if super::local::is_session_command(&stmt) => Kind::Session(Box::new(stmt)),
         Some(stmt) => match catalog.map(|c| c.route(&stmt)) {
             Some(CatalogRoute::Catalog) => Kind::Catalog(Box::new(stmt)),
@@ -143,6 +173,41 @@ pub fn plan(lexed: Lexed, catalog: Option<&dyn CatalogService>) -> Plan {
         kind,
         described,
         learnt: OnceLock::new(),
+    }
+}
+
+/// `COPY … TO STDOUT`: the rows to copy, planned as a statement of their own.
+fn copy(
+    lexed: &Lexed,
+    source: CopySource,
+    to: bool,
+    target: &CopyTarget,
+    options: &[CopyOption],
+    legacy: &[CopyLegacyOption],
+    catalog: Option<&dyn CatalogService>,
+) -> Kind {
+    let (rows, format) = match super::copy::read(&source, to, target, options, legacy) {
+        Ok(r) => r,
+        Err(e) => return Kind::Refused(e),
+    };
+    let query = match (rows, source) {
+        (CopyRows::Table(sql), _) => plan(Lexed::new(&sql), catalog),
+        (CopyRows::Query, CopySource::Query(q)) => match lexed.inner_parens() {
+            Some(inner) => plan_parsed(inner, Some(Statement::Query(q)), catalog),
+            None => {
+                return Kind::Refused(GatewayError::new(
+                    ErrorKind::Syntax,
+                    "COPY needs its query in parentheses",
+                ));
+            }
+        },
+        (CopyRows::Query, CopySource::Table { .. }) => {
+            return Kind::Refused(GatewayError::internal("COPY source read inconsistently"));
+        }
+    };
+    Kind::Copy {
+        query: Box::new(query),
+        format,
     }
 }
 

@@ -165,6 +165,9 @@ impl Router {
                 .collect()),
             Kind::Refresh(_) => Ok(refresh_fields()),
             Kind::Mixed { catalog, user } => Err(mixed(catalog, user)),
+            Kind::Refused(e) => Err(e.clone()),
+            // COPY answers with a CopyOutResponse, never a RowDescription.
+            Kind::Copy { .. } => Ok(Vec::new()),
             Kind::Catalog(stmt) => match plan.known_columns() {
                 Some(known) => Ok(known.to_vec()),
                 None => {
@@ -234,6 +237,16 @@ impl Router {
             Kind::Session(stmt) => Ok(local_output(local::answer(stmt, session, &self.facts)?)),
             Kind::Refresh(db) => Ok(rows_output(self.catalog()?.refresh(db.clone()).await?)),
             Kind::Mixed { catalog, user } => Err(mixed(catalog, user)),
+            Kind::Refused(e) => Err(e.clone()),
+            Kind::Copy { query, format } => {
+                match Box::pin(self.execute(session, query, values)).await? {
+                    Output::Rows(rows) => Ok(Output::Copy(rows, format.clone())),
+                    _ => Err(GatewayError::new(
+                        ErrorKind::NotSupported,
+                        "COPY needs a query that returns rows",
+                    )),
+                }
+            }
             Kind::Catalog(stmt) => {
                 let ctx = self.catalog_context(session);
                 let rows = match values.filter(|_| plan.params > 0) {

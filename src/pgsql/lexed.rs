@@ -103,6 +103,25 @@ impl Lexed {
         })
     }
 
+    /// The tokens between the statement's first `(` and its matching `)` — the query of
+    /// `COPY (query) TO …` — as a statement of their own (no second tokenisation).
+    pub fn inner_parens(&self) -> Option<Lexed> {
+        let toks = self.tokens.as_ref()?;
+        let open = toks.iter().position(|(t, _)| t.token == Token::LParen)?;
+        let mut depth = 0usize;
+        for (i, (t, _)) in toks.iter().enumerate().skip(open + 1) {
+            match t.token {
+                Token::LParen => depth += 1,
+                Token::RParen if depth == 0 => {
+                    return Self::piece(&self.sql, toks[open + 1..i].to_vec());
+                }
+                Token::RParen => depth -= 1,
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// The statement's text as the client wrote it.
     pub fn text(&self) -> &str {
         &self.sql
