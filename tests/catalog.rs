@@ -9,8 +9,6 @@ use std::time::Duration;
 
 use common::*;
 use dli_pg_gateway::app::Gateway;
-use dli_pg_gateway::config::Config;
-use dli_pg_gateway::localdli::{self, LocalDli};
 
 const SHOP: &[&str] = &[
     "CREATE DATABASE shop COMMENT 'the shop'",
@@ -18,24 +16,6 @@ const SHOP: &[&str] = &[
      code varchar(20), added date, seen timestamp, tags array<string>, attrs map<string,int>, \
      dt string COMMENT 'load day') USING parquet PARTITIONED BY (dt) COMMENT 'things we sell'",
 ];
-
-/// A standalone embedded DLI service, so tests can stop it under a running gateway.
-async fn service(wh: &std::path::Path, demo: bool) -> (LocalDli, Config) {
-    let cfg = test_config(wh, demo);
-    let svc = localdli::start(cfg.local.clone())
-        .await
-        .expect("local DLI starts");
-    (svc, cfg)
-}
-
-/// A gateway config pointing at `svc` (what `Gateway::start` does for embedded mode).
-fn gateway_config(svc: &LocalDli, base: &Config) -> Config {
-    let mut cfg = base.clone();
-    cfg.dli = svc.client_config(&cfg.local, &cfg.dli);
-    cfg.dli.max_read_retries = 0;
-    cfg.dli.request_timeout_secs = 5;
-    cfg
-}
 
 fn lines(s: &str) -> Vec<&str> {
     s.lines().filter(|l| !l.is_empty()).collect()

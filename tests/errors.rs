@@ -47,6 +47,8 @@ fn postgres(name: &str) -> SqlState {
         "OBJECT_NOT_IN_PREREQUISITE_STATE" => SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
         "SYSTEM_ERROR" => SqlState::SYSTEM_ERROR,
         "WARNING" => SqlState::WARNING,
+        "DUPLICATE_CURSOR" => SqlState::DUPLICATE_CURSOR,
+        "INVALID_CURSOR_NAME" => SqlState::INVALID_CURSOR_NAME,
         "PROTOCOL_VIOLATION" => SqlState::PROTOCOL_VIOLATION,
         "INTERNAL_ERROR" => SqlState::INTERNAL_ERROR,
         other => panic!("errors::sqlstate::{other} has no entry in tests/errors.rs"),

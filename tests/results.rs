@@ -175,3 +175,124 @@ async fn copy_to_stdout_writes_every_row_in_text_and_csv() {
         .await
         .expect("the session goes on");
 }
+
+/// SQL cursors are the gateway's own: DECLARE runs the query once, FETCH/MOVE read it
+/// forward in pieces, CLOSE ends it; unknown, duplicate and backward use fail clearly.
+#[tokio::test]
+async fn cursors_declare_fetch_move_close() {
+    let wh = tempfile::tempdir().unwrap();
+    let (svc, base) = common::service(wh.path(), true).await;
+    let cfg = common::gateway_config(&svc, &base);
+    let gw = start(cfg.clone()).await;
+    let client = connect(&gw).await;
+    let names: Vec<String> = client
+        .query("SELECT n_name FROM tpch.nation ORDER BY n_nationkey", &[])
+        .await
+        .expect("nation")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let jobs_before = common::job_count(&cfg).await;
+    let fetched = |msgs: Vec<tokio_postgres::SimpleQueryMessage>| -> (Vec<String>, u64) {
+        let mut rows = Vec::new();
+        let mut tag = 0;
+        for m in msgs {
+            match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => {
+                    rows.push(r.get(0).unwrap_or_default().to_string())
+                }
+                tokio_postgres::SimpleQueryMessage::CommandComplete(n) => tag = n,
+                _ => {}
+            }
+        }
+        (rows, tag)
+    };
+    client
+        .simple_query(
+            "BEGIN; DECLARE \"c1\" CURSOR WITHOUT HOLD FOR SELECT n_name FROM tpch.nation ORDER BY n_nationkey",
+        )
+        .await
+        .expect("declare");
+    let (first, n) = fetched(
+        client
+            .simple_query("FETCH FORWARD 10 FROM \"c1\"")
+            .await
+            .expect("fetch 10"),
+    );
+    assert_eq!((first.as_slice(), n), (&names[..10], 10));
+    let (next, _) = fetched(
+        client
+            .simple_query("FETCH NEXT FROM c1")
+            .await
+            .expect("next"),
+    );
+    assert_eq!(next, vec![names[10].clone()]);
+    let (_, moved) = fetched(
+        client
+            .simple_query("MOVE FORWARD 4 IN c1")
+            .await
+            .expect("move"),
+    );
+    assert_eq!(moved, 4);
+    let (rest, n) = fetched(client.simple_query("FETCH ALL FROM c1").await.expect("all"));
+    assert_eq!((rest.as_slice(), n), (&names[15..], 10));
+    let (none, n) = fetched(
+        client
+            .simple_query("FETCH 5 FROM c1")
+            .await
+            .expect("at end"),
+    );
+    assert!(none.is_empty() && n == 0);
+    // The query ran once, as one DLI job, at DECLARE.
+    assert_eq!(common::job_count(&cfg).await - jobs_before, 1);
+
+    let code = |e: tokio_postgres::Error| e.code().map(|c| c.code().to_string());
+    let dup = client
+        .simple_query("DECLARE c1 CURSOR FOR SELECT 1")
+        .await
+        .expect_err("duplicate");
+    assert_eq!(code(dup).as_deref(), Some("42P03"));
+    let back = client
+        .simple_query("FETCH BACKWARD 1 FROM c1")
+        .await
+        .expect_err("backward");
+    assert_eq!(code(back).as_deref(), Some("55000"));
+    client.simple_query("CLOSE c1").await.expect("close");
+    let gone = client
+        .simple_query("FETCH 1 FROM c1")
+        .await
+        .expect_err("closed");
+    assert_eq!(code(gone).as_deref(), Some("34000"));
+    // A catalog query as a cursor; CLOSE ALL.
+    client
+        .simple_query("DECLARE cat CURSOR FOR SELECT nspname FROM pg_namespace ORDER BY 1")
+        .await
+        .expect("catalog cursor");
+    let (spaces, _) = fetched(
+        client
+            .simple_query("FETCH ALL FROM cat")
+            .await
+            .expect("fetch"),
+    );
+    assert!(spaces.contains(&"tpch".to_string()), "{spaces:?}");
+    client.simple_query("CLOSE ALL").await.expect("close all");
+    // Without HOLD a cursor ends with its transaction; WITH HOLD it stays.
+    client
+        .simple_query(
+            "DECLARE tx CURSOR FOR SELECT 1 AS a; DECLARE kept CURSOR WITH HOLD FOR SELECT 2 AS b; COMMIT",
+        )
+        .await
+        .expect("declare both");
+    let gone = client
+        .simple_query("FETCH 1 FROM tx")
+        .await
+        .expect_err("closed at commit");
+    assert_eq!(code(gone).as_deref(), Some("34000"));
+    let (kept, _) = fetched(
+        client
+            .simple_query("FETCH 1 FROM kept")
+            .await
+            .expect("held"),
+    );
+    assert_eq!(kept, vec!["2".to_string()]);
+}

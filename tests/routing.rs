@@ -51,6 +51,14 @@ fn label(p: &Plan) -> String {
         Kind::Refresh(_) => "refresh".into(),
         Kind::Mixed { .. } => "mixed".into(),
         Kind::Refused(e) => format!("refused {}", e.kind.sqlstate()),
+        Kind::Declare { name, hold, query } => {
+            format!(
+                "declare {name}{} of {}",
+                if *hold { " hold" } else { "" },
+                label(query)
+            )
+        }
+        Kind::Cursor(cmd) => format!("{cmd:?}"),
         Kind::Copy { query, format } => format!(
             "copy {} of {}",
             if format.csv { "csv" } else { "text" },
@@ -177,6 +185,27 @@ const TABLE: &[(&str, &str)] = &[
         "COPY (SELECT 1) TO STDOUT WITH (FORMAT binary)",
         "refused 0A000",
     ),
+    (
+        "DECLARE \"c1\" CURSOR WITHOUT HOLD FOR SELECT n_name FROM tpch.nation",
+        "declare c1 of query",
+    ),
+    (
+        "DECLARE c2 CURSOR WITH HOLD FOR SELECT * FROM pg_class",
+        "declare c2 hold of catalog",
+    ),
+    ("DECLARE c3 SCROLL CURSOR FOR SELECT 1", "refused 0A000"),
+    (
+        "FETCH FORWARD 2000 FROM \"c1\"",
+        "Fetch { name: \"c1\", count: Rows(2000) }",
+    ),
+    ("FETCH ALL IN c1", "Fetch { name: \"c1\", count: All }"),
+    (
+        "FETCH NEXT FROM c1",
+        "Fetch { name: \"c1\", count: Rows(1) }",
+    ),
+    ("FETCH BACKWARD 1 FROM c1", "refused 55000"),
+    ("CLOSE c1", "session"),
+    ("CLOSE ALL", "session"),
 ];
 
 #[tokio::test(flavor = "current_thread")]
@@ -193,7 +222,7 @@ async fn every_statement_is_planned_as_its_kind_in_one_pass() {
         }
         let dli_bound = |k: &Kind| matches!(k, Kind::Dli { .. });
         let spark = usize::from(match &p.kind {
-            Kind::Copy { query, .. } => dli_bound(&query.kind),
+            Kind::Copy { query, .. } | Kind::Declare { query, .. } => dli_bound(&query.kind),
             k => dli_bound(k),
         });
         assert_eq!(
@@ -209,6 +238,9 @@ async fn every_statement_is_planned_as_its_kind_in_one_pass() {
         );
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // MOVE, which sqlparser does not know, is read as the FETCH it mirrors.
+    let p = plan(Lexed::new("MOVE FORWARD 5 IN c1"), Some(svc));
+    assert_eq!(label(&p), "Move { name: \"c1\", count: Rows(5) }");
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -40,6 +40,8 @@ pub mod sqlstate {
         DUPLICATE_TABLE = "42P07",
         DUPLICATE_SCHEMA = "42P06",
         DUPLICATE_OBJECT = "42710",
+        DUPLICATE_CURSOR = "42P03",
+        INVALID_CURSOR_NAME = "34000",
         DATATYPE_MISMATCH = "42804",
         INSUFFICIENT_PRIVILEGE = "42501",
         FEATURE_NOT_SUPPORTED = "0A000",
@@ -78,6 +80,12 @@ pub enum ErrorKind {
     DuplicateTable,
     DuplicateSchema,
     DuplicateObject,
+    /// `DECLARE` of a cursor name the session already has.
+    DuplicateCursor,
+    /// `FETCH`/`MOVE` of a cursor the session does not have.
+    UnknownCursor,
+    /// A backward or absolute move of a forward-only cursor.
+    CursorForwardOnly,
     DatatypeMismatch,
     PermissionDenied,
     NotSupported,
@@ -156,6 +164,9 @@ impl ErrorKind {
             ErrorKind::DuplicateTable => (DUPLICATE_TABLE, Error, User),
             ErrorKind::DuplicateSchema => (DUPLICATE_SCHEMA, Error, User),
             ErrorKind::DuplicateObject => (DUPLICATE_OBJECT, Error, User),
+            ErrorKind::DuplicateCursor => (DUPLICATE_CURSOR, Error, User),
+            ErrorKind::UnknownCursor => (INVALID_CURSOR_NAME, Error, User),
+            ErrorKind::CursorForwardOnly => (OBJECT_NOT_IN_PREREQUISITE_STATE, Error, User),
             ErrorKind::DatatypeMismatch => (DATATYPE_MISMATCH, Error, User),
             ErrorKind::PermissionDenied => (INSUFFICIENT_PRIVILEGE, Error, User),
             ErrorKind::NotSupported => (FEATURE_NOT_SUPPORTED, Error, User),

@@ -7,7 +7,8 @@
 //! the SQL parser (Postgres dialect first, Spark second), never with regexes.
 
 use sqlparser::ast::{
-    Expr, Ident, ObjectName, Reset, SelectItem, SetExpr, Statement, Use, Value as SqlValue,
+    CloseCursor, Expr, Ident, ObjectName, Reset, SelectItem, SetExpr, Statement, Use,
+    Value as SqlValue,
 };
 
 use super::session::Session;
@@ -84,12 +85,18 @@ pub fn answer(
 ) -> Result<LocalAnswer, GatewayError> {
     Ok(match stmt {
         Statement::StartTransaction { .. } => LocalAnswer::Begin,
-        Statement::Commit { .. } => LocalAnswer::Commit,
+        Statement::Commit { .. } => {
+            session.cursors.end_transaction();
+            LocalAnswer::Commit
+        }
         // ROLLBACK TO SAVEPOINT stays inside the transaction block.
         Statement::Rollback {
             savepoint: Some(_), ..
         } => LocalAnswer::Tag("ROLLBACK".into()),
-        Statement::Rollback { .. } => LocalAnswer::Rollback,
+        Statement::Rollback { .. } => {
+            session.cursors.end_transaction();
+            LocalAnswer::Rollback
+        }
         Statement::Discard { .. } => {
             reset_all(session, facts);
             LocalAnswer::Tag("DISCARD ALL".into())
@@ -122,8 +129,14 @@ pub fn answer(
         // Savepoints, like transactions, are accepted: each DLI statement commits alone.
         Statement::Savepoint { .. } => LocalAnswer::Tag("SAVEPOINT".into()),
         Statement::ReleaseSavepoint { .. } => LocalAnswer::Tag("RELEASE".into()),
-        // Cursors are the driver's business (portals); SQL-level CLOSE has nothing to close.
-        Statement::Close { .. } => LocalAnswer::Tag("CLOSE CURSOR".into()),
+        // SQL cursors (DECLARE … CURSOR) are the gateway's own.
+        Statement::Close { cursor } => {
+            match cursor {
+                CloseCursor::All => session.cursors.close(None)?,
+                CloseCursor::Specific { name } => session.cursors.close(Some(&name.value))?,
+            }
+            LocalAnswer::Tag("CLOSE CURSOR".into())
+        }
         Statement::UNLISTEN { .. } => LocalAnswer::Tag("UNLISTEN".into()),
         Statement::Query(q) => session_function(q, session, facts).ok_or_else(|| {
             GatewayError::internal("a query that is not a session function was routed as one")

@@ -7,7 +7,7 @@
 //! - the protocol-neutral core: [`plan`] (one statement read once), [`classify`],
 //!   [`router`], [`local`] (session commands), [`params`], [`infer`], [`runner`]
 //!   (statement → DLI job), [`convert`], [`output`], [`session`], [`copy`] (COPY TO
-//!   STDOUT);
+//!   STDOUT), [`cursor`] (DECLARE, FETCH, MOVE, CLOSE);
 //! - the pgwire side: [`pg_handlers`], [`extended`], [`client`], [`bind`], [`encode`],
 //!   [`copy_out`].
 //!
@@ -24,6 +24,7 @@ pub mod config;
 pub mod convert;
 pub mod copy;
 pub mod copy_out;
+pub mod cursor;
 pub mod encode;
 pub mod extended;
 pub mod infer;

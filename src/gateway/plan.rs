@@ -10,11 +10,12 @@
 use std::sync::OnceLock;
 
 use postgres_types::Type;
-use sqlparser::ast::{CopyLegacyOption, CopyOption, CopySource, CopyTarget, Statement};
+use sqlparser::ast::{CopyLegacyOption, CopyOption, CopySource, CopyTarget, Declare, Statement};
 
 use super::catalog_hook::{CatalogRoute, CatalogService, Described};
 use super::classify::{DliKind, classify};
 use super::copy::{CopyFormat, CopyRows};
+use super::cursor::{self, CursorCmd};
 use super::output::Field;
 use crate::errors::{ErrorKind, GatewayError};
 use crate::pgsql::{Lexed, Placeholder};
@@ -36,6 +37,15 @@ pub enum Kind {
         query: Box<Plan>,
         format: CopyFormat,
     },
+    /// `DECLARE name CURSOR FOR query`: `query` opened as the session's cursor `name`.
+    Declare {
+        name: String,
+        /// `WITH HOLD`: the cursor outlives its transaction.
+        hold: bool,
+        query: Box<Plan>,
+    },
+    /// `FETCH` / `MOVE` on a cursor the session declared.
+    Cursor(CursorCmd),
     /// A statement the gateway refuses without running anything (`COPY FROM` …).
     Refused(GatewayError),
     /// A DLI job; `spark` is its Spark parse when sqlparser could read it.
@@ -150,6 +160,24 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
             &legacy_options,
             catalog,
         ),
+        Some(Statement::Declare { mut stmts })
+            if stmts.len() == 1 && stmts[0].for_query.is_some() =>
+        {
+            declare(&lexed, stmts.remove(0), catalog)
+        }
+        Some(Statement::Fetch {
+            name,
+            direction,
+            into: None,
+            ..
+        }) => match cursor::count(&direction) {
+            Ok(count) => Kind::Cursor(CursorCmd::Fetch {
+                name: name.value,
+                count,
+            }),
+            Err(e) => Kind::Refused(e),
+        },
+        None if is_move(&lexed) => move_cursor(&lexed),
         Some(stmt) if super::local::is_session_command(&stmt) => Kind::Session(Box::new(stmt)),
         Some(stmt) => match catalog.map(|c| c.route(&stmt)) {
             Some(CatalogRoute::Catalog) => Kind::Catalog(Box::new(stmt)),
@@ -173,6 +201,57 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
         kind,
         described,
         learnt: OnceLock::new(),
+    }
+}
+
+/// `DECLARE name CURSOR FOR query`: the query planned as a statement of its own.
+fn declare(lexed: &Lexed, mut d: Declare, catalog: Option<&dyn CatalogService>) -> Kind {
+    let name = match cursor::declared_name(&d) {
+        Ok(n) => n,
+        Err(e) => return Kind::Refused(e),
+    };
+    match (lexed.after_word("FOR"), d.for_query.take()) {
+        (Some(inner), Some(q)) => Kind::Declare {
+            name,
+            hold: d.hold == Some(true),
+            query: Box::new(plan_parsed(inner, Some(Statement::Query(q)), catalog)),
+        },
+        _ => Kind::Refused(GatewayError::new(
+            ErrorKind::Syntax,
+            "DECLARE needs CURSOR FOR a query",
+        )),
+    }
+}
+
+/// `MOVE …` (which sqlparser does not know): read as the `FETCH` it mirrors.
+fn is_move(lexed: &Lexed) -> bool {
+    matches!(lexed.words(1).first(), Some(Some(w)) if !w.quoted && w.value.eq_ignore_ascii_case("MOVE"))
+}
+
+fn move_cursor(lexed: &Lexed) -> Kind {
+    let text = lexed.text().trim_start();
+    let fetch = format!("FETCH{}", text.get(4..).unwrap_or_default());
+    match Lexed::new(&fetch).parse().ok().as_deref() {
+        Some(
+            [
+                Statement::Fetch {
+                    name,
+                    direction,
+                    into: None,
+                    ..
+                },
+            ],
+        ) => match cursor::count(direction) {
+            Ok(count) => Kind::Cursor(CursorCmd::Move {
+                name: name.value.clone(),
+                count,
+            }),
+            Err(e) => Kind::Refused(e),
+        },
+        _ => Kind::Refused(GatewayError::new(
+            ErrorKind::Syntax,
+            "syntax error in MOVE: expected MOVE [FORWARD] [count | ALL] FROM|IN cursor",
+        )),
     }
 }
 

@@ -15,8 +15,9 @@ use tracing::Instrument;
 
 use super::catalog_hook::{CatalogContext, CatalogService, Described, LocalRows};
 use super::classify::{DliKind, insert_tag};
+use super::cursor::{Cursor, CursorCmd};
 use super::local::{self, LocalAnswer, ServerFacts};
-use super::output::{CommandTag, Field, Output, Transaction};
+use super::output::{CommandTag, Counted, Field, Output, Transaction};
 use super::params::{self, Param};
 use super::plan::{self, Kind, Plan};
 use super::runner::{Finished, JobBackend, JobContext, Outcome, Runner};
@@ -167,7 +168,11 @@ impl Router {
             Kind::Mixed { catalog, user } => Err(mixed(catalog, user)),
             Kind::Refused(e) => Err(e.clone()),
             // COPY answers with a CopyOutResponse, never a RowDescription.
-            Kind::Copy { .. } => Ok(Vec::new()),
+            Kind::Copy { .. } | Kind::Declare { .. } => Ok(Vec::new()),
+            Kind::Cursor(CursorCmd::Fetch { name, .. }) => {
+                Ok(session.cursors.fields(name)?.as_ref().clone())
+            }
+            Kind::Cursor(CursorCmd::Move { .. }) => Ok(Vec::new()),
             Kind::Catalog(stmt) => match plan.known_columns() {
                 Some(known) => Ok(known.to_vec()),
                 None => {
@@ -238,6 +243,29 @@ impl Router {
             Kind::Refresh(db) => Ok(rows_output(self.catalog()?.refresh(db.clone()).await?)),
             Kind::Mixed { catalog, user } => Err(mixed(catalog, user)),
             Kind::Refused(e) => Err(e.clone()),
+            Kind::Declare { name, hold, query } => {
+                match Box::pin(self.execute(session, query, values)).await? {
+                    Output::Rows(rows) => {
+                        session.cursors.declare(name, Cursor::new(rows, *hold))?;
+                        Ok(Output::command(CommandTag::plain("DECLARE CURSOR"), None))
+                    }
+                    _ => Err(GatewayError::new(
+                        ErrorKind::NotSupported,
+                        "DECLARE CURSOR needs a query that returns rows",
+                    )),
+                }
+            }
+            Kind::Cursor(CursorCmd::Fetch { name, count }) => {
+                Ok(Output::Rows(session.cursors.fetch(name, *count).await?.0))
+            }
+            Kind::Cursor(CursorCmd::Move { name, count }) => {
+                let moved = session.cursors.fetch(name, *count).await?.1;
+                let tag = CommandTag {
+                    name: "MOVE".into(),
+                    counted: Counted::Rows,
+                };
+                Ok(Output::command(tag, Some(moved as u64)))
+            }
             Kind::Copy { query, format } => {
                 match Box::pin(self.execute(session, query, values)).await? {
                     Output::Rows(rows) => Ok(Output::Copy(rows, format.clone())),

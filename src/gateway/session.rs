@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use std::sync::Arc;
 
+use super::cursor::Cursors;
 use super::runner::{Finished, JobBackend};
 
 /// A per-login DLI backend (e.g. a user's own DLI credentials), put into the
@@ -41,6 +42,8 @@ pub struct Session {
     state: Mutex<SessionState>,
     /// This session's own DLI backend, when its login carried DLI credentials.
     pub backend: Option<Arc<dyn JobBackend>>,
+    /// Open SQL cursors (`DECLARE … CURSOR`).
+    pub cursors: Cursors,
     /// Results of statements run at Describe, waiting for their Execute.
     stashed: Mutex<Vec<(String, Finished)>>,
 }
@@ -66,6 +69,7 @@ impl Session {
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             state: Mutex::new(initial),
             stashed: Mutex::new(Vec::new()),
+            cursors: Cursors::default(),
         }
     }
 

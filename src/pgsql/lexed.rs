@@ -122,6 +122,28 @@ impl Lexed {
         None
     }
 
+    /// The tokens after the first unquoted `word` outside parentheses — the query of
+    /// `DECLARE c CURSOR FOR query` — as a statement of their own.
+    pub fn after_word(&self, word: &str) -> Option<Lexed> {
+        let toks = self.tokens.as_ref()?;
+        let mut depth = 0usize;
+        for (i, (t, _)) in toks.iter().enumerate() {
+            match &t.token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth = depth.saturating_sub(1),
+                Token::Word(w)
+                    if depth == 0
+                        && w.quote_style.is_none()
+                        && w.value.eq_ignore_ascii_case(word) =>
+                {
+                    return Self::piece(&self.sql, toks[i + 1..].to_vec());
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// The statement's text as the client wrote it.
     pub fn text(&self) -> &str {
         &self.sql

@@ -74,6 +74,29 @@ def _():
             eq(g, w, f"row a={want[0]} column {L.COLUMN_NAMES[i]}")
 
 
+@suite.check("named_cursor_fetches_in_pieces")
+def _():
+    # A named (server-side) cursor: DECLARE … CURSOR WITHOUT HOLD, then FETCH FORWARD
+    # itersize until empty, CLOSE; the gateway answers all of them itself.
+    cn = connect(autocommit=False)
+    try:
+        cur = cn.cursor(name="gw_named")
+        cur.itersize = 7
+        cur.execute(f"SELECT a, b, c FROM {DB}.t ORDER BY a")
+        got = [tuple(r) for r in cur]
+        eq(got, [(r[0], r[1], r[2]) for r in L.all_rows()], "every row through FETCH FORWARD 7")
+        cur.close()
+        cn.commit()
+        cur = cn.cursor(name="gw_named_many")
+        cur.execute(f"SELECT a FROM {DB}.t ORDER BY a")
+        eq([r[0] for r in cur.fetchmany(4)], [1, 2, 3, 4], "fetchmany(4)")
+        eq(len(cur.fetchall()), L.N_ROWS + 1 - 4, "fetchall after fetchmany")
+        cur.close()
+        cn.rollback()
+    finally:
+        cn.close()
+
+
 @suite.check("aggregates_match_python")
 def _():
     data = L.all_rows()[: L.N_ROWS]

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use dli_pg_gateway::app::Gateway;
 use dli_pg_gateway::config::Config;
 use dli_pg_gateway::dli::{DliClient, ListJobsQuery};
+use dli_pg_gateway::localdli::{self, LocalDli};
 use tokio_postgres::{Client, NoTls};
 
 pub const USER: &str = "dli";
@@ -169,4 +170,22 @@ pub fn logs() -> &'static LogBuffer {
 pub fn captured() -> String {
     let v = logs().0.lock().map(|v| v.clone()).unwrap_or_default();
     String::from_utf8_lossy(&v).into_owned()
+}
+
+/// A standalone embedded DLI service, so tests can stop it under a running gateway.
+pub async fn service(wh: &std::path::Path, demo: bool) -> (LocalDli, Config) {
+    let cfg = test_config(wh, demo);
+    let svc = localdli::start(cfg.local.clone())
+        .await
+        .expect("local DLI starts");
+    (svc, cfg)
+}
+
+/// A gateway config pointing at `svc` (what `Gateway::start` does for embedded mode).
+pub fn gateway_config(svc: &LocalDli, base: &Config) -> Config {
+    let mut cfg = base.clone();
+    cfg.dli = svc.client_config(&cfg.local, &cfg.dli);
+    cfg.dli.max_read_retries = 0;
+    cfg.dli.request_timeout_secs = 5;
+    cfg
 }
