@@ -26,7 +26,8 @@ pub struct CopyFormat {
 }
 
 impl CopyFormat {
-    fn text() -> CopyFormat {
+    /// Postgres' defaults for the text format.
+    pub fn text() -> CopyFormat {
         CopyFormat {
             csv: false,
             header: false,

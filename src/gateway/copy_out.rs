@@ -145,14 +145,7 @@ mod tests {
 
     #[test]
     fn values_are_escaped_as_postgres_does() {
-        let t = CopyFormat {
-            csv: false,
-            header: false,
-            delimiter: '\t',
-            null: "\\N".into(),
-            quote: '"',
-            escape: '"',
-        };
+        let t = CopyFormat::text();
         assert_eq!(text("a\tb\\c\nd", &t), "a\\tb\\\\c\\nd");
         let csv = CopyFormat {
             csv: true,
