@@ -75,4 +75,30 @@ def _():
     ok({"int4", "int8", "numeric", "date", "varchar", "bool"} <= names, f"types {sorted(names)}")
 
 
+@suite.check("declare_fetch_mode")
+def _():
+    # psqlODBC's declare/fetch mode (UseDeclareFetch=1): it wraps a query in
+    # DECLARE … CURSOR and reads it with FETCH <Fetch rows>, which the gateway answers.
+    conn().cursor().execute(
+        f"INSERT INTO {C.DB}.orders VALUES (2, 20, 3, 1.25, false, 'cd', 1.5, X'01'), "
+        "(3, 30, 4, 2.5, true, 'ef', 2.5, X'02'), (4, 40, 5, 3.75, false, 'gh', 3.5, X'03')"
+    )
+    want = [tuple(r) for r in conn().cursor().execute(f"SELECT id, qty, note FROM {C.DB}.orders ORDER BY id").fetchall()]
+    cs = (
+        "DRIVER={PostgreSQL Unicode};SERVER=%s;PORT=%d;DATABASE=dli;UID=%s;PWD=%s;"
+        "UseDeclareFetch=1;Fetch=2"
+        % (S["host"], S["port"], S["user"], S["password"])
+    )
+    cn = pyodbc.connect(cs, autocommit=False)
+    try:
+        cur = cn.cursor()
+        cur.execute(f"SELECT id, qty, note FROM {C.DB}.orders ORDER BY id")
+        got = [tuple(r) for r in cur.fetchall()]
+        eq(got, want, "every row through FETCH 2")
+        eq(len(got), 4, "row count")
+        cn.commit()
+    finally:
+        cn.close()
+
+
 suite.main()
