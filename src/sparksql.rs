@@ -155,14 +155,8 @@ pub mod passes {
 /// Falls back to returning the whole text when it cannot be tokenized, so that the
 /// engine behind it reports the syntax error.
 pub fn split_statements(sql: &str) -> Vec<String> {
-    split_with(&SparkDialect, sql)
-}
-
-/// [`split_statements`] with another dialect's lexical rules (the gateway splits client
-/// text with Postgres' rules, see `crate::pgsql`).
-pub fn split_with(dialect: &dyn Dialect, sql: &str) -> Vec<String> {
     passes::tokenised();
-    let tokens = match Tokenizer::new(dialect, sql).tokenize_with_location() {
+    let tokens = match Tokenizer::new(&SparkDialect, sql).tokenize_with_location() {
         Ok(t) => t,
         Err(_) => return non_empty(vec![sql.to_string()]),
     };
@@ -222,32 +216,6 @@ fn non_empty(pieces: Vec<String>) -> Vec<String> {
         .into_iter()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// The `$n` placeholders of Spark SQL text: (byte start, byte end, n).
-pub fn placeholders(sql: &str) -> Vec<(usize, usize, usize)> {
-    placeholders_with(&SparkDialect, sql)
-}
-
-/// [`placeholders`] with another dialect's lexical rules.
-pub fn placeholders_with(dialect: &dyn Dialect, sql: &str) -> Vec<(usize, usize, usize)> {
-    passes::tokenised();
-    let Ok(tokens) = Tokenizer::new(dialect, sql).tokenize_with_location() else {
-        return Vec::new();
-    };
-    let offsets = LineOffsets::new(sql);
-    tokens
-        .iter()
-        .filter_map(|t| match &t.token {
-            Token::Placeholder(p) => {
-                let n: usize = p.strip_prefix('$')?.parse().ok()?;
-                let start = offsets.byte_offset(t.span.start.line, t.span.start.column);
-                let end = offsets.byte_offset(t.span.end.line, t.span.end.column);
-                (n >= 1).then_some((start, end, n))
-            }
-            _ => None,
-        })
         .collect()
 }
 

@@ -227,45 +227,47 @@ fn report(blame: Blame, code: &str, message: &dyn fmt::Display, detail: Option<&
     }
 }
 
+/// The fields of an `ErrorResponse` or `NoticeResponse`, with the non-localized severity
+/// (`V`) Postgres sends too.
+fn info(
+    severity: &str,
+    code: &str,
+    message: String,
+    detail: Option<String>,
+    hint: Option<String>,
+) -> ErrorInfo {
+    let mut info = ErrorInfo::new(severity.to_string(), code.to_string(), message);
+    info.severity_nonlocalized = Some(severity.to_string());
+    info.detail = detail;
+    info.hint = hint;
+    info
+}
+
 /// A warning for the client (a `NoticeResponse`): the statement goes on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub message: String,
     pub detail: Option<String>,
-    pub hint: Option<String>,
 }
 
 impl Notice {
-    pub fn warning(message: impl Into<String>) -> Notice {
+    pub fn warning(message: impl Into<String>, detail: impl Into<String>) -> Notice {
         Notice {
             message: message.into(),
-            detail: None,
-            hint: None,
+            detail: Some(detail.into()),
         }
-    }
-
-    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
-        self
-    }
-
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
     }
 
     /// The fields of the `NoticeResponse` (severity WARNING, SQLSTATE 01000).
     pub fn into_notice_info(self) -> ErrorInfo {
         tracing::debug!(sqlstate = sqlstate::WARNING, warning = %self.message, "client warning");
-        let mut info = ErrorInfo::new(
-            SEVERITY_WARNING.to_string(),
-            sqlstate::WARNING.to_string(),
+        info(
+            SEVERITY_WARNING,
+            sqlstate::WARNING,
             self.message,
-        );
-        info.severity_nonlocalized = Some(SEVERITY_WARNING.to_string());
-        info.detail = self.detail;
-        info.hint = self.hint;
-        info
+            self.detail,
+            None,
+        )
     }
 }
 
@@ -332,12 +334,13 @@ impl GatewayError {
             &self.message,
             self.detail.as_deref(),
         );
-        let severity = self.kind.severity().as_str();
-        let mut info = ErrorInfo::new(severity.to_string(), code.to_string(), self.message);
-        info.severity_nonlocalized = Some(severity.to_string());
-        info.detail = self.detail;
-        info.hint = self.hint;
-        info
+        info(
+            self.kind.severity().as_str(),
+            code,
+            self.message,
+            self.detail,
+            self.hint,
+        )
     }
 }
 

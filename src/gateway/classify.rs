@@ -178,7 +178,7 @@ fn by_words(words: &[Option<Word>]) -> DliKind {
 /// The tag of a statement known only by its words: `CREATE TABLE`, `ALTER DATABASE`,
 /// `MSCK` …
 fn leading(words: &[Option<Word>]) -> String {
-    let upper: Vec<String> = words
+    let first_two: Vec<String> = words
         .iter()
         .take(2)
         .map(|w| {
@@ -187,8 +187,8 @@ fn leading(words: &[Option<Word>]) -> String {
                 .unwrap_or_default()
         })
         .collect();
-    match upper.first().map(String::as_str) {
-        Some("CREATE" | "DROP" | "ALTER") => upper.join(" ").trim().to_string(),
+    match first_two.first().map(String::as_str) {
+        Some("CREATE" | "DROP" | "ALTER") => first_two.join(" ").trim().to_string(),
         Some("") | None => "OK".to_string(),
         Some(w) => w.to_string(),
     }

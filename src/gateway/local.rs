@@ -11,7 +11,7 @@ use sqlparser::ast::{
     Value as SqlValue,
 };
 
-use super::session::Session;
+use super::session::{Session, SessionState};
 use crate::errors::{ErrorKind, GatewayError};
 use crate::settings::{self, SessionValues};
 
@@ -189,12 +189,11 @@ fn reset_one(session: &Session, facts: &ServerFacts, name: &str) {
 }
 
 fn show(name: &str, session: &Session, facts: &ServerFacts) -> String {
-    settings::value(name, &session_values(session, facts)).unwrap_or_default()
+    settings::value(name, &session_values(session.snapshot(), facts)).unwrap_or_default()
 }
 
 /// What the settings table ([`crate::settings`]) computes a session's values from.
-pub fn session_values(session: &Session, facts: &ServerFacts) -> SessionValues {
-    let s = session.snapshot();
+pub fn session_values(s: SessionState, facts: &ServerFacts) -> SessionValues {
     SessionValues {
         server_version: facts.server_version.clone(),
         user: s.user,

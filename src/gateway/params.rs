@@ -72,8 +72,8 @@ pub fn render_spark(plan: &Plan, values: &[Param]) -> Result<String, GatewayErro
     }
     check_count(plan, values.len())?;
     plan.lexed.spark_with(&mut |n| {
-        values
-            .get(n - 1)
+        n.checked_sub(1)
+            .and_then(|i| values.get(i))
             .map(spark)
             .ok_or_else(|| bad_param(n - 1, "no value bound"))
     })

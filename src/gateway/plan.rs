@@ -18,7 +18,7 @@ use super::copy::{CopyFormat, CopyRows};
 use super::cursor::{self, CursorCmd};
 use super::output::Field;
 use crate::errors::{ErrorKind, GatewayError};
-use crate::pgsql::{Lexed, Placeholder};
+use crate::pgsql::Lexed;
 use crate::sparksql;
 
 /// Where a statement goes and what it is.
@@ -56,14 +56,12 @@ pub enum Kind {
 }
 
 /// One statement, read once.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     /// The client's text (Postgres lexical rules), tokenised.
     pub lexed: Lexed,
     /// The Spark translation for DLI, placeholders kept as `$n`.
     pub spark_sql: String,
-    /// `$n` placeholders in the client's text.
-    pub placeholders: Vec<Placeholder>,
     /// Number of parameters (the highest `$n`).
     pub params: usize,
     pub kind: Kind,
@@ -73,20 +71,6 @@ pub struct Plan {
     /// Result columns told to the client at Describe when they had to be learnt from DLI
     /// (a zero-row job); Execute then encodes values as these types.
     pub learnt: OnceLock<Vec<Field>>,
-}
-
-impl Clone for Plan {
-    fn clone(&self) -> Self {
-        Plan {
-            lexed: self.lexed.clone(),
-            spark_sql: self.spark_sql.clone(),
-            placeholders: self.placeholders.clone(),
-            params: self.params,
-            kind: self.kind.clone(),
-            described: self.described.clone(),
-            learnt: self.learnt.clone(),
-        }
-    }
 }
 
 impl Plan {
@@ -137,8 +121,7 @@ pub fn plan(lexed: Lexed, catalog: Option<&dyn CatalogService>) -> Plan {
 
 /// [`plan`] for a statement whose Postgres parse is known (`None`: it did not parse).
 fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn CatalogService>) -> Plan {
-    let placeholders = lexed.placeholders();
-    let params = placeholders.iter().map(|p| p.2).max().unwrap_or(0);
+    let params = lexed.placeholders().iter().map(|p| p.2).max().unwrap_or(0);
     let spark_sql = lexed.to_spark();
     let mut casts = pg
         .as_ref()
@@ -196,7 +179,6 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
     Plan {
         lexed,
         spark_sql,
-        placeholders,
         params,
         kind,
         described,

@@ -17,7 +17,7 @@ use super::catalog_hook::{CatalogContext, CatalogService, Described, LocalRows};
 use super::classify::{DliKind, insert_tag};
 use super::cursor::{Cursor, CursorCmd};
 use super::local::{self, LocalAnswer, ServerFacts};
-use super::output::{CommandTag, Counted, Field, Output, Transaction};
+use super::output::{CommandTag, Counted, Field, Output, Rows, Transaction};
 use super::params::{self, Param};
 use super::plan::{self, Kind, Plan};
 use super::runner::{Finished, JobBackend, JobContext, Outcome, Runner};
@@ -100,9 +100,9 @@ impl Router {
     pub fn catalog_context(&self, session: &Session) -> CatalogContext {
         let state = session.snapshot();
         CatalogContext {
-            currentdb: state.currentdb,
-            user: state.user,
-            settings: local::session_values(session, &self.facts),
+            currentdb: state.currentdb.clone(),
+            user: state.user.clone(),
+            settings: local::session_values(state, &self.facts),
         }
     }
 
@@ -130,9 +130,11 @@ impl Router {
             }
         };
         let mut plan = self.plan(lexed);
-        let ctx = self.catalog_context(session);
+        let ctx = || self.catalog_context(session);
         let learnt = match (&plan.kind, &self.catalog) {
-            (Kind::Catalog(stmt), Some(c)) => c.describe_catalog(plan.sql(), stmt, &ctx).await.ok(),
+            (Kind::Catalog(stmt), Some(c)) => {
+                c.describe_catalog(plan.sql(), stmt, &ctx()).await.ok()
+            }
             (Kind::Refresh(_), _) => Some(Described {
                 params: Vec::new(),
                 columns: refresh_fields(),
@@ -143,7 +145,7 @@ impl Router {
                     spark: Some(s),
                 },
                 Some(c),
-            ) if kind.returns_rows() || plan.params > 0 => c.describe_user(s, &ctx).await,
+            ) if kind.returns_rows() || plan.params > 0 => c.describe_user(s, &ctx()).await,
             _ => None,
         };
         plan::merge_described(&mut plan, learnt);
@@ -244,16 +246,11 @@ impl Router {
             Kind::Mixed { catalog, user } => Err(mixed(catalog, user)),
             Kind::Refused(e) => Err(e.clone()),
             Kind::Declare { name, hold, query } => {
-                match Box::pin(self.execute(session, query, values)).await? {
-                    Output::Rows(rows) => {
-                        session.cursors.declare(name, Cursor::new(rows, *hold))?;
-                        Ok(Output::command(CommandTag::plain("DECLARE CURSOR"), None))
-                    }
-                    _ => Err(GatewayError::new(
-                        ErrorKind::NotSupported,
-                        "DECLARE CURSOR needs a query that returns rows",
-                    )),
-                }
+                let rows = self
+                    .rows_of(session, query, values, "DECLARE CURSOR")
+                    .await?;
+                session.cursors.declare(name, Cursor::new(rows, *hold))?;
+                Ok(Output::command(CommandTag::plain("DECLARE CURSOR"), None))
             }
             Kind::Cursor(CursorCmd::Fetch { name, count }) => {
                 Ok(Output::Rows(session.cursors.fetch(name, *count).await?.0))
@@ -267,13 +264,8 @@ impl Router {
                 Ok(Output::command(tag, Some(moved as u64)))
             }
             Kind::Copy { query, format } => {
-                match Box::pin(self.execute(session, query, values)).await? {
-                    Output::Rows(rows) => Ok(Output::Copy(rows, format.clone())),
-                    _ => Err(GatewayError::new(
-                        ErrorKind::NotSupported,
-                        "COPY needs a query that returns rows",
-                    )),
-                }
+                let rows = self.rows_of(session, query, values, "COPY").await?;
+                Ok(Output::Copy(rows, format.clone()))
             }
             Kind::Catalog(stmt) => {
                 let ctx = self.catalog_context(session);
@@ -323,6 +315,23 @@ impl Router {
             }
         }
         out
+    }
+
+    /// The rows of the query inside `COPY` or `DECLARE` (`what`).
+    async fn rows_of(
+        &self,
+        session: &Session,
+        query: &Plan,
+        values: Option<&[Param]>,
+        what: &str,
+    ) -> Result<Rows, GatewayError> {
+        match Box::pin(self.execute(session, query, values)).await? {
+            Output::Rows(rows) => Ok(rows),
+            _ => Err(GatewayError::new(
+                ErrorKind::NotSupported,
+                format!("{what} needs a query that returns rows"),
+            )),
+        }
     }
 
     fn catalog(&self) -> Result<&Arc<dyn CatalogService>, GatewayError> {

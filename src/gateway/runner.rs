@@ -331,16 +331,10 @@ impl Runner {
             .preview(job_id, self.cfg.preview_rows)
             .await
             .map_err(GatewayError::from)?;
-        let notices = match incomplete(job_id, &status, &preview) {
+        let notices = match incomplete(&status, &preview) {
             None => Vec::new(),
-            Some(e) if !ctx.allow_truncated_results => return Err(e),
-            Some(e) => vec![
-                Notice::warning(
-                    e.message
-                        .replace("the result has", "result truncated: it has"),
-                )
-                .with_detail(e.detail.unwrap_or_default()),
-            ],
+            Some(cut) if !ctx.allow_truncated_results => return Err(cut.error(job_id)),
+            Some(cut) => vec![cut.warning(job_id)],
         };
         let columns = if preview.schema.is_empty() {
             status
@@ -359,27 +353,51 @@ impl Runner {
     }
 }
 
-/// The error for a result larger than the preview that was read of it: DLI's job status
-/// (`result_count`) or the preview itself (`row_count`) says how many rows there are.
-fn incomplete(job_id: &str, status: &JobStatus, preview: &PreviewResponse) -> Option<GatewayError> {
+/// A result larger than what was read of it: (rows it has, rows read).
+#[derive(Debug, Clone, Copy)]
+struct Incomplete {
+    total: u64,
+    read: u64,
+}
+
+/// DLI's job status (`result_count`) or the preview itself (`row_count`) says the result
+/// has more rows than the preview gave.
+fn incomplete(status: &JobStatus, preview: &PreviewResponse) -> Option<Incomplete> {
     let read = preview.rows.len() as u64;
     let total = [status.result_count, preview.row_count]
         .into_iter()
         .flatten()
         .filter_map(|n| u64::try_from(n).ok())
         .max()?;
-    (total > read).then(|| {
-        GatewayError::new(
-            ErrorKind::ResultIncomplete,
-            format!(
-                "the result has {total} rows, but only the first {read} can be read (DLI's preview)"
-            ),
+    (total > read).then_some(Incomplete { total, read })
+}
+
+impl Incomplete {
+    fn what(&self) -> String {
+        format!(
+            "has {} rows, but only the first {} can be read (DLI's preview)",
+            self.total, self.read
         )
-        .with_detail(format!(
+    }
+
+    fn detail(job_id: &str) -> String {
+        format!(
             "DLI job {job_id}; reading complete results from object storage is not available yet"
-        ))
-        .with_hint(
-            "Add a LIMIT or an aggregate, or SET dli.allow_truncated_results = on to receive the first rows with a warning.",
         )
-    })
+    }
+
+    fn error(&self, job_id: &str) -> GatewayError {
+        GatewayError::new(ErrorKind::ResultIncomplete, format!("the result {}", self.what()))
+            .with_detail(Self::detail(job_id))
+            .with_hint(
+                "Add a LIMIT or an aggregate, or SET dli.allow_truncated_results = on to receive the first rows with a warning.",
+            )
+    }
+
+    fn warning(&self, job_id: &str) -> Notice {
+        Notice::warning(
+            format!("result truncated: it {}", self.what()),
+            Self::detail(job_id),
+        )
+    }
 }

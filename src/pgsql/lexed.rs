@@ -155,13 +155,7 @@ impl Lexed {
             return Vec::new();
         };
         toks.iter()
-            .filter_map(|(t, (start, end))| match &t.token {
-                Token::Placeholder(p) => {
-                    let n: usize = p.strip_prefix('$')?.parse().ok()?;
-                    (n >= 1).then_some((*start, *end, n))
-                }
-                _ => None,
-            })
+            .filter_map(|(t, (start, end))| placeholder_number(&t.token).map(|n| (*start, *end, n)))
             .collect()
     }
 
@@ -179,7 +173,10 @@ impl Lexed {
             .parse_statements()
     }
 
-    /// The Spark translation (see [`to_spark`]), with placeholders kept as `$n`.
+    /// The Spark translation, with placeholders kept as `$n`: string literals re-quoted
+    /// for Spark, `"identifiers"` in backticks, `'…'::type` as `CAST('…' AS type)`
+    /// (`'\x…'::bytea` as `X'…'`); comments and all other text kept as written. Text that
+    /// could not be tokenised is returned unchanged.
     pub fn to_spark(&self) -> String {
         self.spark_with(&mut |n| Ok::<_, std::convert::Infallible>(format!("${n}")))
             .unwrap_or_else(|e| match e {})
@@ -212,7 +209,7 @@ impl Lexed {
                     .get(ty_start..toks[close].1.0)
                     .unwrap_or_default()
                     .trim();
-                out.push_str(&sql[at..start]);
+                out.push_str(sql.get(at..start).unwrap_or_default());
                 out.push_str(&format!(
                     "from_json({}, {})",
                     value(n)?,
@@ -223,7 +220,7 @@ impl Lexed {
                 continue;
             }
             if let Some(n) = placeholder_number(&t.token) {
-                out.push_str(&sql[at..start]);
+                out.push_str(sql.get(at..start).unwrap_or_default());
                 out.push_str(&value(n)?);
                 at = end;
             } else if let Some(text) = string_value(&t.token) {
@@ -237,7 +234,7 @@ impl Lexed {
                         }
                         _ => None,
                     });
-                out.push_str(&sql[at..start]);
+                out.push_str(sql.get(at..start).unwrap_or_default());
                 match cast {
                     Some((k, "BINARY")) if bytea_hex(text).is_some() => {
                         out.push_str(&bytea_hex(text).unwrap_or_default());
@@ -257,13 +254,13 @@ impl Lexed {
             } else if let Token::Word(w) = &t.token
                 && w.quote_style == Some('"')
             {
-                out.push_str(&sql[at..start]);
+                out.push_str(sql.get(at..start).unwrap_or_default());
                 out.push_str(&sparksql::quote_ident(&w.value));
                 at = end;
             }
             i += 1;
         }
-        out.push_str(&sql[at..]);
+        out.push_str(sql.get(at..).unwrap_or_default());
         Ok(out)
     }
 }

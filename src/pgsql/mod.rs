@@ -16,19 +16,6 @@ mod lexed;
 
 pub use lexed::{Lexed, Placeholder, Word};
 
-/// Split a simple-query message into statements' texts (see [`Lexed::split`]).
-pub fn split(sql: &str) -> Vec<String> {
-    Lexed::split(sql)
-        .into_iter()
-        .map(|l| l.text().to_string())
-        .collect()
-}
-
-/// The `$n` placeholders of `sql`: (byte start, byte end, n).
-pub fn placeholders(sql: &str) -> Vec<Placeholder> {
-    Lexed::new(sql).placeholders()
-}
-
 /// A Postgres standard string literal (`'it''s'`).
 pub fn quote_string(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
@@ -104,18 +91,25 @@ pub fn quote_ident(name: &str) -> String {
     }
 }
 
-/// Translate client SQL (Postgres lexical rules) into Spark SQL text for DLI: string
-/// literals re-quoted for Spark, `"identifiers"` in backticks, `'…'::type` as
-/// `CAST('…' AS type)` (`'\x…'::bytea` as `X'…'`). Placeholders, comments and all other
-/// text are kept as written. Text that cannot be tokenized is returned unchanged.
-pub fn to_spark(sql: &str) -> String {
-    Lexed::new(sql).to_spark()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sparksql;
+
+    fn split(sql: &str) -> Vec<String> {
+        Lexed::split(sql)
+            .into_iter()
+            .map(|l| l.text().to_string())
+            .collect()
+    }
+
+    fn placeholders(sql: &str) -> Vec<Placeholder> {
+        Lexed::new(sql).placeholders()
+    }
+
+    fn to_spark(sql: &str) -> String {
+        Lexed::new(sql).to_spark()
+    }
 
     #[test]
     fn postgres_literals_become_safe_spark_literals() {
