@@ -18,6 +18,7 @@ use crate::gateway::router::Router;
 use crate::gateway::runner::Runner;
 use crate::gateway::server::GatewayServer;
 use crate::localdli::{self, LocalDli};
+use crate::results::FullResults;
 
 /// The error of [`Gateway::start`]: whichever component refused to start.
 pub type StartError = Box<dyn std::error::Error + Send + Sync>;
@@ -95,8 +96,11 @@ impl Gateway {
     pub async fn start(mut cfg: Config) -> Result<Gateway, StartError> {
         let local = start_embedded(&mut cfg).await?;
         let client = DliClient::new(cfg.dli.clone())?;
+        let aksk = (!cfg.dli.auth.ak.is_empty())
+            .then(|| (cfg.dli.auth.ak.clone(), cfg.dli.auth.sk.clone()));
+        let results = FullResults::new(cfg.results.clone(), aksk);
         let mut router = Router::new(
-            Runner::new(Arc::new(client.clone()), cfg.runner.clone()),
+            Runner::new(Arc::new(client.clone()), cfg.runner.clone()).with_results(results),
             server_facts(&cfg),
         );
         if cfg.catalog.enabled {

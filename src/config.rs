@@ -15,6 +15,7 @@ use crate::catalog::CatalogConfig;
 use crate::dli::DliClientConfig;
 use crate::gateway::config::{RunnerConfig, ServerConfig};
 use crate::localdli::LocalDliConfig;
+use crate::results::ResultsConfig;
 
 /// Prefix of environment overrides: `DLIGW__DLI__PROJECT_ID=…` sets `[dli] project_id`.
 pub const ENV_PREFIX: &str = "DLIGW__";
@@ -30,6 +31,8 @@ pub struct Config {
     pub local: LocalDliConfig,
     /// `[catalog]`: pg_catalog / information_schema answered from cached DLI metadata.
     pub catalog: CatalogConfig,
+    /// `[results]`: complete results beyond the preview, from object storage.
+    pub results: ResultsConfig,
 }
 
 /// A configuration problem, with a message meant for a person.
@@ -82,6 +85,7 @@ impl Config {
         self.server.validate().map_err(ConfigError)?;
         self.runner.validate().map_err(ConfigError)?;
         self.catalog.validate().map_err(ConfigError)?;
+        self.results.validate().map_err(ConfigError)?;
         if self.is_embedded() {
             self.local.validate().map_err(ConfigError)?;
         } else {

@@ -21,5 +21,6 @@ pub mod gateway;
 pub mod localdli;
 pub mod pgsql;
 pub mod pgtypes;
+pub mod results;
 pub mod settings;
 pub mod sparksql;

@@ -49,12 +49,10 @@ async fn polls_back_off_up_to_the_cap_and_return_the_rows() {
     ));
     let runner = Runner::new(fake.clone(), config());
     let finished = runner.run("SELECT 7", &context(0)).await.expect("runs");
-    let Outcome::Rows {
-        columns, mut rows, ..
-    } = finished.outcome
-    else {
+    let Outcome::Rows { columns, rows, .. } = finished.outcome else {
         panic!("no rows")
     };
+    let mut rows = rows.into_json().expect("preview rows");
     assert_eq!(columns, vec![Column::new("n", "int")]);
     let batch = rows.next().await.expect("a batch").expect("rows");
     assert_eq!(batch, vec![vec![serde_json::json!(7)]]);
@@ -186,12 +184,10 @@ async fn a_result_larger_than_the_preview_fails_or_warns_never_silently() {
         .run("SELECT n FROM t", &ctx)
         .await
         .expect("truncation allowed");
-    let Outcome::Rows {
-        mut rows, notices, ..
-    } = finished.outcome
-    else {
+    let Outcome::Rows { rows, notices, .. } = finished.outcome else {
         panic!("no rows")
     };
+    let mut rows = rows.into_json().expect("preview rows");
     assert_eq!(rows.next().await.expect("batch").expect("rows").len(), 3);
     assert_eq!(notices.len(), 1);
     assert!(

@@ -11,12 +11,44 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use super::output::{Batch, Field, FieldType, Output, Rows};
-use super::runner::JsonRows;
+use super::runner::ResultRows;
 use crate::errors::{ErrorKind, GatewayError, Notice};
 use crate::pgtypes::{PgValue, SparkType};
 
-/// Rows of a DLI result, converted batch by batch as they arrive.
-pub fn json_rows(fields: Vec<Field>, rows: JsonRows, notices: Vec<Notice>) -> Output {
+/// Rows of a DLI result, converted batch by batch as they arrive. Result files are
+/// decoded straight to the described column types.
+pub fn json_rows(fields: Vec<Field>, rows: ResultRows, notices: Vec<Notice>) -> Output {
+    let rows = match rows {
+        ResultRows::Json(rows) => rows,
+        ResultRows::Files(mut read) => {
+            let typed: Option<Vec<(String, SparkType)>> = read
+                .columns
+                .iter()
+                .zip(fields.iter())
+                .map(|((name, _), f)| match &f.ty {
+                    FieldType::Spark(t) => Some((name.clone(), t.clone())),
+                    FieldType::Pg(_) => None,
+                })
+                .collect();
+            let batches: super::output::RowStream = match typed {
+                Some(t) => {
+                    read.columns = Arc::new(t);
+                    read.stream()
+                }
+                None => Box::pin(futures::stream::once(async {
+                    Err(GatewayError::internal(
+                        "a DLI result column was described with a Postgres type",
+                    ))
+                })),
+            };
+            return Output::Rows(Rows {
+                fields: Arc::new(fields),
+                batches,
+                tag: None,
+                notices,
+            });
+        }
+    };
     let types: Arc<Vec<Option<SparkType>>> = Arc::new(
         fields
             .iter()

@@ -27,6 +27,7 @@ pub mod copy_out;
 pub mod cursor;
 pub mod encode;
 pub mod extended;
+mod fullresult;
 pub mod infer;
 pub mod local;
 pub mod login;

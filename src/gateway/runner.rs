@@ -16,10 +16,12 @@ use tokio::time::Instant;
 
 use super::config::RunnerConfig;
 use crate::dli::{
-    CheckSqlResponse, Column, DliClient, DliError, JobState, JobStatus, JobType, PreviewResponse,
-    SubmitJobRequest, SubmitJobResponse,
+    AsyncJobResponse, CheckSqlResponse, Column, DliClient, DliError, ExportResultRequest, JobState,
+    JobStatus, JobType, PreviewResponse, SubmitJobRequest, SubmitJobResponse,
 };
 use crate::errors::{ErrorKind, GatewayError, Notice};
+use crate::results::FullResults;
+use crate::results::reader::ResultRead;
 
 /// The DLI operations a statement needs. [`DliClient`] is the real one; the runner tests
 /// substitute a scripted one (`tests/runner.rs`).
@@ -30,6 +32,11 @@ pub trait JobBackend: Send + Sync + 'static {
     async fn job_status(&self, job_id: &str) -> Result<JobStatus, DliError>;
     async fn preview(&self, job_id: &str, rows: u32) -> Result<PreviewResponse, DliError>;
     async fn cancel_job(&self, job_id: &str) -> Result<(), DliError>;
+    async fn export_result(
+        &self,
+        job_id: &str,
+        req: &ExportResultRequest,
+    ) -> Result<AsyncJobResponse, DliError>;
 }
 
 #[async_trait]
@@ -48,6 +55,13 @@ impl JobBackend for DliClient {
     }
     async fn cancel_job(&self, job_id: &str) -> Result<(), DliError> {
         DliClient::cancel_job(self, job_id).await.map(|_| ())
+    }
+    async fn export_result(
+        &self,
+        job_id: &str,
+        req: &ExportResultRequest,
+    ) -> Result<AsyncJobResponse, DliError> {
+        DliClient::export_result(self, job_id, req).await
     }
 }
 
@@ -70,15 +84,32 @@ pub struct JobContext {
 pub type JsonRows = BoxStream<'static, Result<Vec<Vec<Value>>, GatewayError>>;
 
 /// Rows known in full, as one batch.
-fn one_batch(rows: Vec<Vec<Value>>) -> JsonRows {
-    Box::pin(futures::stream::once(async move { Ok(rows) }))
+fn one_batch(rows: Vec<Vec<Value>>) -> ResultRows {
+    ResultRows::Json(Box::pin(futures::stream::once(async move { Ok(rows) })))
+}
+
+/// A result's rows: DLI's JSON (preview, synchronous answers), or its files in object
+/// storage, listed and ready to stream (decoded as the columns the client was told).
+pub enum ResultRows {
+    Json(JsonRows),
+    Files(ResultRead),
+}
+
+impl ResultRows {
+    /// All the JSON rows (tests and internal callers of small results).
+    pub fn into_json(self) -> Option<JsonRows> {
+        match self {
+            ResultRows::Json(rows) => Some(rows),
+            ResultRows::Files(_) => None,
+        }
+    }
 }
 
 /// What a statement produced.
 pub enum Outcome {
     Rows {
         columns: Vec<Column>,
-        rows: JsonRows,
+        rows: ResultRows,
         /// Warnings for the client (a truncated result).
         notices: Vec<Notice>,
     },
@@ -113,14 +144,22 @@ pub struct Finished {
 
 /// Cancels the DLI job when dropped while armed: a cancelled or abandoned statement
 /// future must not leave its job running.
-struct CancelOnDrop {
+pub(super) struct CancelOnDrop {
     backend: Arc<dyn JobBackend>,
     job_id: String,
     armed: bool,
 }
 
 impl CancelOnDrop {
-    fn disarm(mut self) {
+    pub(super) fn new(backend: Arc<dyn JobBackend>, job_id: &str) -> CancelOnDrop {
+        CancelOnDrop {
+            backend,
+            job_id: job_id.to_string(),
+            armed: true,
+        }
+    }
+
+    pub(super) fn disarm(mut self) {
         self.armed = false;
     }
 }
@@ -149,13 +188,24 @@ impl Drop for CancelOnDrop {
 /// Runs statements as DLI jobs.
 #[derive(Clone)]
 pub struct Runner {
-    backend: Arc<dyn JobBackend>,
+    pub(super) backend: Arc<dyn JobBackend>,
     cfg: RunnerConfig,
+    pub(super) results: Option<FullResults>,
 }
 
 impl Runner {
     pub fn new(backend: Arc<dyn JobBackend>, cfg: RunnerConfig) -> Self {
-        Self { backend, cfg }
+        Self {
+            backend,
+            cfg,
+            results: None,
+        }
+    }
+
+    /// Read results larger than the preview from object storage.
+    pub fn with_results(mut self, results: FullResults) -> Self {
+        self.results = Some(results);
+        self
     }
 
     /// The same runner on another backend (a session's own DLI credentials).
@@ -163,6 +213,7 @@ impl Runner {
         Self {
             backend,
             cfg: self.cfg.clone(),
+            results: self.results.clone(),
         }
     }
 
@@ -211,23 +262,19 @@ impl Runner {
             };
             return Ok(Finished { job_id, outcome });
         }
-        let guard = CancelOnDrop {
-            backend: self.backend.clone(),
-            job_id: job_id.clone(),
-            armed: true,
-        };
+        let guard = CancelOnDrop::new(self.backend.clone(), &job_id);
         let status = self.wait(&job_id, deadline).await?;
         // From here on the job is terminal: nothing to cancel.
         guard.disarm();
         let outcome = self
-            .collect(&job_id, &submitted.job_type, status, ctx)
+            .collect(&job_id, &submitted.job_type, status, ctx, deadline)
             .await?;
         Ok(Finished { job_id, outcome })
     }
 
     /// Poll the job status with exponential backoff (fast at first, capped) until it is
     /// terminal or the deadline passes.
-    async fn wait(
+    pub(super) async fn wait(
         &self,
         job_id: &str,
         deadline: Option<Instant>,
@@ -301,6 +348,7 @@ impl Runner {
         job_type: &JobType,
         status: JobStatus,
         ctx: &JobContext,
+        deadline: Option<Instant>,
     ) -> Result<Outcome, GatewayError> {
         match status.status {
             JobState::Finished => {}
@@ -331,11 +379,6 @@ impl Runner {
             .preview(job_id, self.cfg.preview_rows)
             .await
             .map_err(GatewayError::from)?;
-        let notices = match incomplete(&status, &preview) {
-            None => Vec::new(),
-            Some(cut) if !ctx.allow_truncated_results => return Err(cut.error(job_id)),
-            Some(cut) => vec![cut.warning(job_id)],
-        };
         let columns = if preview.schema.is_empty() {
             status
                 .detail
@@ -343,12 +386,40 @@ impl Runner {
                 .and_then(crate::dli::parse_struct_type)
                 .unwrap_or_default()
         } else {
-            preview.schema
+            preview.schema.clone()
         };
+        let Some(cut) = incomplete(&status, &preview) else {
+            return Ok(Outcome::Rows {
+                columns,
+                rows: one_batch(preview.rows),
+                notices: Vec::new(),
+            });
+        };
+        // More rows than the preview: the whole result from object storage, or a clear
+        // error — or, when the session allows it, the preview with a warning.
+        let why = match self
+            .full_result(job_id, &status, &columns, cut.total, ctx, deadline)
+            .await
+        {
+            Ok(Some(read)) => {
+                return Ok(Outcome::Rows {
+                    columns,
+                    rows: ResultRows::Files(read),
+                    notices: Vec::new(),
+                });
+            }
+            Ok(None) => Incomplete::NOT_CONFIGURED.to_string(),
+            Err(e) if e.kind == ErrorKind::Canceled => return Err(e),
+            Err(e) if !ctx.allow_truncated_results => return Err(e),
+            Err(e) => e.message,
+        };
+        if !ctx.allow_truncated_results {
+            return Err(cut.error(job_id, &why));
+        }
         Ok(Outcome::Rows {
             columns,
             rows: one_batch(preview.rows),
-            notices,
+            notices: vec![cut.warning(job_id, &why)],
         })
     }
 }
@@ -380,24 +451,24 @@ impl Incomplete {
         )
     }
 
-    fn detail(job_id: &str) -> String {
-        format!(
-            "DLI job {job_id}; reading complete results from object storage is not available yet"
-        )
+    const NOT_CONFIGURED: &'static str = "DLI reports no result_path for it and no export folder is configured ([results] export_path)";
+
+    fn detail(job_id: &str, why: &str) -> String {
+        format!("DLI job {job_id}: {why}")
     }
 
-    fn error(&self, job_id: &str) -> GatewayError {
+    fn error(&self, job_id: &str, why: &str) -> GatewayError {
         GatewayError::new(ErrorKind::ResultIncomplete, format!("the result {}", self.what()))
-            .with_detail(Self::detail(job_id))
+            .with_detail(Self::detail(job_id, why))
             .with_hint(
-                "Add a LIMIT or an aggregate, or SET dli.allow_truncated_results = on to receive the first rows with a warning.",
+                "Configure [results] export_path (an OBS folder) and its object-storage access, add a LIMIT or an aggregate, or SET dli.allow_truncated_results = on to receive the first rows with a warning.",
             )
     }
 
-    fn warning(&self, job_id: &str) -> Notice {
+    fn warning(&self, job_id: &str, why: &str) -> Notice {
         Notice::warning(
             format!("result truncated: it {}", self.what()),
-            Self::detail(job_id),
+            Self::detail(job_id, why),
         )
     }
 }

@@ -16,6 +16,7 @@
 pub mod arrow;
 pub mod spark;
 pub mod table;
+pub mod text;
 pub mod value;
 
 #[cfg(test)]

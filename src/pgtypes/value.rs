@@ -55,9 +55,11 @@ impl fmt::Display for ConversionError {
 impl Error for ConversionError {}
 
 fn bad(v: &Value, t: &SparkType) -> ConversionError {
-    let mut shown = v.to_string();
-    shown.truncate(64);
-    ConversionError(format!("cannot read {shown} as {}", t.spark_name()))
+    ConversionError(format!(
+        "cannot read {} as {}",
+        super::text::shorten(&v.to_string(), 64),
+        t.spark_name()
+    ))
 }
 
 fn as_i64(v: &Value) -> Option<i64> {
@@ -139,10 +141,7 @@ impl PgValue {
                     Value::String(s) => s.trim().to_string(),
                     _ => return Err(bad(v, t)),
                 };
-                if text.parse::<f64>().is_err() {
-                    return Err(bad(v, t));
-                }
-                PgValue::Numeric(text)
+                PgValue::Numeric(super::text::plain_decimal(&text, t).ok_or_else(|| bad(v, t))?)
             }
             SparkType::Date => PgValue::Date(
                 v.as_str()

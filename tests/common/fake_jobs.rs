@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use dli_pg_gateway::dli::{
-    CheckSqlResponse, Column, DliError, DliErrorKind, JobState, JobStatus, JobType,
-    PreviewResponse, SubmitJobRequest, SubmitJobResponse,
+    AsyncJobResponse, CheckSqlResponse, Column, DliError, DliErrorKind, ExportResultRequest,
+    JobState, JobStatus, JobType, PreviewResponse, SubmitJobRequest, SubmitJobResponse,
 };
 use dli_pg_gateway::gateway::runner::JobBackend;
 use serde_json::Value;
@@ -31,6 +31,10 @@ pub struct FakeJobs {
     pub result: Mutex<(Vec<Column>, Vec<Vec<Value>>)>,
     /// The `result_count` a finished job reports (`None`: not reported).
     pub total: Mutex<Option<i64>>,
+    /// The `result_path` a finished job reports.
+    pub result_path: Mutex<Option<String>>,
+    /// export-result requests received.
+    pub exports: Mutex<Vec<ExportResultRequest>>,
 }
 
 impl FakeJobs {
@@ -42,6 +46,8 @@ impl FakeJobs {
             submits: AtomicUsize::new(0),
             result: Mutex::new((Vec::new(), Vec::new())),
             total: Mutex::new(None),
+            result_path: Mutex::new(None),
+            exports: Mutex::new(Vec::new()),
         }
     }
 
@@ -58,6 +64,12 @@ impl FakeJobs {
     /// The job's result has `total` rows (more than the preview gives, say).
     pub fn with_total(self, total: i64) -> FakeJobs {
         *self.total.lock().unwrap() = Some(total);
+        self
+    }
+
+    /// A finished job reports its full result at `path` (newer DLI).
+    pub fn with_result_path(self, path: &str) -> FakeJobs {
+        *self.result_path.lock().unwrap() = Some(path.to_string());
         self
     }
 
@@ -104,6 +116,8 @@ impl JobBackend for FakeJobs {
                 job_type: JobType::Query,
                 status: state.clone(),
                 result_count: *self.total.lock().unwrap(),
+                result_path: self.result_path.lock().unwrap().clone(),
+                result_format: Some("csv".into()),
                 ..Default::default()
             }),
             Some(Step::Fail(kind)) => Err(DliError::new(*kind, "status endpoint refused")),
@@ -126,5 +140,18 @@ impl JobBackend for FakeJobs {
     async fn cancel_job(&self, _job_id: &str) -> Result<(), DliError> {
         self.cancels.fetch_add(1, Ordering::SeqCst);
         Ok(())
+    }
+
+    async fn export_result(
+        &self,
+        _job_id: &str,
+        req: &ExportResultRequest,
+    ) -> Result<AsyncJobResponse, DliError> {
+        self.exports.lock().unwrap().push(req.clone());
+        Ok(AsyncJobResponse {
+            job_id: Some("export-1".into()),
+            job_mode: Some("async".into()),
+            ..Default::default()
+        })
     }
 }
