@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::Sink;
-use futures::SinkExt;
+use futures::{FutureExt, SinkExt};
 use pgwire::api::DEFAULT_NAME;
 use pgwire::api::portal::Portal;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
@@ -62,9 +62,14 @@ impl SimpleQueryHandler for QueryHandler {
         let outputs =
             watch_client(client, every, self.router.simple_query(&session, query)).await?;
         let mut responses = Vec::with_capacity(outputs.len());
+        let cancel = streaming_cancel(client).await.map(FutureExt::shared);
         for o in outputs {
             match o {
                 Ok(out) => {
+                    let out = match &cancel {
+                        Some(c) => out.cancellable(c.clone().boxed()),
+                        None => out,
+                    };
                     let (notices, response) = encode::response(out, |_| FieldFormat::Text);
                     send_notices(client, notices).await?;
                     responses.push(response);
@@ -176,7 +181,13 @@ impl ExtendedQueryHandler for QueryHandler {
         let session = session(&self.router, client);
         let every = self.router.heartbeat();
         let work = super::extended::execute(&self.router, &session, portal);
-        let (notices, response) = watch_client(client, every, work).await??;
+        let mut output = watch_client(client, every, work).await??;
+        // Last, with no await after it: pgwire's own cancel signal covered the work.
+        if let Some(cancel) = streaming_cancel(client).await {
+            output = output.cancellable(cancel.boxed());
+        }
+        let format = portal.result_column_format.clone();
+        let (notices, response) = encode::response(output, move |i| format.format_for(i));
         send_notices(client, notices).await?;
         Ok(response)
     }
@@ -237,6 +248,15 @@ where
 {
     let cancel = cancel_signal(client).await;
     watch_client(client, every, cancellable(cancel, work)).await?
+}
+
+/// A cancel signal for rows that stream after the statement's work is done (pgwire
+/// watches only the work). Installing it supersedes pgwire's signal, so it is taken last.
+async fn streaming_cancel<C: ClientInfo>(
+    client: &C,
+) -> Option<futures::future::BoxFuture<'static, bool>> {
+    let rx = cancel_signal(client).await?;
+    Some(rx.map(|r| r.is_ok()).boxed())
 }
 
 /// pgwire makes Execute and simple queries cancellable; a Describe may run a DLI job too
