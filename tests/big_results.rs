@@ -42,16 +42,26 @@ fn check_lineitems(rows: Vec<Vec<String>>, scale: f64) {
     assert_eq!(rows.len(), expected.len(), "every row, once");
     for row in rows {
         let key = (row[0].clone(), row[1].clone());
-        let want = expected.remove(&key).unwrap_or_else(|| panic!("unexpected or repeated row {key:?}"));
+        let want = expected
+            .remove(&key)
+            .unwrap_or_else(|| panic!("unexpected or repeated row {key:?}"));
         assert_eq!(row[2..], want[..], "row {key:?}");
     }
 }
 
 async fn simple_text_rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
-    for m in client.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e:?}")) {
+    for m in client
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+    {
         if let SimpleQueryMessage::Row(r) = m {
-            out.push((0..r.len()).map(|i| r.get(i).unwrap_or("<null>").to_string()).collect());
+            out.push(
+                (0..r.len())
+                    .map(|i| r.get(i).unwrap_or("<null>").to_string())
+                    .collect(),
+            );
         }
     }
     out
@@ -75,7 +85,13 @@ fn exported_files(wh: &Path) -> usize {
         std::fs::read_dir(p)
             .map(|d| {
                 d.flatten()
-                    .map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 })
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            count(&e.path())
+                        } else {
+                            1
+                        }
+                    })
                     .sum()
             })
             .unwrap_or(0)
@@ -147,7 +163,10 @@ async fn every_row_through_result_path_and_gzip_exports() {
     let client = connect(&gw).await;
     check_lineitems(simple_text_rows(&client, LINEITEMS).await, scale);
     let kept: Vec<String> = walk(&exports_dir(wh.path()));
-    assert!(!kept.is_empty() && kept.iter().all(|f| f.ends_with(".gz")), "{kept:?}");
+    assert!(
+        !kept.is_empty() && kept.iter().all(|f| f.ends_with(".gz")),
+        "{kept:?}"
+    );
     gw.shutdown().await;
 }
 
@@ -193,7 +212,11 @@ async fn a_portal_with_a_row_limit_is_suspended_and_resumed() {
         }
     }
     let total = rows.len();
-    assert_eq!(fetches, total / 700 + 1, "{total} rows in {fetches} Executes");
+    assert_eq!(
+        fetches,
+        total / 700 + 1,
+        "{total} rows in {fetches} Executes"
+    );
     check_lineitems(rows, scale);
     tx.commit().await.expect("commit");
     gw.shutdown().await;
@@ -207,7 +230,9 @@ async fn cancel_or_disconnect_mid_result_stops_it_and_removes_the_export() {
     // COPY streams: read the first rows, then cancel. 25 × lineitem, far more than the
     // socket buffers hold, so the gateway is still sending when the cancel arrives.
     let copy = client
-        .copy_out("COPY (SELECT l.*, n.n_name FROM tpch.lineitem l CROSS JOIN tpch.nation n) TO STDOUT")
+        .copy_out(
+            "COPY (SELECT l.*, n.n_name FROM tpch.lineitem l CROSS JOIN tpch.nation n) TO STDOUT",
+        )
         .await
         .expect("copy starts");
     futures::pin_mut!(copy);
@@ -235,7 +260,10 @@ async fn cancel_or_disconnect_mid_result_stops_it_and_removes_the_export() {
 
     // A client that goes away mid-result: its download stops and the export is removed.
     let other = connect(&gw).await;
-    let stream = other.query_raw(LINEITEMS, Vec::<i32>::new()).await.expect("query");
+    let stream = other
+        .query_raw(LINEITEMS, Vec::<i32>::new())
+        .await
+        .expect("query");
     futures::pin_mut!(stream);
     let _ = stream.next().await.expect("a first row").expect("row");
     drop(stream);
