@@ -343,6 +343,7 @@ pub fn spawn_sql(
                     );
                     let _ = task_jobs.cancel(&task_id, &msg);
                     let _ = std::fs::remove_dir_all(engine.warehouse.results_dir(&task_id));
+                    let _ = std::fs::remove_dir_all(engine.warehouse.result_csv_dir(&task_id));
                     return;
                 }
             },
@@ -365,12 +366,7 @@ async fn result_csv(
     dir: &std::path::Path,
     columns: &[(String, SparkType)],
 ) -> Result<String, SqlError> {
-    let target = engine
-        .warehouse
-        .obs_root()
-        .join(RESULTS_BUCKET)
-        .join("jobs")
-        .join(id);
+    let target = engine.warehouse.result_csv_dir(id);
     let (dir, columns, tmp) = (
         dir.to_path_buf(),
         columns.to_vec(),

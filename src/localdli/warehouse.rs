@@ -145,6 +145,14 @@ impl Warehouse {
         self.root.join(OBS_DIR)
     }
 
+    /// The `result_path` folder of a job (`obs://dli-job-results/jobs/<id>`).
+    pub fn result_csv_dir(&self, job_id: &str) -> PathBuf {
+        self.obs_root()
+            .join(super::obs::RESULTS_BUCKET)
+            .join("jobs")
+            .join(job_id)
+    }
+
     /// Where files are written before being renamed under [`Self::obs_root`].
     pub fn tmp_dir(&self) -> PathBuf {
         self.root.join(RESULTS_DIR)
