@@ -258,6 +258,33 @@ async fn cancel_or_disconnect_mid_result_stops_it_and_removes_the_export() {
     assert_eq!(n, vec![vec!["25".to_string()]]);
     eventually_no_exported_files(wh.path()).await;
 
+    // Rows of a query (extended protocol) stop the same way.
+    let stream = client
+        .query_raw(
+            "SELECT l.l_comment, n.n_name FROM tpch.lineitem l CROSS JOIN tpch.nation n",
+            Vec::<i32>::new(),
+        )
+        .await
+        .expect("query starts");
+    futures::pin_mut!(stream);
+    stream.next().await.expect("a first row").expect("row");
+    client
+        .cancel_token()
+        .cancel_query(tokio_postgres::NoTls)
+        .await
+        .expect("cancel sent");
+    let err = loop {
+        match tokio::time::timeout(Duration::from_secs(20), stream.try_next()).await {
+            Ok(Ok(Some(_))) => continue,
+            Ok(Ok(None)) => panic!("every row arrived despite the cancel"),
+            Ok(Err(e)) => break e,
+            Err(_) => panic!("no answer after cancel"),
+        }
+    };
+    let code = err.as_db_error().map(|d| d.code().code().to_string());
+    assert_eq!(code.as_deref(), Some("57014"), "{err:?}");
+    eventually_no_exported_files(wh.path()).await;
+
     // A client that goes away mid-result: its download stops and the export is removed.
     let other = connect(&gw).await;
     let stream = other
