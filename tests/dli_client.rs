@@ -174,11 +174,15 @@ async fn preview_with_page_size() {
     Mock::given(method("GET"))
         .and(path(jobs("/ead0b276/preview")))
         .and(query_param("page-size", "500"))
+        .and(query_param("queue-name", "q1"))
         .respond_with(ok("preview.json"))
         .expect(1)
         .mount(&s)
         .await;
-    let p = client(&s).preview("ead0b276", Some(500)).await.unwrap();
+    let p = client(&s)
+        .preview("ead0b276", Some(500), Some("q1"))
+        .await
+        .unwrap();
     assert_eq!(p.job_id, "ead0b276-8ed4-4eb5-b520-58f1511e7033");
     assert_eq!(
         (p.job_type, p.row_count, p.input_size),

@@ -159,10 +159,14 @@ impl DliClient {
         &self,
         job_id: &str,
         page_size: Option<u32>,
+        queue: Option<&str>,
     ) -> Result<PreviewResponse, DliError> {
+        // Without `queue-name` the reference reads the result on "the default system
+        // queue"; the job's own queue is the right one.
         let query: Vec<(&str, String)> = page_size
             .map(|n| ("page-size", n.to_string()))
             .into_iter()
+            .chain(queue.map(|q| ("queue-name", q.to_string())))
             .collect();
         let call = self
             .inner
@@ -280,8 +284,11 @@ impl Inner {
     ) -> Result<(super::transport::RawResponse, Option<String>), Failure> {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        if call.body.is_some() {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        // Mandatory on every request (reference §3.2, "Content-Type … Yes"), body or not.
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        // Names the project for multi-project accounts (reference §3.2).
+        if let Ok(project) = HeaderValue::from_str(&self.cfg.project_id) {
+            headers.insert("x-project-id", project);
         }
         let body = call.body.as_deref().unwrap_or_default();
         let used = self

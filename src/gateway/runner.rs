@@ -30,7 +30,12 @@ pub trait JobBackend: Send + Sync + 'static {
     async fn check_sql(&self, sql: &str, currentdb: &str) -> Result<CheckSqlResponse, DliError>;
     async fn submit_job(&self, req: &SubmitJobRequest) -> Result<SubmitJobResponse, DliError>;
     async fn job_status(&self, job_id: &str) -> Result<JobStatus, DliError>;
-    async fn preview(&self, job_id: &str, rows: u32) -> Result<PreviewResponse, DliError>;
+    async fn preview(
+        &self,
+        job_id: &str,
+        rows: u32,
+        queue: Option<&str>,
+    ) -> Result<PreviewResponse, DliError>;
     async fn cancel_job(&self, job_id: &str) -> Result<(), DliError>;
     async fn export_result(
         &self,
@@ -50,8 +55,13 @@ impl JobBackend for DliClient {
     async fn job_status(&self, job_id: &str) -> Result<JobStatus, DliError> {
         DliClient::job_status(self, job_id).await
     }
-    async fn preview(&self, job_id: &str, rows: u32) -> Result<PreviewResponse, DliError> {
-        DliClient::preview(self, job_id, Some(rows)).await
+    async fn preview(
+        &self,
+        job_id: &str,
+        rows: u32,
+        queue: Option<&str>,
+    ) -> Result<PreviewResponse, DliError> {
+        DliClient::preview(self, job_id, Some(rows), queue).await
     }
     async fn cancel_job(&self, job_id: &str) -> Result<(), DliError> {
         DliClient::cancel_job(self, job_id).await.map(|_| ())
@@ -376,7 +386,11 @@ impl Runner {
         }
         let preview = self
             .backend
-            .preview(job_id, self.cfg.preview_rows)
+            .preview(
+                job_id,
+                self.cfg.preview_rows,
+                status.queue_name.as_deref().or(ctx.queue.as_deref()),
+            )
             .await
             .map_err(GatewayError::from)?;
         let columns = if preview.schema.is_empty() {
