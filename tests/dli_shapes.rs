@@ -117,3 +117,60 @@ async fn preview_rows_as_strings_and_the_jobs_queue() {
         vec![vec![json!(23), json!("sda")], vec![json!(24), json!("x")]]
     );
 }
+
+fn iam_answer(token: &str) -> ResponseTemplate {
+    ResponseTemplate::new(201)
+        .insert_header("X-Subject-Token", token)
+        .set_body_json(json!({"token": {
+            "expires_at": (chrono::Utc::now() + chrono::Duration::hours(24)).to_rfc3339(),
+            "issued_at": chrono::Utc::now().to_rfc3339()
+        }}))
+}
+
+#[tokio::test]
+async fn a_token_refused_with_dli_0015_is_renewed_once() {
+    // Reference error table: 400 DLI.0015 "Token parsing error".
+    let s = server().await;
+    let iam = || Mock::given(method("POST")).and(path("/v3/auth/tokens"));
+    iam()
+        .respond_with(iam_answer("tok-1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&s)
+        .await;
+    iam()
+        .respond_with(iam_answer("tok-2"))
+        .expect(1)
+        .mount(&s)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(jobs("/j/status")))
+        .and(header("x-auth-token", "tok-1"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "is_success": false, "error_code": "DLI.0015", "error_msg": "Token info for token is null, return."
+        })))
+        .expect(1)
+        .mount(&s)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(jobs("/j/status")))
+        .and(header("x-auth-token", "tok-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "is_success": true, "message": "", "job_id": "j", "job_type": "QUERY",
+            "status": "RUNNING", "input_size": 0, "result_count": 0, "detail": "", "statement": "SELECT 1"
+        })))
+        .expect(1)
+        .mount(&s)
+        .await;
+    let mut cfg = client(&s).config().clone();
+    cfg.auth = DliAuthConfig {
+        mode: AuthMode::Token,
+        domain_name: "d".into(),
+        user_name: "u".into(),
+        password: "p".into(),
+        ..Default::default()
+    };
+    let c = DliClient::new(cfg).unwrap();
+    assert_eq!(c.job_status("j").await.unwrap().status, JobState::Running);
+}

@@ -267,10 +267,11 @@ impl Inner {
     /// renew the token and send once more.
     pub async fn attempt<T: DeserializeOwned>(&self, call: &ApiCall) -> Result<T, Failure> {
         let (raw, used) = self.send_authenticated(call).await?;
-        if raw.status == 401 && self.auth.invalidate(used.as_deref()).await {
+        if token_refused(&raw) && self.auth.invalidate(used.as_deref()).await {
             tracing::debug!(
                 path = call.url.path(),
-                "DLI refused the token (401); renewing it once"
+                status = raw.status,
+                "DLI refused the token; renewing it once"
             );
             let (raw, _) = self.send_authenticated(call).await?;
             return finish(&raw);
@@ -324,6 +325,20 @@ impl Inner {
     pub async fn once<T: DeserializeOwned>(&self, call: &ApiCall) -> Result<T, DliError> {
         self.attempt(call).await.map_err(|f| f.error)
     }
+}
+
+/// DLI refused the token itself: HTTP 401, or DLI.0015 "Token parsing error" (HTTP 400
+/// in the reference's error table).
+fn token_refused(raw: &super::transport::RawResponse) -> bool {
+    raw.status == 401
+        || (raw.status == 400
+            && serde_json::from_slice::<serde_json::Value>(&raw.body)
+                .ok()
+                .and_then(|v| {
+                    v.get("error_code")
+                        .and_then(|c| c.as_str().map(str::to_owned))
+                })
+                .is_some_and(|c| c == "DLI.0015"))
 }
 
 fn finish<T: DeserializeOwned>(raw: &super::transport::RawResponse) -> Result<T, Failure> {
