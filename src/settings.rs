@@ -106,7 +106,7 @@ settings! {
     "server_version", Source::ServerVersion, true, "Shows the server version.";
     "server_version_num", Source::ServerVersionNum, false, "Shows the server version as an integer.";
     "session_authorization", Source::User, true, "Sets the session user name.";
-    "standard_conforming_strings", Fixed("on"), true, "Causes '...' strings to treat backslashes literally.";
+    "standard_conforming_strings", Variable("on"), true, "Causes '...' strings to treat backslashes literally.";
     "statement_timeout", Source::StatementTimeout, false, "Sets the maximum allowed duration of any statement (0: none).";
     "timezone" as "TimeZone", Fixed("UTC"), true, "Sets the time zone for displaying and interpreting time stamps.";
     "transaction_isolation", Fixed("read committed"), false, "Sets the current transaction's isolation level.";
@@ -177,6 +177,18 @@ pub fn reported(v: &SessionValues) -> impl Iterator<Item = (&'static str, String
     all(v)
         .filter(|(s, _)| s.reported)
         .map(|(s, value)| (s.shown, value))
+}
+
+/// The value a session variable set at startup reports: Boolean settings in Postgres'
+/// `on`/`off` spelling; `None` for a setting that is not a session variable (or a value
+/// the session would refuse).
+pub fn startup_value(name: &str, value: &str) -> Option<String> {
+    let s = setting(name)?;
+    match s.source {
+        Source::Variable("on" | "off") => parse_bool(value).map(|b| on_off(b).to_string()),
+        Source::Variable(_) => Some(value.to_string()),
+        _ => None,
+    }
 }
 
 fn on_off(b: bool) -> &'static str {

@@ -15,6 +15,7 @@
 //! only through [`catalog_hook::CatalogService`]. Must not import `localdli` or `catalog`:
 //! the wiring lives in [`crate::app`].
 
+mod answer;
 pub mod auth;
 pub mod bind;
 pub mod catalog_hook;

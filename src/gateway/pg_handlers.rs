@@ -60,8 +60,10 @@ impl SimpleQueryHandler for QueryHandler {
     {
         let session = session(&self.router, client);
         let every = self.router.heartbeat();
+        let before = reported(&self.router, &session);
         let outputs =
             watch_client(client, every, self.router.simple_query(&session, query)).await?;
+        report_changes(client, before, reported(&self.router, &session)).await?;
         // Notices first, and a leading COPY sent here (pgwire's cancel still covers it);
         // everything else is encoded last, with the streaming cancel installed.
         let mut ready = Vec::with_capacity(outputs.len());
@@ -235,8 +237,10 @@ impl ExtendedQueryHandler for QueryHandler {
     {
         let session = session(&self.router, client);
         let every = self.router.heartbeat();
+        let before = reported(&self.router, &session);
         let work = super::extended::execute(&self.router, &session, portal);
         let output = watch_client(client, every, work).await??;
+        report_changes(client, before, reported(&self.router, &session)).await?;
         let (notices, output) = encode::notices(output);
         send_notices(client, notices).await?;
         let format = portal.result_column_format.clone();
@@ -266,6 +270,35 @@ enum Prepared {
     Pending(Output),
 }
 use Prepared::{Pending, Sent};
+
+/// The session's reported settings (Postgres' `GUC_REPORT` ones) and their values.
+fn reported(router: &Router, session: &super::session::Session) -> Vec<(&'static str, String)> {
+    let values = super::local::session_values(session.snapshot(), router.facts());
+    crate::settings::reported(&values).collect()
+}
+
+/// A reported setting the statement changed (`SET standard_conforming_strings = off`,
+/// `SET application_name`) is announced with ParameterStatus, as Postgres does, so
+/// drivers that quote values themselves follow it.
+async fn report_changes<C>(
+    client: &mut C,
+    before: Vec<(&'static str, String)>,
+    after: Vec<(&'static str, String)>,
+) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    for (name, value) in after {
+        if !before.iter().any(|(n, v)| *n == name && *v == value) {
+            let status = ParameterStatus::new(name.to_string(), value);
+            client
+                .feed(PgWireBackendMessage::ParameterStatus(status))
+                .await?;
+        }
+    }
+    Ok(())
+}
 
 /// Warnings for the client, sent before the statement's response.
 async fn send_notices<C>(client: &mut C, notices: Vec<NoticeResponse>) -> PgWireResult<()>

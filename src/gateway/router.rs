@@ -13,11 +13,12 @@ use std::sync::Arc;
 use postgres_types::Type;
 use tracing::Instrument;
 
-use super::catalog_hook::{CatalogContext, CatalogService, Described, LocalRows};
-use super::classify::{DliKind, insert_tag};
+use super::answer::{constant_fields, job_output, local_output, rows_output, spark_fields};
+use super::catalog_hook::{CatalogContext, CatalogService, Described};
+use super::classify::DliKind;
 use super::cursor::{Count, Cursor, CursorCmd};
-use super::local::{self, LocalAnswer, ServerFacts};
-use super::output::{CommandTag, Counted, Field, FieldType, Output, Rows, Transaction};
+use super::local::{self, ServerFacts};
+use super::output::{CommandTag, Counted, Field, Output, Rows};
 use super::params::{self, Param};
 use super::plan::{self, Kind, Plan};
 use super::runner::{Finished, JobBackend, JobContext, Outcome, Runner};
@@ -25,7 +26,6 @@ use super::session::{Session, SessionState};
 use crate::dli::JobType;
 use crate::errors::{ErrorKind, GatewayError};
 use crate::pgsql::Lexed;
-use crate::pgtypes::PgValue;
 
 /// Routes statements for every connection.
 pub struct Router {
@@ -118,7 +118,7 @@ impl Router {
         session: &Session,
         sql: &str,
     ) -> Result<Option<Plan>, GatewayError> {
-        let mut pieces = Lexed::split(sql);
+        let mut pieces = lex(session, sql);
         let lexed = match pieces.len() {
             0 => return Ok(None),
             1 => pieces.remove(0),
@@ -315,7 +315,7 @@ impl Router {
         message: &str,
     ) -> Vec<Result<Output, GatewayError>> {
         let mut out = Vec::new();
-        for lexed in Lexed::split(message) {
+        for lexed in lex(session, message) {
             let plan = self.plan(lexed);
             let result = self.execute(session, &plan, None).await;
             let failed = result.is_err();
@@ -413,13 +413,6 @@ fn refresh_fields() -> Vec<Field> {
     vec![Field::pg("dli_catalog_refresh", Type::TEXT)]
 }
 
-fn spark_fields(columns: &[crate::dli::Column]) -> Vec<Field> {
-    columns
-        .iter()
-        .map(|c| Field::spark(c.name.clone(), &c.spark_type))
-        .collect()
-}
-
 fn mixed(catalog: &str, user: &str) -> GatewayError {
     GatewayError::new(
         ErrorKind::NotSupported,
@@ -430,83 +423,11 @@ fn mixed(catalog: &str, user: &str) -> GatewayError {
     )
 }
 
-fn constant_fields(row: &[super::constant::ConstColumn]) -> Vec<Field> {
-    row.iter()
-        .map(|c| Field {
-            name: c.name.clone(),
-            ty: FieldType::Spark(c.ty.clone()),
-        })
-        .collect()
-}
-
-fn local_output(answer: LocalAnswer) -> Output {
-    let tx = |name: &str, transaction| Output::Command {
-        tag: CommandTag::plain(name),
-        rows: None,
-        transaction,
-    };
-    match answer {
-        LocalAnswer::Begin => tx("BEGIN", Transaction::Start),
-        LocalAnswer::Commit => tx("COMMIT", Transaction::End),
-        LocalAnswer::Rollback => tx("ROLLBACK", Transaction::End),
-        LocalAnswer::Tag(t) => Output::command(CommandTag::plain(t), None),
-        LocalAnswer::Row(names, values) => Output::rows(
-            names
-                .into_iter()
-                .map(|n| Field::pg(n, Type::TEXT))
-                .collect(),
-            vec![
-                values
-                    .into_iter()
-                    .map(|v| v.map_or(PgValue::Null, PgValue::Text))
-                    .collect(),
-            ],
-            None,
-        ),
-    }
-}
-
-fn rows_output(rows: LocalRows) -> Output {
-    let fields = rows
-        .fields
-        .into_iter()
-        .map(|(n, t)| Field::pg(n, t))
-        .collect();
-    Output::rows(fields, rows.rows, rows.tag)
-}
-
-/// A finished DLI job as output. When the client was told the result's columns (at
-/// Describe), values are read as those types so the bytes match what it expects; a
-/// value that cannot be read as the described type is a clear error, never garbage.
-fn job_output(plan: &Plan, kind: &DliKind, finished: Finished) -> Result<Output, GatewayError> {
-    match finished.outcome {
-        Outcome::Rows {
-            columns,
-            rows,
-            notices,
-        } => {
-            let fields = match plan.known_columns() {
-                Some(d) if d.len() == columns.len() => d.to_vec(),
-                Some(d) => {
-                    return Err(GatewayError::new(
-                        ErrorKind::DatatypeMismatch,
-                        format!(
-                            "the statement returned {} columns but was described with {}; prepare it again",
-                            columns.len(),
-                            d.len()
-                        ),
-                    ));
-                }
-                None => spark_fields(&columns),
-            };
-            Ok(super::convert::json_rows(fields, rows, notices))
-        }
-        Outcome::Command { job_type, rows } => {
-            let tag = match job_type {
-                JobType::Insert => insert_tag(),
-                _ => kind.tag(),
-            };
-            Ok(Output::command(tag, rows))
-        }
+/// A message split into statements with the session's string-literal rules.
+fn lex(session: &Session, message: &str) -> Vec<Lexed> {
+    if session.standard_conforming_strings() {
+        Lexed::split(message)
+    } else {
+        Lexed::split(&crate::pgsql::escapes::backslash_strings(message))
     }
 }

@@ -67,6 +67,13 @@ impl ServerParameterProvider for Parameters {
                 .variables
                 .insert("application_name".into(), app.clone());
         }
+        // What the session will start with (`-c standard_conforming_strings=off` …), so
+        // drivers that quote values themselves are told the rules the gateway will use.
+        for (name, value) in super::local::startup_pairs(meta) {
+            if let Some(shown) = settings::startup_value(&name, &value) {
+                values.variables.insert(settings::canonical(&name), shown);
+            }
+        }
         Some(
             settings::reported(&values)
                 .map(|(name, value)| (name.to_string(), value))

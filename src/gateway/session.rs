@@ -81,6 +81,16 @@ impl Session {
         }
     }
 
+    /// Whether `'…'` literals read backslashes literally (`standard_conforming_strings`,
+    /// on unless the session turned it off).
+    pub fn standard_conforming_strings(&self) -> bool {
+        self.snapshot()
+            .settings
+            .get("standard_conforming_strings")
+            .and_then(|v| crate::settings::parse_bool(v))
+            .unwrap_or(true)
+    }
+
     /// Change the state.
     pub fn update<R>(&self, f: impl FnOnce(&mut SessionState) -> R) -> R {
         match self.state.lock() {

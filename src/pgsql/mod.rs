@@ -9,9 +9,14 @@
 //! (psycopg2, pgjdbc in simple mode, BI tools) such as `'\' OR 1=1 --'` would escape its
 //! literal on Spark. Everything else is copied unchanged.
 //!
+//! A session may turn `standard_conforming_strings` off, as Postgres allows: its `'…'`
+//! literals then read backslash escapes, and [`escapes`] rewrites them as the `E'…'`
+//! strings they mean before lexing.
+//!
 //! Owns: splitting messages into statements, finding `$n` placeholders, quoting Postgres
 //! string literals, and the Postgres → Spark literal and identifier translation.
 
+pub mod escapes;
 mod lexed;
 
 pub use lexed::{Lexed, Placeholder, Word};

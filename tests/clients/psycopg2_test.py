@@ -130,6 +130,33 @@ def _():
         eq(types, [L.TEXT], "type")
 
 
+@suite.check("standard_conforming_strings_off")
+def _():
+    # A session started with standard_conforming_strings=off: the gateway reports it at
+    # startup, psycopg2 then quotes with E'' strings, and plain '...' literals read
+    # backslash escapes, as on Postgres. Every hostile value still reaches Spark intact.
+    c = psycopg2.connect(host=S["host"], port=S["port"], user=S["user"], password=S["password"],
+                         dbname="dli", options="-c standard_conforming_strings=off")
+    c.autocommit = True
+    try:
+        eq(c.get_parameter_status("standard_conforming_strings"), "off", "reported at startup")
+        with c.cursor() as cur:
+            for s in L.HOSTILE:
+                cur.execute(f"SELECT %s AS v FROM {DB}.t LIMIT 1", (s,))
+                eq(cur.fetchall(), [(s,)], f"round trip of {s[:40]!r} through DLI")
+            for s in L.HOSTILE[:6]:
+                cur.execute(f"SELECT count(*) FROM {DB}.t WHERE b = %s", (s,))
+                eq(cur.fetchall(), [(0,)], f"no injection by {s[:40]!r}")
+            cur.execute(f"SELECT 'it\\'s' AS v FROM {DB}.t LIMIT 1")
+            eq(cur.fetchall(), [("it's",)], "a backslash escape in a plain literal")
+            cur.execute("SET standard_conforming_strings = on")
+            eq(c.get_parameter_status("standard_conforming_strings"), "on", "reported after SET")
+            cur.execute(f"SELECT 'a\\b' AS v FROM {DB}.t LIMIT 1")
+            eq(cur.fetchall(), [("a\\b",)], "backslashes literal again")
+    finally:
+        c.close()
+
+
 @suite.check("interpolated_hostile_strings_do_not_inject")
 def _():
     for s in L.HOSTILE:

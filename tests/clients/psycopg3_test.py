@@ -189,6 +189,19 @@ def _():
         eq(types, [L.TEXT], "type")
 
 
+@suite.check("client_side_quoting_under_both_string_settings")
+def _():
+    # psycopg's ClientCursor quotes values itself, following the server's
+    # standard_conforming_strings: on (default) and off (set at startup).
+    for options, shown in (("", "on"), (" options='-c standard_conforming_strings=off'", "off")):
+        with psycopg.connect(L.conninfo() + options, autocommit=True, cursor_factory=psycopg.ClientCursor) as c:
+            eq(c.pgconn.parameter_status(b"standard_conforming_strings"), shown.encode(), "reported")
+            with c.cursor() as cur:
+                for s in L.HOSTILE:
+                    cur.execute(f"SELECT %s AS v FROM {DB}.t LIMIT 1", (s,))
+                    eq(cur.fetchall(), [(s,)], f"{shown}: round trip of {s[:40]!r}")
+
+
 @suite.check("hostile_strings_do_not_inject")
 def _():
     for s in L.HOSTILE:
