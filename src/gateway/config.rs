@@ -152,6 +152,9 @@ pub struct RunnerConfig {
     /// with a WARNING instead of failing; sessions change it with
     /// `SET dli.allow_truncated_results`.
     pub allow_truncated_results: bool,
+    /// Sessions start with `standard_conforming_strings` on (Postgres' default: `'…'`
+    /// reads backslashes literally); off makes plain literals read backslash escapes.
+    pub standard_conforming_strings: bool,
 }
 
 impl Default for RunnerConfig {
@@ -166,6 +169,7 @@ impl Default for RunnerConfig {
             job_conf: Vec::new(),
             heartbeat_ms: 1000,
             allow_truncated_results: false,
+            standard_conforming_strings: true,
         }
     }
 }

@@ -37,6 +37,8 @@ pub struct ServerFacts {
     pub default_timeout_ms: u64,
     /// `[runner] allow_truncated_results`.
     pub allow_truncated_results: bool,
+    /// Sessions start with `standard_conforming_strings` on or off.
+    pub standard_conforming_strings: bool,
     /// The one Postgres database the gateway presents (`[catalog] database_name`).
     pub database_name: String,
 }

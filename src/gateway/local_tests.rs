@@ -12,6 +12,7 @@ fn setup() -> (Session, ServerFacts) {
         default_queue: None,
         default_timeout_ms: 0,
         allow_truncated_results: false,
+        standard_conforming_strings: true,
         database_name: "dli".into(),
     };
     let s = Session::new(SessionState {

@@ -77,6 +77,9 @@ impl Router {
         let user = login.user.unwrap_or_else(|| self.facts.user.clone());
         let database = login.database.unwrap_or_else(|| user.clone());
         let mut settings = std::collections::BTreeMap::new();
+        if !self.facts.standard_conforming_strings {
+            settings.insert("standard_conforming_strings".to_string(), "off".to_string());
+        }
         if let Some(app) = login.params.get("application_name") {
             settings.insert("application_name".to_string(), app.clone());
         }

@@ -51,6 +51,12 @@ impl Parameters {
             allow_truncated_results: facts.allow_truncated_results,
             variables: Default::default(),
         };
+        let mut defaults = defaults;
+        if !facts.standard_conforming_strings {
+            defaults
+                .variables
+                .insert("standard_conforming_strings".into(), "off".into());
+        }
         Self { defaults }
     }
 }
