@@ -17,8 +17,9 @@ use crate::gateway::local::ServerFacts;
 use crate::gateway::router::Router;
 use crate::gateway::runner::Runner;
 use crate::gateway::server::GatewayServer;
+use crate::localdli::LocalDliConfig;
 use crate::localdli::{self, LocalDli};
-use crate::results::FullResults;
+use crate::results::{FullResults, ObsProtocol, ResultsConfig};
 
 /// The error of [`Gateway::start`]: whichever component refused to start.
 pub type StartError = Box<dyn std::error::Error + Send + Sync>;
@@ -69,8 +70,29 @@ async fn start_embedded(
         .ok_or("the embedded service's runtime is gone")?;
     let svc = handle.spawn(localdli::start(cfg.local.clone())).await??;
     cfg.dli = svc.client_config(&cfg.local, &cfg.dli);
+    embedded_results(&mut cfg.results, &cfg.local, &svc);
     tracing::info!(endpoint = %svc.endpoint(), warehouse = %cfg.local.warehouse.display(), "embedded local DLI service ready");
     Ok(Some((svc, runtime)))
+}
+
+/// Folder the embedded default exports results larger than the preview into.
+pub const EMBEDDED_EXPORT_PATH: &str = "obs://dli-results/gateway-exports";
+
+/// In embedded mode, results larger than the preview are read through the embedded
+/// service's S3-compatible endpoint: the same object-store path as production.
+pub fn embedded_results(results: &mut ResultsConfig, local: &LocalDliConfig, svc: &LocalDli) {
+    if results.endpoint.trim().is_empty() {
+        results.endpoint = svc.obs_endpoint();
+        results.protocol = ObsProtocol::S3;
+        results.region = "local".into();
+        if results.access_key.is_empty() {
+            results.access_key = local.access_key.clone();
+            results.secret_key = local.secret_key.clone();
+        }
+    }
+    if results.export_path.trim().is_empty() {
+        results.export_path = EMBEDDED_EXPORT_PATH.into();
+    }
 }
 
 /// What the session commands answer from the configuration.

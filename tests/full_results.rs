@@ -155,11 +155,12 @@ async fn an_unreadable_location_fails_before_any_row_or_warns_when_allowed() {
         .run("SELECT n, s FROM t", &context(false))
         .await
         .expect_err("unreadable");
+    assert_eq!(err.kind.sqlstate(), "54000");
+    assert!(err.message.contains("has 5000 rows"), "{}", err.message);
+    let detail = err.detail.unwrap_or_default();
     assert!(
-        err.message
-            .contains("cannot read the result of DLI job job-1"),
-        "{}",
-        err.message
+        detail.contains("DLI job job-1: cannot read the result"),
+        "{detail}"
     );
     let finished = runner()
         .run("SELECT n, s FROM t", &context(true))
@@ -199,11 +200,8 @@ async fn without_result_path_the_job_is_exported_to_its_own_folder() {
         .run("SELECT n, s FROM t", &context(false))
         .await
         .expect_err("no endpoint");
-    assert!(
-        err.message.contains("[results] endpoint"),
-        "{}",
-        err.message
-    );
+    let detail = err.detail.unwrap_or_default();
+    assert!(detail.contains("[results] endpoint"), "{detail}");
     let exports = fake.exports.lock().unwrap().clone();
     assert_eq!(exports.len(), 1);
     let req = &exports[0];

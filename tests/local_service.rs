@@ -337,7 +337,8 @@ async fn scalar_types_round_trip() {
     assert_eq!(st["status"], "FINISHED", "{st}");
     assert_eq!(st["job_type"], "QUERY");
     assert_eq!(st["result_count"], 3);
-    assert_eq!(st["result_format"], "json");
+    // report_result_path = false (default): the reference's status has neither field.
+    assert!(st.get("result_format").is_none() && st.get("result_path").is_none());
     let detail: Value = serde_json::from_str(st["detail"].as_str().unwrap()).unwrap();
     assert_eq!(detail["type"], "struct");
     let types: Vec<(String, Value)> = detail["fields"]
@@ -421,15 +422,9 @@ async fn scalar_types_round_trip() {
         ])
     );
 
-    // The full result as JSON lines under result_path.
-    let path = st["result_path"]
-        .as_str()
-        .unwrap()
-        .strip_prefix("file://")
-        .unwrap()
-        .to_string();
-    assert!(path.starts_with(dir.path().canonicalize().unwrap().to_str().unwrap()));
-    let text = std::fs::read_to_string(Path::new(&path).join("part-00000.json")).unwrap();
+    // The full result as JSON lines in the job's result folder.
+    let path = dir.path().join(".results").join(&id);
+    let text = std::fs::read_to_string(path.join("part-00000.json")).unwrap();
     let lines: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -521,13 +516,8 @@ async fn preview_cap_and_export() {
         (code, error_code(&v)),
         (StatusCode::BAD_REQUEST, "DLI.0001")
     );
-    let path = st["result_path"]
-        .as_str()
-        .unwrap()
-        .strip_prefix("file://")
-        .unwrap()
-        .to_string();
-    let text = std::fs::read_to_string(Path::new(&path).join("part-00000.json")).unwrap();
+    let path = dir.path().join(".results").join(&id);
+    let text = std::fs::read_to_string(path.join("part-00000.json")).unwrap();
     assert_eq!(text.lines().count(), 1500);
     assert_eq!(text.lines().last().unwrap(), "[1499,\"row1499\"]");
 
@@ -557,8 +547,20 @@ async fn preview_cap_and_export() {
         std::fs::read_to_string(&files[0]).unwrap(),
         "n,label\n0,row0\n1,row1\n2,row2\n"
     );
-    let st = export(json!({"data_path": "obs://bucket/out", "data_type": "json"})).await;
-    assert_eq!(st["status"], "FAILED");
+    let (code, v) = svc
+        .post(
+            &format!("jobs/{id}/export-result"),
+            json!({"data_path": "obs://bucket/out", "data_type": "json"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error_msg"]
+            .as_str()
+            .unwrap()
+            .contains("obs://bucket/out"),
+        "{v}"
+    );
     let st = export(json!({"data_path": "obs://bucket/out", "data_type": "json",
         "export_mode": "Overwrite"}))
     .await;

@@ -3,15 +3,20 @@
 //! Owns: writing each value in its Postgres text form (the same as the text result
 //! format) with COPY's escaping — text format: `\\`, `\n`, `\r`, `\t`, the delimiter and
 //! other control characters escaped, NULL as `\N`; CSV: quoted when a value holds the
-//! delimiter, the quote, a line break, equals the NULL string or is `\.` — one CopyData
-//! message per row (the header line travels with the first row, so the `COPY n` count
-//! is the number of rows), streamed batch by batch.
+//! delimiter, the quote, a line break, equals the NULL string or is `\.` — and sending
+//! them: one CopyData message per batch of rows, streamed as the batches arrive, then
+//! CopyDone and `COPY n`. An error mid-stream ends the copy with an ErrorResponse, as
+//! Postgres does (pgwire's own copy-out answers with CopyFail, a frontend-only message
+//! clients reject).
+
+use std::fmt::Debug;
 
 use bytes::{BufMut, BytesMut};
-use futures::StreamExt;
-use pgwire::api::results::CopyResponse;
-use pgwire::error::PgWireResult;
-use pgwire::messages::copy::CopyData;
+use futures::{Sink, SinkExt, StreamExt};
+use pgwire::api::results::{CopyResponse, Response, Tag};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::copy::{CopyData, CopyDone, CopyOutResponse};
 use pgwire::types::ToSqlText;
 use pgwire::types::format::FormatOptions;
 use postgres_types::IsNull;
@@ -21,7 +26,52 @@ use super::output::{Field, Rows};
 use crate::errors::GatewayError;
 use crate::pgtypes::PgValue;
 
-/// A `CopyOutResponse` streaming `rows` in `format`.
+/// Send `rows` as a whole copy-out: CopyOutResponse, a CopyData per batch, CopyDone; the
+/// `COPY n` completion is the returned response.
+pub async fn send<C>(client: &mut C, rows: Rows, format: CopyFormat) -> PgWireResult<Response>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    let fields = rows.fields.clone();
+    let columns = i16::try_from(fields.len()).unwrap_or(i16::MAX);
+    let start = CopyOutResponse::new(0, columns, vec![0; fields.len()]);
+    client
+        .send(PgWireBackendMessage::CopyOutResponse(start))
+        .await?;
+    let mut data = BytesMut::new();
+    if format.header {
+        data.extend_from_slice(&header_line(&fields, &format));
+    }
+    let mut count = 0usize;
+    let mut batches = rows.batches;
+    while let Some(batch) = batches.next().await {
+        let batch = batch.map_err(GatewayError::into_pgwire)?;
+        for row in &batch {
+            write_row(&mut data, row, &fields, &format)?;
+        }
+        count += batch.len();
+        if !data.is_empty() {
+            let chunk = data.split().freeze();
+            client
+                .feed(PgWireBackendMessage::CopyData(CopyData::new(chunk)))
+                .await?;
+        }
+    }
+    if !data.is_empty() {
+        client
+            .feed(PgWireBackendMessage::CopyData(CopyData::new(data.freeze())))
+            .await?;
+    }
+    client
+        .send(PgWireBackendMessage::CopyDone(CopyDone::new()))
+        .await?;
+    Ok(Response::Execution(Tag::new("COPY").with_rows(count)))
+}
+
+/// A `CopyOutResponse` streaming `rows` in `format`, for pgwire to send (a COPY that
+/// follows other statements in one simple-query message).
 pub fn response(rows: Rows, format: CopyFormat) -> CopyResponse {
     let fields = rows.fields.clone();
     let mut header = if format.header {

@@ -162,6 +162,25 @@ impl Cursors {
         Ok((rows, n))
     }
 
+    /// `FETCH ALL`: the rest of the rows as a stream, read as the client takes them (any
+    /// size in bounded memory); the cursor stays open, at its end.
+    pub fn fetch_all(&self, name: &str) -> Result<Rows, GatewayError> {
+        let mut open = self.lock();
+        let cursor = open.get_mut(name).ok_or_else(|| unknown(name))?;
+        let buffered: Batch = cursor.buffer.drain(..).collect();
+        let first = futures::stream::once(async move { Ok(buffered) });
+        let batches: RowStream = match cursor.rest.take() {
+            Some(rest) => Box::pin(first.chain(rest)),
+            None => Box::pin(first),
+        };
+        Ok(Rows {
+            fields: cursor.fields.clone(),
+            batches,
+            tag: Some("FETCH".into()),
+            notices: std::mem::take(&mut cursor.notices),
+        })
+    }
+
     /// `COMMIT` / `ROLLBACK`: cursors declared without `WITH HOLD` end with their
     /// transaction, as in Postgres.
     pub fn end_transaction(&self) {

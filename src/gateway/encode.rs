@@ -10,6 +10,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::data::DataRow;
 use pgwire::messages::response::NoticeResponse;
 
@@ -46,18 +47,24 @@ pub fn response(
     output: Output,
     format_for: impl Fn(usize) -> FieldFormat,
 ) -> (Vec<NoticeResponse>, Response) {
-    let notices = match &output {
-        Output::Rows(rows) | Output::Copy(rows, _) => rows
-            .notices
-            .iter()
-            .map(|n| NoticeResponse::from(n.clone().into_notice_info()))
-            .collect(),
-        Output::Command { .. } => Vec::new(),
-    };
+    let (notices, output) = notices(output);
     (notices, body(output, format_for))
 }
 
-fn body(output: Output, format_for: impl Fn(usize) -> FieldFormat) -> Response {
+/// The notices to send before a statement's response, taken out of its output.
+pub fn notices(mut output: Output) -> (Vec<NoticeResponse>, Output) {
+    let notices = match &mut output {
+        Output::Rows(rows) | Output::Copy(rows, _) => std::mem::take(&mut rows.notices)
+            .into_iter()
+            .map(|n| NoticeResponse::from(n.into_notice_info()))
+            .collect(),
+        Output::Command { .. } => Vec::new(),
+    };
+    (notices, output)
+}
+
+/// A statement's response; rows stay a stream.
+pub fn body(output: Output, format_for: impl Fn(usize) -> FieldFormat) -> Response {
     match output {
         Output::Copy(rows, format) => Response::CopyOut(super::copy_out::response(rows, format)),
         Output::Rows(rows) => {
@@ -116,6 +123,34 @@ fn encode_batch(fields: &Arc<Vec<FieldInfo>>, batch: Batch) -> Vec<PgWireResult<
         out.push(Ok(encoder.take_row()));
     }
     out
+}
+
+/// Send an Execute's rows as they arrive, then answer `SELECT n` (or the rows' own
+/// tag) for pgwire to complete. pgwire would buffer every row of a portal run without a
+/// row limit before sending the first; this keeps memory bounded by a batch, and the
+/// rows flow while pgwire's cancel signal still covers the statement.
+pub async fn send_rows<C>(
+    client: &mut C,
+    rows: super::output::Rows,
+    format_for: impl Fn(usize) -> FieldFormat,
+) -> PgWireResult<Response>
+where
+    C: futures::Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: std::fmt::Debug,
+    PgWireError: From<<C as futures::Sink<PgWireBackendMessage>>::Error>,
+{
+    use futures::SinkExt;
+    let fields = Arc::new(fields(&rows.fields, format_for));
+    let mut count = 0usize;
+    let mut batches = rows.batches;
+    while let Some(batch) = batches.next().await {
+        for row in encode_batch(&fields, batch.map_err(into_pgwire)?) {
+            client.feed(PgWireBackendMessage::DataRow(row?)).await?;
+            count += 1;
+        }
+    }
+    let tag = rows.tag.unwrap_or_else(|| "SELECT".to_string());
+    Ok(Response::Execution(Tag::new(&tag).with_rows(count)))
 }
 
 /// An error as pgwire raises it.

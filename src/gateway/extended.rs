@@ -21,15 +21,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use pgwire::api::portal::{Format, Portal};
-use pgwire::api::results::{
-    DescribePortalResponse, DescribeStatementResponse, FieldInfo, Response,
-};
+use pgwire::api::results::{DescribePortalResponse, DescribeStatementResponse, FieldInfo};
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::{ClientInfo, Type};
 use pgwire::error::PgWireResult;
-use pgwire::messages::response::NoticeResponse;
 
 use super::encode::{self, into_pgwire};
+use super::output::Output;
 use super::plan::Plan;
 use super::router::Router;
 use super::session::Session;
@@ -117,13 +115,11 @@ pub async fn execute(
     router: &Router,
     session: &Session,
     portal: &Portal<Plan>,
-) -> PgWireResult<(Vec<NoticeResponse>, Response)> {
+) -> PgWireResult<Output> {
     let plan = &portal.statement.statement;
     let values = super::bind::values(portal).map_err(into_pgwire)?;
-    let output = router
+    router
         .execute(session, plan, Some(&values))
         .await
-        .map_err(into_pgwire)?;
-    let format = portal.result_column_format.clone();
-    Ok(encode::response(output, move |i| format.format_for(i)))
+        .map_err(into_pgwire)
 }

@@ -131,7 +131,27 @@ pub enum Output {
     },
 }
 
+/// A signal that the client asked to cancel: resolves `true` on a cancel request, `false`
+/// when nothing can cancel any more (the signal was superseded).
+pub type CancelSignal = futures::future::BoxFuture<'static, bool>;
+
 impl Output {
+    /// Rows stop with a query-canceled error when `cancel` fires while they stream: the
+    /// stream (and any download behind it) is dropped at once.
+    pub fn cancellable(self, cancel: CancelSignal) -> Output {
+        match self {
+            Output::Rows(mut rows) => {
+                rows.batches = until_cancelled(rows.batches, cancel);
+                Output::Rows(rows)
+            }
+            Output::Copy(mut rows, format) => {
+                rows.batches = until_cancelled(rows.batches, cancel);
+                Output::Copy(rows, format)
+            }
+            other => other,
+        }
+    }
+
     /// A command without rows that leaves the transaction state alone.
     pub fn command(tag: CommandTag, rows: Option<u64>) -> Output {
         Output::Command {
@@ -150,4 +170,36 @@ impl Output {
             notices: Vec::new(),
         })
     }
+}
+
+fn until_cancelled(batches: RowStream, cancel: CancelSignal) -> RowStream {
+    use futures::{FutureExt, StreamExt};
+    let state = (batches, Some(cancel), false);
+    Box::pin(futures::stream::unfold(
+        state,
+        |(mut rows, cancel, done)| async move {
+            if done {
+                return None;
+            }
+            let Some(mut cancel) = cancel else {
+                let item = rows.next().await?;
+                return Some((item, (rows, None, false)));
+            };
+            tokio::select! {
+                biased;
+                fired = &mut cancel => {
+                    if fired {
+                        let e = GatewayError::canceled("canceling statement due to user request");
+                        return Some((Err(e), (rows, None, true)));
+                    }
+                    let item = rows.next().await?;
+                    Some((item, (rows, None, false)))
+                }
+                item = rows.next() => {
+                    let item = item?;
+                    Some((item, (rows, Some(cancel.boxed()), false)))
+                }
+            }
+        },
+    ))
 }

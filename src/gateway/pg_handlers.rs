@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::Sink;
-use futures::SinkExt;
+use futures::{FutureExt, SinkExt};
 use pgwire::api::DEFAULT_NAME;
 use pgwire::api::portal::Portal;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
@@ -30,6 +30,7 @@ use pgwire::messages::startup::ParameterStatus;
 use super::client::session;
 use super::encode;
 use super::extended::GatewayParser;
+use super::output::Output;
 use super::plan::Plan;
 use super::router::Router;
 
@@ -61,17 +62,41 @@ impl SimpleQueryHandler for QueryHandler {
         let every = self.router.heartbeat();
         let outputs =
             watch_client(client, every, self.router.simple_query(&session, query)).await?;
-        let mut responses = Vec::with_capacity(outputs.len());
-        for o in outputs {
-            match o {
-                Ok(out) => {
-                    let (notices, response) = encode::response(out, |_| FieldFormat::Text);
-                    send_notices(client, notices).await?;
-                    responses.push(response);
+        // Notices first, and a leading COPY sent here (pgwire's cancel still covers it);
+        // everything else is encoded last, with the streaming cancel installed.
+        let mut ready = Vec::with_capacity(outputs.len());
+        for (i, o) in outputs.into_iter().enumerate() {
+            let out = match o {
+                Ok(out) => out,
+                Err(e) => {
+                    ready.push(Err(e));
+                    continue;
                 }
-                Err(e) => responses.push(encode::error_response(e)),
+            };
+            let (notices, out) = encode::notices(out);
+            send_notices(client, notices).await?;
+            match out {
+                Output::Copy(rows, format) if i == 0 => {
+                    ready.push(Ok(Sent(super::copy_out::send(client, rows, format).await?)));
+                }
+                other => ready.push(Ok(Pending(other))),
             }
         }
+        let cancel = streaming_cancel(client).await.map(FutureExt::shared);
+        let mut responses: Vec<Response> = ready
+            .into_iter()
+            .map(|r| match r {
+                Ok(Sent(response)) => response,
+                Ok(Pending(out)) => {
+                    let out = match &cancel {
+                        Some(c) => out.cancellable(c.clone().boxed()),
+                        None => out,
+                    };
+                    encode::body(out, |_| FieldFormat::Text)
+                }
+                Err(e) => encode::error_response(e),
+            })
+            .collect();
         if responses.is_empty() {
             responses.push(Response::EmptyQuery);
         }
@@ -165,7 +190,7 @@ impl ExtendedQueryHandler for QueryHandler {
         &self,
         client: &mut C,
         portal: &Portal<Self::Statement>,
-        _max_rows: usize,
+        max_rows: usize,
     ) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -176,11 +201,36 @@ impl ExtendedQueryHandler for QueryHandler {
         let session = session(&self.router, client);
         let every = self.router.heartbeat();
         let work = super::extended::execute(&self.router, &session, portal);
-        let (notices, response) = watch_client(client, every, work).await??;
+        let output = watch_client(client, every, work).await??;
+        let (notices, output) = encode::notices(output);
         send_notices(client, notices).await?;
-        Ok(response)
+        let format = portal.result_column_format.clone();
+        match output {
+            // Sent here, under pgwire's cancel signal.
+            Output::Copy(rows, copy) => super::copy_out::send(client, rows, copy).await,
+            Output::Rows(rows) if max_rows == 0 => {
+                encode::send_rows(client, rows, move |i| format.format_for(i)).await
+            }
+            // A row limit: pgwire keeps the stream in the portal and sends up to
+            // `max_rows` per Execute (PortalSuspended in between).
+            // Last, with no await after it: rows stream after this returns.
+            other => {
+                let other = match streaming_cancel(client).await {
+                    Some(cancel) => other.cancellable(cancel.boxed()),
+                    None => other,
+                };
+                Ok(encode::body(other, move |i| format.format_for(i)))
+            }
+        }
     }
 }
+
+/// A simple-query statement's response: already sent (a leading COPY), or to encode.
+enum Prepared {
+    Sent(Response),
+    Pending(Output),
+}
+use Prepared::{Pending, Sent};
 
 /// Warnings for the client, sent before the statement's response.
 async fn send_notices<C>(client: &mut C, notices: Vec<NoticeResponse>) -> PgWireResult<()>
@@ -237,6 +287,15 @@ where
 {
     let cancel = cancel_signal(client).await;
     watch_client(client, every, cancellable(cancel, work)).await?
+}
+
+/// A cancel signal for rows that stream after the statement's work is done (pgwire
+/// watches only the work). Installing it supersedes pgwire's signal, so it is taken last.
+async fn streaming_cancel<C: ClientInfo>(
+    client: &C,
+) -> Option<futures::future::BoxFuture<'static, bool>> {
+    let rx = cancel_signal(client).await?;
+    Some(rx.map(|r| r.is_ok()).boxed())
 }
 
 /// pgwire makes Execute and simple queries cancellable; a Describe may run a DLI job too

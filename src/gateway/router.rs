@@ -15,7 +15,7 @@ use tracing::Instrument;
 
 use super::catalog_hook::{CatalogContext, CatalogService, Described, LocalRows};
 use super::classify::{DliKind, insert_tag};
-use super::cursor::{Cursor, CursorCmd};
+use super::cursor::{Count, Cursor, CursorCmd};
 use super::local::{self, LocalAnswer, ServerFacts};
 use super::output::{CommandTag, Counted, Field, Output, Rows, Transaction};
 use super::params::{self, Param};
@@ -252,6 +252,10 @@ impl Router {
                 session.cursors.declare(name, Cursor::new(rows, *hold))?;
                 Ok(Output::command(CommandTag::plain("DECLARE CURSOR"), None))
             }
+            Kind::Cursor(CursorCmd::Fetch {
+                name,
+                count: Count::All,
+            }) => Ok(Output::Rows(session.cursors.fetch_all(name)?)),
             Kind::Cursor(CursorCmd::Fetch { name, count }) => {
                 Ok(Output::Rows(session.cursors.fetch(name, *count).await?.0))
             }

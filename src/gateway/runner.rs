@@ -410,8 +410,10 @@ impl Runner {
             }
             Ok(None) => Incomplete::NOT_CONFIGURED.to_string(),
             Err(e) if e.kind == ErrorKind::Canceled => return Err(e),
-            Err(e) if !ctx.allow_truncated_results => return Err(e),
-            Err(e) => e.message,
+            Err(e) => match e.detail {
+                Some(d) => format!("{} ({d})", e.message),
+                None => e.message,
+            },
         };
         if !ctx.allow_truncated_results {
             return Err(cut.error(job_id, &why));

@@ -38,6 +38,13 @@ pub struct LocalDliConfig {
     pub token_ttl_secs: u64,
     /// When false, DLI calls are served without any authentication.
     pub auth_required: bool,
+    /// Listen address of the S3-compatible endpoint over the OBS emulation folder
+    /// (`<warehouse>/.obs`, one sub-folder per bucket); port 0 picks an ephemeral port.
+    pub obs_listen: String,
+    /// true = like newer DLI: every FINISHED QUERY job also writes its full result as CSV
+    /// to `obs://dli-job-results/jobs/<job_id>` and its status carries `result_path` and
+    /// `result_format`. false (default) = like the API reference, whose status has neither.
+    pub report_result_path: bool,
 }
 
 impl Default for LocalDliConfig {
@@ -56,6 +63,8 @@ impl Default for LocalDliConfig {
             secret_key: "LOCALSECRETKEY".into(),
             token_ttl_secs: 86_400,
             auth_required: true,
+            obs_listen: "127.0.0.1:0".into(),
+            report_result_path: false,
         }
     }
 }
@@ -76,6 +85,8 @@ impl fmt::Debug for LocalDliConfig {
             .field("secret_key", &"<redacted>")
             .field("token_ttl_secs", &self.token_ttl_secs)
             .field("auth_required", &self.auth_required)
+            .field("obs_listen", &self.obs_listen)
+            .field("report_result_path", &self.report_result_path)
             .finish()
     }
 }
@@ -87,6 +98,12 @@ impl LocalDliConfig {
             format!(
                 "local.listen: '{}' is not an address like 127.0.0.1:0 ({e})",
                 self.listen
+            )
+        })?;
+        self.obs_listen.parse::<SocketAddr>().map_err(|e| {
+            format!(
+                "local.obs_listen: '{}' is not an address like 127.0.0.1:0 ({e})",
+                self.obs_listen
             )
         })?;
         if self.warehouse.as_os_str().is_empty() {

@@ -17,7 +17,8 @@ use tokio::task::AbortHandle;
 
 use super::engine::{Engine, Outcome, Prepared};
 use super::error::SqlError;
-use super::results::{ExportSpec, export};
+use super::export::{ExportSpec, export, write_result_csv};
+use super::obs::RESULTS_BUCKET;
 use super::stmt::JobType;
 use crate::pgtypes::{SparkType, struct_json};
 
@@ -87,6 +88,9 @@ pub struct Job {
     pub columns: Vec<(String, SparkType)>,
     pub preview: Arc<Vec<Vec<Value>>>,
     pub result_dir: Option<PathBuf>,
+    /// `obs://dli-job-results/jobs/<id>` once the result CSV is written
+    /// (`report_result_path = true` only).
+    pub result_path: Option<String>,
     pub export: Option<ExportInfo>,
     running_since: Option<Instant>,
     delay: Duration,
@@ -113,6 +117,7 @@ impl Job {
             columns: Vec::new(),
             preview: Arc::new(Vec::new()),
             result_dir: None,
+            result_path: None,
             export: None,
             running_since: None,
             delay: Duration::ZERO,
@@ -278,6 +283,9 @@ fn apply_outcome(job: &mut Job, out: Outcome) {
 pub struct RunOptions {
     pub delay: Duration,
     pub timeout: Option<Duration>,
+    /// Write the result CSV of a query to `obs://dli-job-results/jobs/<id>` before the
+    /// job is FINISHED (`[local] report_result_path`).
+    pub report_result_path: bool,
 }
 
 /// Starts an asynchronous SQL job in a task; the job must already be registered.
@@ -306,14 +314,22 @@ pub fn spawn_sql(
             }
             let dir = engine.warehouse.results_dir(&task_id);
             // A panic inside the engine must fail the job, not leave it RUNNING.
-            AssertUnwindSafe(engine.execute(&prepared, &currentdb, &dir))
+            let outcome = AssertUnwindSafe(engine.execute(&prepared, &currentdb, &dir))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|_| {
                     Err(SqlError::internal(
                         "[INTERNAL_ERROR] The local engine failed unexpectedly.",
                     ))
-                })
+                });
+            match outcome {
+                Ok(Outcome::Query(q)) if opts.report_result_path => {
+                    let path = result_csv(&engine, &task_id, &q.dir, &q.columns).await?;
+                    task_jobs.update(&task_id, |j| j.result_path = Some(path));
+                    Ok(Outcome::Query(q))
+                }
+                other => other,
+            }
         };
         let outcome = match opts.timeout {
             None => work.await,
@@ -327,6 +343,7 @@ pub fn spawn_sql(
                     );
                     let _ = task_jobs.cancel(&task_id, &msg);
                     let _ = std::fs::remove_dir_all(engine.warehouse.results_dir(&task_id));
+                    let _ = std::fs::remove_dir_all(engine.warehouse.result_csv_dir(&task_id));
                     return;
                 }
             },
@@ -341,13 +358,39 @@ pub fn spawn_sql(
     });
 }
 
+/// Writes the result CSV of job `id` under `<obs>/dli-job-results/jobs/<id>`; returns
+/// its `obs://` folder.
+async fn result_csv(
+    engine: &Engine,
+    id: &str,
+    dir: &std::path::Path,
+    columns: &[(String, SparkType)],
+) -> Result<String, SqlError> {
+    let target = engine.warehouse.result_csv_dir(id);
+    let (dir, columns, tmp) = (
+        dir.to_path_buf(),
+        columns.to_vec(),
+        engine.warehouse.tmp_dir(),
+    );
+    tokio::task::spawn_blocking(move || write_result_csv(&dir, &columns, &target, &tmp))
+        .await
+        .map_err(|e| SqlError::internal(format!("result file task failed: {e}")))?
+        .map_err(|e| SqlError::internal(format!("cannot write the result file: {e}")))?;
+    Ok(format!("obs://{RESULTS_BUCKET}/jobs/{id}"))
+}
+
 /// Starts an export of `source`'s result; the export job must already be registered.
-pub fn spawn_export(jobs: Arc<Jobs>, id: String, source: Job, spec: ExportSpec) {
+pub fn spawn_export(jobs: Arc<Jobs>, id: String, source: Job, spec: ExportSpec, data_path: String) {
     let task_jobs = Arc::clone(&jobs);
     let task_id = id.clone();
     let handle = tokio::spawn(async move {
-        task_jobs.update(&task_id, |j| j.status = JobStatus::Running);
-        let columns: Vec<String> = source.columns.iter().map(|(n, _)| n.clone()).collect();
+        task_jobs.update(&task_id, |j| {
+            if j.status == JobStatus::Launching {
+                j.status = JobStatus::Running;
+                j.running_since = Some(Instant::now());
+            }
+        });
+        let columns = source.columns.clone();
         let Some(dir) = source.result_dir.clone() else {
             task_jobs.complete(
                 &task_id,
@@ -355,7 +398,8 @@ pub fn spawn_export(jobs: Arc<Jobs>, id: String, source: Job, spec: ExportSpec) 
             );
             return;
         };
-        let result = tokio::task::spawn_blocking(move || export(&dir, &columns, &spec)).await;
+        let result =
+            tokio::task::spawn_blocking(move || export(&dir, &columns, &spec, &data_path)).await;
         let outcome = match result {
             Ok(Ok(rows)) => Ok(Outcome::Inserted(rows)),
             Ok(Err(msg)) => Err(SqlError::new(super::error::SqlErrorKind::Execution, msg)),

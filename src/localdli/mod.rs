@@ -11,6 +11,8 @@
 //!   DataFusion;
 //! - [`catalog`], [`warehouse`] — databases and tables, in memory and on disk;
 //! - [`jobs`] — job states, cancel, timeouts; [`results`] — value rendering, result files;
+//!   [`export`], [`sparktext`] — export-result and `result_path` files in Spark's CSV/JSON;
+//! - [`obs`] — the S3-compatible endpoint over the OBS emulation folder;
 //! - [`demo`] — the TPC-H demo database. Spark types (and their Arrow mapping) are
 //!   [`crate::pgtypes`]', shared with the gateway and the catalog.
 //!
@@ -29,13 +31,16 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod export;
 mod fromjson;
 pub mod http;
 pub mod jobs;
+pub mod obs;
 pub mod results;
 pub mod seed;
 pub mod sparkcompat;
 pub mod sparkerr;
+pub mod sparktext;
 pub mod stmt;
 pub mod warehouse;
 
@@ -63,6 +68,8 @@ pub struct LocalDli {
     jobs: Arc<Jobs>,
     stop: Option<oneshot::Sender<()>>,
     server: JoinHandle<Result<(), std::io::Error>>,
+    obs: Option<obs::ObsEndpoint>,
+    obs_addr: SocketAddr,
 }
 
 impl LocalDli {
@@ -74,6 +81,13 @@ impl LocalDli {
     /// `http://127.0.0.1:PORT`, the DLI (and IAM) endpoint to configure.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT`, the S3-compatible endpoint over the OBS emulation folder
+    /// (path-style; each bucket is a folder of `<warehouse>/.obs`; SigV4 with the
+    /// `[local]` access_key/secret_key when `auth_required`).
+    pub fn obs_endpoint(&self) -> String {
+        format!("http://{}", self.obs_addr)
     }
 
     /// The project id the service answers to.
@@ -105,6 +119,14 @@ impl LocalDli {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!("local DLI server ended with an error: {e}"),
             Err(e) => tracing::warn!("local DLI server task failed: {e}"),
+        }
+        if let Some(obs) = self.obs.take() {
+            let _ = obs.stop.send(());
+            match obs.server.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!("local OBS endpoint ended with an error: {e}"),
+                Err(e) => tracing::warn!("local OBS endpoint task failed: {e}"),
+            }
         }
     }
 }
@@ -145,6 +167,11 @@ pub async fn start(cfg: LocalDliConfig) -> Result<LocalDli, LocalDliError> {
             addr: cfg.listen.clone(),
             source,
         })?;
+    let credentials = cfg
+        .auth_required
+        .then_some((cfg.access_key.as_str(), cfg.secret_key.as_str()));
+    let obs = obs::serve(&engine.warehouse.obs_root(), &cfg.obs_listen, credentials).await?;
+    let obs_addr = obs.addr;
     let jobs = Arc::new(Jobs::default());
     let project_id = cfg.project_id.clone();
     let state = Arc::new(AppState {
@@ -169,6 +196,8 @@ pub async fn start(cfg: LocalDliConfig) -> Result<LocalDli, LocalDliError> {
         jobs,
         stop: Some(stop),
         server,
+        obs: Some(obs),
+        obs_addr,
     })
 }
 
@@ -176,9 +205,10 @@ pub async fn start(cfg: LocalDliConfig) -> Result<LocalDli, LocalDliError> {
 pub async fn run_forever(cfg: LocalDliConfig) -> Result<(), LocalDliError> {
     let service = start(cfg).await?;
     println!(
-        "local DLI service: endpoint {} project_id {}",
+        "local DLI service: endpoint {} project_id {} OBS (S3) endpoint {}",
         service.endpoint(),
-        service.project_id()
+        service.project_id(),
+        service.obs_endpoint()
     );
     tokio::signal::ctrl_c()
         .await

@@ -1,6 +1,6 @@
 //! Query results: rendering Arrow values to DLI's JSON (preview `rows`, sync `rows`,
 //! result files), writing the full result of a job as JSON lines under
-//! `<warehouse>/.results/<job_id>/`, and exporting it as CSV or JSON lines.
+//! `<warehouse>/.results/<job_id>/` (exports of it are [`super::export`]'s).
 //!
 //! Value rendering: integers and floats as numbers (NaN/±Infinity as the strings
 //! "NaN", "Infinity", "-Infinity"), decimals as strings keeping their scale, dates
@@ -9,7 +9,7 @@
 //! JSON objects, NULL as null. Owns no SQL and no HTTP.
 
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -221,91 +221,6 @@ impl ResultSink {
     }
 }
 
-/// What export-result writes.
-#[derive(Debug, Clone)]
-pub struct ExportSpec {
-    pub target: PathBuf,
-    pub csv: bool,
-    pub with_header: bool,
-    pub limit: u64,
-    pub overwrite: bool,
-}
-
-/// Writes a job's result file to `spec.target` (a folder), returning the rows written.
-pub fn export(result_dir: &Path, columns: &[String], spec: &ExportSpec) -> Result<u64, String> {
-    if spec.target.exists() {
-        if !spec.overwrite {
-            return Err(format!(
-                "[PATH_ALREADY_EXISTS] Path {} already exists. Set export_mode to Overwrite.",
-                spec.target.display()
-            ));
-        }
-        fs::remove_dir_all(&spec.target).map_err(|e| e.to_string())?;
-    }
-    fs::create_dir_all(&spec.target).map_err(|e| e.to_string())?;
-    let input = File::open(result_dir.join(RESULT_FILE)).map_err(|e| e.to_string())?;
-    let ext = if spec.csv { "csv" } else { "json" };
-    let name = format!("part-00000-{}.{ext}", uuid::Uuid::new_v4());
-    let tmp = spec.target.join(format!(".{name}.tmp"));
-    let mut out = BufWriter::new(File::create(&tmp).map_err(|e| e.to_string())?);
-    let mut written = 0u64;
-    let io = |e: io::Error| e.to_string();
-    if spec.csv && spec.with_header {
-        let header: Vec<String> = columns.iter().map(|c| csv_field(c)).collect();
-        writeln!(out, "{}", header.join(",")).map_err(io)?;
-    }
-    for line in BufReader::new(input).lines() {
-        if spec.limit > 0 && written >= spec.limit {
-            break;
-        }
-        let line = line.map_err(io)?;
-        let Ok(Value::Array(values)) = serde_json::from_str::<Value>(&line) else {
-            return Err("corrupt result file".into());
-        };
-        let text = if spec.csv {
-            csv_line(&values)
-        } else {
-            json_object_line(columns, &values)
-        };
-        writeln!(out, "{text}").map_err(io)?;
-        written += 1;
-    }
-    out.flush().map_err(io)?;
-    drop(out);
-    fs::rename(&tmp, spec.target.join(name)).map_err(io)?;
-    Ok(written)
-}
-
-fn csv_line(values: &[Value]) -> String {
-    let fields: Vec<String> = values
-        .iter()
-        .map(|v| match v {
-            Value::Null => String::new(),
-            Value::String(s) => csv_field(s),
-            other => csv_field(&other.to_string()),
-        })
-        .collect();
-    fields.join(",")
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// `{"c1":v1,"c2":v2}` keeping column order.
-fn json_object_line(columns: &[String], values: &[Value]) -> String {
-    let parts: Vec<String> = columns
-        .iter()
-        .zip(values)
-        .map(|(c, v)| format!("{}:{}", Value::String(c.clone()), v))
-        .collect();
-    format!("{{{}}}", parts.join(","))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,17 +248,5 @@ mod tests {
             Value::String("2023-11-14 22:13:20".into())
         );
         let _keep: ArrayRef = Arc::new(t);
-    }
-
-    #[test]
-    fn csv_and_json_lines() {
-        assert_eq!(
-            csv_line(&[Value::Null, "a,b".into(), 1.into()]),
-            ",\"a,b\",1"
-        );
-        assert_eq!(
-            json_object_line(&["b".into(), "a".into()], &[1.into(), Value::Null]),
-            "{\"b\":1,\"a\":null}"
-        );
     }
 }

@@ -7,7 +7,9 @@
 //!                                        partition columns, format, created)
 //! <root>/<db>/<table>/part-<uuid>.parquet  data files (or .csv with a header line)
 //! <root>/.results/<job_id>/part-00000.json full query results (JSON lines)
-//! <root>/.obs/<bucket>/<path>/           targets of export-result (`obs://bucket/path`)
+//! <root>/.obs/<bucket>/<path>/           targets of export-result (`obs://bucket/path`),
+//!                                        served by the S3 endpoint ([`super::obs`])
+//! <root>/.obs/dli-job-results/jobs/<id>/ result_path CSV (`report_result_path`)
 //! ```
 //! Every file is written under a temporary name (`.<name>.tmp`) and renamed into place,
 //! so a crash never leaves a half-written file visible; leftovers are swept at start.
@@ -136,6 +138,24 @@ impl Warehouse {
 
     pub fn results_dir(&self, job_id: &str) -> PathBuf {
         self.root.join(RESULTS_DIR).join(job_id)
+    }
+
+    /// The OBS emulation folder (`<root>/.obs`): one sub-folder per bucket.
+    pub fn obs_root(&self) -> PathBuf {
+        self.root.join(OBS_DIR)
+    }
+
+    /// The `result_path` folder of a job (`obs://dli-job-results/jobs/<id>`).
+    pub fn result_csv_dir(&self, job_id: &str) -> PathBuf {
+        self.obs_root()
+            .join(super::obs::RESULTS_BUCKET)
+            .join("jobs")
+            .join(job_id)
+    }
+
+    /// Where files are written before being renamed under [`Self::obs_root`].
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.root.join(RESULTS_DIR)
     }
 
     /// Maps `obs://bucket/path` to `<root>/.obs/bucket/path`; refuses anything unsafe.

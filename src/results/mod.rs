@@ -61,6 +61,8 @@ impl FullResults {
             )
         };
         let loc = Location::parse(location).map_err(unreadable)?;
+        // From here on an export of ours is removed whatever happens.
+        let cleanup = remove_after.then(|| reader::Cleanup::new(self.store.clone(), loc.clone()));
         let files = self.store.list(&loc).await.map_err(unreadable)?;
         if files.is_empty() && expected_rows.unwrap_or(0) > 0 {
             return Err(unreadable(format!("{location} holds no result files")));
@@ -72,14 +74,13 @@ impl FullResults {
                 .collect(),
         );
         Ok(reader::ResultRead {
-            store: self.store.clone(),
             files,
             columns,
             format,
             csv_null: self.cfg.csv_null.clone(),
             batch_rows: self.cfg.batch_rows,
             expected_rows,
-            remove_after: remove_after.then_some(loc),
+            cleanup,
             job_id: job_id.to_string(),
         })
     }

@@ -27,7 +27,6 @@ const CHUNK: usize = 64 * 1024;
 
 /// What to read and how.
 pub struct ResultRead {
-    pub store: Arc<ResultStore>,
     pub files: Vec<ResultFile>,
     pub columns: ColumnTypes,
     pub format: FileFormat,
@@ -35,16 +34,23 @@ pub struct ResultRead {
     pub batch_rows: usize,
     /// Rows DLI says the result has.
     pub expected_rows: Option<u64>,
-    /// Folder removed when the stream ends or is dropped (an export of ours).
-    pub remove_after: Option<Location>,
+    /// Removes the folder (an export of ours) when the rows are no longer needed: the
+    /// stream ended or was dropped, or it was never started.
+    pub cleanup: Option<Cleanup>,
     /// Names the job in errors.
     pub job_id: String,
 }
 
 /// Removes an exported folder once its rows are no longer needed.
-struct Cleanup {
+pub struct Cleanup {
     store: Arc<ResultStore>,
     folder: Location,
+}
+
+impl Cleanup {
+    pub fn new(store: Arc<ResultStore>, folder: Location) -> Cleanup {
+        Cleanup { store, folder }
+    }
 }
 
 impl Drop for Cleanup {
@@ -93,10 +99,7 @@ impl ResultRead {
             read: 0,
             buf: vec![0; CHUNK],
             done: false,
-            _cleanup: self.remove_after.map(|folder| Cleanup {
-                store: self.store,
-                folder,
-            }),
+            _cleanup: self.cleanup,
         };
         Box::pin(futures::stream::unfold(state, |mut st| async move {
             match st.next_batch().await {

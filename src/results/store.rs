@@ -144,6 +144,8 @@ impl std::fmt::Debug for ResultStore {
 impl ResultStore {
     /// `fallback` is `[dli.auth]`'s AK/SK, used when `[results]` names none.
     pub fn new(cfg: &ResultsConfig, fallback: Option<(String, String)>) -> Arc<ResultStore> {
+        // OpenDAL's process-wide HTTP transport (reqwest); installing it twice is a no-op.
+        opendal::install_default();
         let (access_key, secret_key) = if cfg.access_key.is_empty() {
             fallback.unwrap_or_default()
         } else {

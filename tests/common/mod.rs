@@ -191,6 +191,7 @@ pub async fn service(wh: &std::path::Path, demo: bool) -> (LocalDli, Config) {
 pub fn gateway_config(svc: &LocalDli, base: &Config) -> Config {
     let mut cfg = base.clone();
     cfg.dli = svc.client_config(&cfg.local, &cfg.dli);
+    dli_pg_gateway::app::embedded_results(&mut cfg.results, &cfg.local, svc);
     cfg.dli.max_read_retries = 0;
     cfg.dli.request_timeout_secs = 5;
     cfg

@@ -1,5 +1,5 @@
 //! SQL-job endpoints (§7.3): check-sql, submit-job, status, progress, preview,
-//! export-result, cancel, list, detail. Owns their JSON shapes; SQL semantics are
+//! cancel, list, detail (export-result is [`super::export`]'s). Owns their JSON shapes; SQL semantics are
 //! [`crate::localdli::engine`]'s, job states [`crate::localdli::jobs`]'.
 
 use std::sync::Arc;
@@ -11,14 +11,12 @@ use axum::extract::{Path, RawQuery, State};
 use serde_json::{Value, json};
 
 use super::state::{
-    ApiResult, AppState, Params, int_param, json_body, lenient_bool, ok, query_params, schema_json,
-    str_field,
+    ApiResult, AppState, Params, int_param, json_body, ok, query_params, schema_json, str_field,
 };
 use crate::localdli::config::PREVIEW_LIMIT;
 use crate::localdli::engine::Outcome;
 use crate::localdli::error::{ApiError, SqlError};
-use crate::localdli::jobs::{self, CancelError, ExportInfo, Job, JobStatus, RunOptions, Tag};
-use crate::localdli::results::ExportSpec;
+use crate::localdli::jobs::{self, CancelError, Job, JobStatus, RunOptions, Tag};
 use crate::localdli::stmt::JobType;
 
 fn sql_and_db(body: &serde_json::Map<String, Value>) -> Result<(String, String), ApiError> {
@@ -98,7 +96,10 @@ fn parse_tags(body: &serde_json::Map<String, Value>) -> Result<Vec<Tag>, ApiErro
     }
 }
 
-fn queue_of(body: &serde_json::Map<String, Value>, key: &str) -> Result<String, ApiError> {
+pub(super) fn queue_of(
+    body: &serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<String, ApiError> {
     match str_field(body, key)?.filter(|q| !q.trim().is_empty()) {
         None => Ok("default".into()),
         Some(q) if q.trim().eq_ignore_ascii_case("default") => Ok("default".into()),
@@ -129,6 +130,7 @@ pub async fn submit_job(State(st): State<Arc<AppState>>, body: Bytes) -> ApiResu
         let opts = RunOptions {
             delay: Duration::from_millis(delay),
             timeout: conf.timeout_ms.map(Duration::from_millis),
+            report_result_path: st.cfg.report_result_path,
         };
         st.jobs.insert(job);
         jobs::spawn_sql(
@@ -158,7 +160,7 @@ pub async fn submit_job(State(st): State<Arc<AppState>>, body: Bytes) -> ApiResu
     ok(resp)
 }
 
-fn find_job(st: &AppState, id: &str) -> Result<Job, ApiError> {
+pub(super) fn find_job(st: &AppState, id: &str) -> Result<Job, ApiError> {
     st.jobs
         .get(id)
         .ok_or_else(|| ApiError::missing(format!("The job {id} does not exist.")))
@@ -191,9 +193,10 @@ fn job_json(job: &Job) -> Value {
         v["input_row_count"] = json!(job.result_count);
         v["bad_row_count"] = json!(0);
     }
-    if let (JobStatus::Finished, Some(dir)) = (job.status, &job.result_dir) {
-        v["result_path"] = json!(format!("file://{}", dir.display()));
-        v["result_format"] = json!("json");
+    // Only with `report_result_path = true` (newer DLI; the reference has neither field).
+    if let (JobStatus::Finished, Some(path)) = (job.status, &job.result_path) {
+        v["result_path"] = json!(path);
+        v["result_format"] = json!("csv");
     }
     v
 }
@@ -282,6 +285,7 @@ pub async fn cancel_job(State(st): State<Arc<AppState>>, Path(p): Path<Params>) 
     match st.jobs.cancel(&id, "The job was cancelled by the user.") {
         Ok(()) => {
             let _ = std::fs::remove_dir_all(st.engine.warehouse.results_dir(&id));
+            let _ = std::fs::remove_dir_all(st.engine.warehouse.result_csv_dir(&id));
             ok(json!({}))
         }
         Err(CancelError::NotFound) => {
@@ -386,88 +390,4 @@ pub async fn job_detail(State(st): State<Arc<AppState>>, Path(p): Path<Params>) 
         v["with_column_header"] = json!(e.with_column_header);
     }
     ok(v)
-}
-
-/// `POST jobs/{job_id}/export-result` (§7.3.10): an asynchronous EXPORT job.
-pub async fn export_result(
-    State(st): State<Arc<AppState>>,
-    Path(p): Path<Params>,
-    body: Bytes,
-) -> ApiResult {
-    let body = json_body(&body)?;
-    let source = find_job(&st, p.get("job_id").map(String::as_str).unwrap_or_default())?;
-    let data_path = str_field(&body, "data_path")?
-        .ok_or_else(|| ApiError::param("Parameter data_path is required."))?;
-    let data_type = str_field(&body, "data_type")?
-        .unwrap_or_default()
-        .to_lowercase();
-    if data_type != "csv" && data_type != "json" {
-        return Err(ApiError::param("Parameter data_type must be csv or json."));
-    }
-    let compress = str_field(&body, "compress")?
-        .unwrap_or_else(|| "none".into())
-        .to_lowercase();
-    if compress != "none" {
-        return Err(ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "DLI.0007",
-            format!("Compression {compress} is not supported by the local DLI service."),
-        ));
-    }
-    let export_mode = str_field(&body, "export_mode")?.unwrap_or_else(|| "ErrorIfExists".into());
-    let overwrite = match export_mode.to_lowercase().as_str() {
-        "overwrite" => true,
-        "errorifexists" => false,
-        _ => {
-            return Err(ApiError::param(
-                "Parameter export_mode must be ErrorIfExists or Overwrite.",
-            ));
-        }
-    };
-    let _queue = queue_of(&body, "queue_name")?;
-    let with_header = lenient_bool(body.get("with_column_header")).unwrap_or(false);
-    let limit = match body.get("limit_num") {
-        None | Some(Value::Null) => 0,
-        Some(v) => v
-            .as_u64()
-            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-            .ok_or_else(|| {
-                ApiError::param("Parameter limit_num must be a non-negative integer.")
-            })?,
-    };
-    if source.job_type != JobType::Query
-        || source.status != JobStatus::Finished
-        || source.result_dir.is_none()
-    {
-        return Err(ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "DLI.0007",
-            "Only the results of finished QUERY jobs can be exported.",
-        ));
-    }
-    let target = st
-        .engine
-        .warehouse
-        .obs_dir(&data_path)
-        .map_err(ApiError::param)?;
-    let spec = ExportSpec {
-        target,
-        csv: data_type == "csv",
-        with_header,
-        limit,
-        overwrite,
-    };
-    let mut job = Job::new(JobType::Export, &source.statement, &st.cfg.iam_user);
-    job.database_name = source.database_name.clone();
-    job.export = Some(ExportInfo {
-        data_path,
-        data_type,
-        export_mode,
-        compress,
-        with_column_header: with_header,
-    });
-    let id = job.id.clone();
-    st.jobs.insert(job);
-    jobs::spawn_export(Arc::clone(&st.jobs), id.clone(), source, spec);
-    ok(json!({"job_id": id, "job_mode": "async"}))
 }

@@ -2,11 +2,12 @@
 //! methods as DLI.
 //!
 //! Owns: the routes only. Shared state and request helpers are [`state`]'s; handlers
-//! live in [`jobs`] (SQL jobs), [`catalog`] (databases, tables, queues) and [`auth`]
+//! live in [`jobs`] (SQL jobs), [`export`] (export-result), [`catalog`] (databases, tables, queues) and [`auth`]
 //! (IAM tokens, AK/SK signatures).
 
 pub mod auth;
 pub mod catalog;
+pub mod export;
 pub mod jobs;
 pub mod state;
 
@@ -48,7 +49,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             &format!("{p}/jobs/{{job_id}}/export-result"),
-            post(jobs_api::export_result),
+            post(export::export_result),
         )
         .route(
             "/v1/{project_id}/jobs/{job_id}/progress",
