@@ -15,6 +15,7 @@
 //! cargo run --release --example result_bench -- --result-path     # status result_path
 //! cargo run --release --example result_bench -- --gzip            # gzip exports
 //! cargo run --release --example result_bench -- --scale 0.1       # lineitem at SF 0.1
+//! cargo run --release --example result_bench -- --extended        # also Execute, no row limit
 //! ```
 
 use std::sync::Arc;
@@ -144,6 +145,32 @@ async fn cursor(client: &Client, query: &str) -> Result<Measured, tokio_postgres
     })
 }
 
+/// Extended protocol, Execute without a row limit (what most drivers send for a plain
+/// query): tokio-postgres `query_raw`, rows counted as they arrive.
+async fn extended(client: &Client, query: &str) -> Result<Measured, tokio_postgres::Error> {
+    let rss = RssPeak::start();
+    let started = Instant::now();
+    let stream = client
+        .query_raw(query, std::iter::empty::<&(dyn tokio_postgres::types::ToSql + Sync)>())
+        .await?;
+    futures::pin_mut!(stream);
+    let (mut rows, bytes, mut first_row) = (0u64, 0u64, None);
+    while let Some(row) = stream.next().await {
+        let row = row?;
+        first_row.get_or_insert_with(|| started.elapsed());
+        rows += 1;
+        let _ = row; // binary values: no byte count (printed as -)
+    }
+    let total = started.elapsed();
+    Ok(Measured {
+        rows,
+        bytes,
+        first_row: first_row.unwrap_or(total),
+        total,
+        rss_growth_mb: rss.finish(),
+    })
+}
+
 /// bigint `id` 0..n-1 as a Spark SQL relation (the embedded engine lacks `range(n)`): a
 /// cross join of ten-digit inline tables, and one of the leading digit's values.
 fn ids_sql(n: u64) -> String {
@@ -181,11 +208,15 @@ fn ids_sql(n: u64) -> String {
 fn print_row(name: &str, how: &str, m: &Measured) {
     let secs = m.total.as_secs_f64();
     println!(
-        "{:<22} {:<7} {:>10} {:>9.1} {:>9.2} {:>11.0} {:>8.1} {:>8.1} {:>8.0}",
+        "{:<22} {:<7} {:>10} {:>9} {:>9.2} {:>11.0} {:>8.1} {:>8.1} {:>8.0}",
         name,
         how,
         m.rows,
-        m.bytes as f64 / 1e6,
+        if m.bytes == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.1}", m.bytes as f64 / 1e6)
+        },
         secs,
         m.rows as f64 / secs,
         m.first_row.as_secs_f64() * 1e3,
@@ -199,11 +230,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut sizes: Vec<u64> = Vec::new();
     let mut env: Vec<(String, String)> = Vec::new();
     let mut scale = 0.01;
+    let mut extended_too = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--result-path" => env.push(("DLIGW__LOCAL__REPORT_RESULT_PATH".into(), "true".into())),
             "--gzip" => env.push(("DLIGW__RESULTS__COMPRESS".into(), "gzip".into())),
+            "--extended" => extended_too = true,
             "--scale" => scale = args.next().and_then(|v| v.parse().ok()).unwrap_or(scale),
             n => sizes.push(n.parse()?),
         }
@@ -270,6 +303,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     for (name, query) in &cases {
         print_row(name, "COPY", &copy_out(&client, query).await?);
         print_row(name, "cursor", &cursor(&client, query).await?);
+        if extended_too {
+            print_row(name, "Execute", &extended(&client, query).await?);
+        }
     }
     gw.shutdown().await;
     let _ = std::fs::remove_dir_all(&wh);

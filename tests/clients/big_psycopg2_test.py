@@ -82,7 +82,7 @@ def _():
     for i, (id_, x, s, d) in enumerate(zip(df["id"].tolist(), df["x"].tolist(), df["s"].tolist(), df["d"].tolist())):
         w = B.big_row(i)
         wd = None if w[3] is None else float(w[3])
-        if (id_, x, s) != w[:3] or (math.isnan(d) if wd is None else d != wd):
+        if (id_, x, s) != w[:3] or (not math.isnan(d) if wd is None else d != wd):
             raise CheckFailed(f"pandas row {i}: expected {w!r}, got {(id_, x, s, d)!r}")
     # And with coerce_float=False the Decimals themselves, None for NULL.
     engine = sa.create_engine(url)
