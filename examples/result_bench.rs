@@ -75,7 +75,11 @@ impl RssPeak {
             let _ = t.join();
         }
         self.peak.fetch_max(status_kb("VmRSS:"), Ordering::Relaxed);
-        (self.peak.load(Ordering::Relaxed).saturating_sub(self.before)) as f64 / 1024.0
+        (self
+            .peak
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.before)) as f64
+            / 1024.0
     }
 }
 
@@ -151,7 +155,10 @@ async fn extended(client: &Client, query: &str) -> Result<Measured, tokio_postgr
     let rss = RssPeak::start();
     let started = Instant::now();
     let stream = client
-        .query_raw(query, std::iter::empty::<&(dyn tokio_postgres::types::ToSql + Sync)>())
+        .query_raw(
+            query,
+            std::iter::empty::<&(dyn tokio_postgres::types::ToSql + Sync)>(),
+        )
         .await?;
     futures::pin_mut!(stream);
     let (mut rows, bytes, mut first_row) = (0u64, 0u64, None);
@@ -284,9 +291,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         "SELECT * FROM tpch.lineitem".into(),
     ));
     // Warm up the path once (catalog, S3 client, export folder).
-    copy_out(&client, &format!("SELECT id FROM bench.n{} LIMIT 5000", sizes[0]))
-        .await
-        .ok();
+    copy_out(
+        &client,
+        &format!("SELECT id FROM bench.n{} LIMIT 5000", sizes[0]),
+    )
+    .await
+    .ok();
 
     println!(
         "{} (rows/s from the first byte of the statement to the last row; rss+ = peak RSS growth during the statement)\n",
