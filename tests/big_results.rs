@@ -287,11 +287,12 @@ async fn cancel_or_disconnect_mid_result_stops_it_and_removes_the_export() {
 
     // A client that goes away mid-result: its download stops and the export is removed.
     let other = connect(&gw).await;
-    let stream = other
-        .query_raw(LINEITEMS, Vec::<i32>::new())
-        .await
-        .expect("query");
-    futures::pin_mut!(stream);
+    let mut stream = Box::pin(
+        other
+            .query_raw(LINEITEMS, Vec::<i32>::new())
+            .await
+            .expect("query"),
+    );
     let _ = stream.next().await.expect("a first row").expect("row");
     drop(stream);
     drop(other);

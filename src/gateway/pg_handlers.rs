@@ -104,6 +104,41 @@ impl SimpleQueryHandler for QueryHandler {
     }
 }
 
+impl QueryHandler {
+    /// Describe of a portal. A SQL cursor (`DECLARE`) is a portal too in Postgres, and
+    /// psycopg's server-side cursors describe it by name to learn its columns.
+    async fn describe_portal_or_cursor<C>(
+        &self,
+        client: &mut C,
+        message: Describe,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Plan>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        if client.portal_store().get_portal(name).is_some() {
+            return self._on_describe(client, message).await;
+        }
+        let cursor_fields = session(&self.router, client).cursors.fields(name);
+        let Ok(fields) = cursor_fields else {
+            return self._on_describe(client, message).await;
+        };
+        let fields = encode::fields(&fields, |_| FieldFormat::Text)
+            .iter()
+            .map(FieldDescription::from)
+            .collect();
+        client
+            .send(PgWireBackendMessage::RowDescription(RowDescription::new(
+                fields,
+            )))
+            .await?;
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl ExtendedQueryHandler for QueryHandler {
     type Statement = Plan;
@@ -124,7 +159,7 @@ impl ExtendedQueryHandler for QueryHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         if message.target_type != TARGET_TYPE_BYTE_STATEMENT {
-            return self._on_describe(client, message).await;
+            return self.describe_portal_or_cursor(client, message).await;
         }
         let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
         let stmt = match client.portal_store().get_statement(name) {

@@ -15,6 +15,7 @@
 
 pub mod arrow;
 pub mod spark;
+pub mod spelling;
 pub mod table;
 pub mod text;
 pub mod value;

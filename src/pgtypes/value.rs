@@ -57,7 +57,7 @@ impl Error for ConversionError {}
 fn bad(v: &Value, t: &SparkType) -> ConversionError {
     ConversionError(format!(
         "cannot read {} as {}",
-        super::text::shorten(&v.to_string(), 64),
+        super::spelling::shorten(&v.to_string(), 64),
         t.spark_name()
     ))
 }
@@ -141,7 +141,7 @@ impl PgValue {
                     Value::String(s) => s.trim().to_string(),
                     _ => return Err(bad(v, t)),
                 };
-                PgValue::Numeric(super::text::plain_decimal(&text, t).ok_or_else(|| bad(v, t))?)
+                PgValue::Numeric(super::spelling::plain_decimal(&text, t).ok_or_else(|| bad(v, t))?)
             }
             SparkType::Date => PgValue::Date(
                 v.as_str()

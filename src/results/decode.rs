@@ -14,7 +14,7 @@ use csv_core::{ReadFieldResult, Reader, ReaderBuilder};
 use serde_json::value::RawValue;
 
 use crate::errors::{ErrorKind, GatewayError};
-use crate::pgtypes::{PgValue, SparkType, text::shorten};
+use crate::pgtypes::{PgValue, SparkType, spelling::shorten};
 
 /// The layout of a result file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
