@@ -20,12 +20,7 @@ DB = "c_big_psycopg3"
 
 # Checks that fail because the gateway lacks a feature. Remove an entry when the feature
 # lands: an entry whose check passes is reported as XPASS and fails the run.
-XFAIL = {
-    "named_cursor_fetchmany_5000": "missing: a SQL-declared cursor is not a protocol portal: psycopg's "
-        "Describe portal after DECLARE gets 'Portal not found for name' (34000)",
-    "named_cursor_binary_with_hold": "missing: same as named_cursor_fetchmany_5000 (psycopg's close then "
-        "queries pg_catalog.pg_cursors, which the catalog does not have)",
-}
+XFAIL = {}
 
 suite = L.Suite(f"big_psycopg3[{B.MODE}]", XFAIL)
 SELECT = B.BIG_SELECT.format(db=DB)
