@@ -54,6 +54,7 @@ fn config(s: &MockServer) -> DliClientConfig {
         retry_base_ms: 5,
         retry_max_ms: 40,
         request_timeout_secs: 5,
+        submit_lookup_wait_ms: 300,
         ..Default::default()
     }
 }
@@ -174,11 +175,15 @@ async fn preview_with_page_size() {
     Mock::given(method("GET"))
         .and(path(jobs("/ead0b276/preview")))
         .and(query_param("page-size", "500"))
+        .and(query_param("queue-name", "q1"))
         .respond_with(ok("preview.json"))
         .expect(1)
         .mount(&s)
         .await;
-    let p = client(&s).preview("ead0b276", Some(500)).await.unwrap();
+    let p = client(&s)
+        .preview("ead0b276", Some(500), Some("q1"))
+        .await
+        .unwrap();
     assert_eq!(p.job_id, "ead0b276-8ed4-4eb5-b520-58f1511e7033");
     assert_eq!(
         (p.job_type, p.row_count, p.input_size),
@@ -802,57 +807,41 @@ async fn submit_500_is_not_resent_when_lookup_finds_the_job() {
 }
 
 #[tokio::test]
-async fn submit_500_resent_once_when_lookup_proves_absence() {
+async fn submit_500_is_never_resent_while_its_job_cannot_be_found() {
+    // The lookups find nothing until the bounded wait ends: an error naming the request
+    // tag, and still exactly one submit (the job may yet appear on DLI).
     let s = server().await;
     mount_submit_500(&s, 1).await;
-    Mock::given(method("POST"))
-        .and(path(jobs("/submit-job")))
-        .respond_with(ok("submit_async_query.json"))
-        .expect(1)
-        .mount(&s)
-        .await;
     lookup()
         .respond_with(ok("job_list_empty.json"))
-        .expect(1)
-        .mount(&s)
-        .await;
-    let r = client(&s).submit_job(&select_one()).await.unwrap();
-    assert_eq!(r.job_id, "208b08d4-0dc2-4dd7-8879-ddd4c020d7aa");
-    let reqs = s.received_requests().await.unwrap();
-    let tags: Vec<Value> = reqs
-        .iter()
-        .filter(|r| r.url.path().ends_with("/submit-job"))
-        .map(|r| r.body_json::<Value>().unwrap()["tags"][0]["value"].clone())
-        .collect();
-    assert_eq!(tags.len(), 2);
-    assert_eq!(tags[0], tags[1], "the resubmission keeps its request id");
-}
-
-#[tokio::test]
-async fn submit_outcome_unknown_errors() {
-    // Second ambiguous failure after a proven absence: give up.
-    let s = server().await;
-    mount_submit_500(&s, 2).await;
-    lookup()
-        .respond_with(ok("job_list_empty.json"))
-        .expect(2)
+        .expect(1..)
         .mount(&s)
         .await;
     let e = client(&s).submit_job(&select_one()).await.unwrap_err();
     assert_eq!(e.kind, DliErrorKind::Transport);
     assert!(
         e.message
-            .contains("outcome of the job submission is unknown"),
+            .contains("outcome of the job submission is unknown")
+            && e.message.contains(REQUEST_TAG),
         "{}",
         e.message
     );
+    let reqs = s.received_requests().await.unwrap();
+    let submits = reqs
+        .iter()
+        .filter(|r| r.url.path().ends_with("/submit-job"))
+        .count();
+    assert_eq!(
+        submits, 1,
+        "never a second submit while the outcome is unknown"
+    );
 
-    // The lookup itself fails: no resubmission.
+    // The lookup itself fails: the same, no resubmission.
     let s = server().await;
     mount_submit_500(&s, 1).await;
     lookup()
         .respond_with(ResponseTemplate::new(503))
-        .expect(4)
+        .expect(1..)
         .mount(&s)
         .await;
     let e = client(&s).submit_job(&select_one()).await.unwrap_err();
@@ -862,6 +851,33 @@ async fn submit_outcome_unknown_errors() {
         "{}",
         e.message
     );
+}
+
+#[tokio::test]
+async fn a_job_created_late_is_found_by_a_later_lookup() {
+    // The answer to submit-job was lost and DLI lists the job only a while later.
+    let s = server().await;
+    mount_submit_500(&s, 1).await;
+    lookup()
+        .respond_with(ok("job_list_empty.json"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .expect(2)
+        .mount(&s)
+        .await;
+    lookup()
+        .respond_with(echo_tagged_job)
+        .expect(1)
+        .mount(&s)
+        .await;
+    let r = client(&s).submit_job(&select_one()).await.unwrap();
+    assert_eq!(r.job_id, "recovered-1");
+    let reqs = s.received_requests().await.unwrap();
+    let submits = reqs
+        .iter()
+        .filter(|r| r.url.path().ends_with("/submit-job"))
+        .count();
+    assert_eq!(submits, 1);
 }
 
 #[tokio::test]

@@ -211,9 +211,9 @@ async fn token_flow_and_authentication() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let v: Value = resp.json().await.unwrap();
-    assert_eq!(error_code(&v), "DLI.0023");
+    assert_eq!(error_code(&v), "DLI.0001");
     let (code, v) = svc.get("no/such/thing").await;
     assert_eq!((code, error_code(&v)), (StatusCode::NOT_FOUND, "DLI.0023"));
     let resp = svc
@@ -515,6 +515,16 @@ async fn preview_cap_and_export() {
     assert_eq!(
         (code, error_code(&v)),
         (StatusCode::BAD_REQUEST, "DLI.0001")
+    );
+    // Only finished QUERY jobs have a preview (§7.3.6): a DDL job's is refused.
+    let (_, v) = svc
+        .post("jobs/submit-job", json!({"sql": "SHOW DATABASES"}))
+        .await;
+    let ddl = v["job_id"].as_str().unwrap().to_string();
+    let (code, v) = svc.get(&format!("jobs/{ddl}/preview")).await;
+    assert_eq!(
+        (code, error_code(&v)),
+        (StatusCode::BAD_REQUEST, "DLI.0007")
     );
     let path = dir.path().join(".results").join(&id);
     let text = std::fs::read_to_string(path.join("part-00000.json")).unwrap();

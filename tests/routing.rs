@@ -49,6 +49,7 @@ fn label(p: &Plan) -> String {
         Kind::Session(_) => "session".into(),
         Kind::Catalog(_) => "catalog".into(),
         Kind::Refresh(_) => "refresh".into(),
+        Kind::Constant(row) => format!("constant {}", row.len()),
         Kind::Mixed { .. } => "mixed".into(),
         Kind::Refused(e) => format!("refused {}", e.kind.sqlstate()),
         Kind::Declare { name, hold, query } => {
@@ -122,8 +123,14 @@ const TABLE: &[(&str, &str)] = &[
         "SELECT n.n_name FROM tpch.nation n JOIN pg_class c ON c.relname = n.n_name",
         "mixed",
     ),
-    ("SELECT 1", "query"),
-    ("SELECT 1 AS x, 1.5 AS y, 'a' AS z", "query"),
+    ("SELECT 1", "constant 1"),
+    ("SELECT 1 AS x, 1.5 AS y, 'a' AS z", "constant 3"),
+    ("select 2", "constant 1"),
+    ("SELECT 'literal'", "constant 1"),
+    ("SELECT 2147483647 + 1", "query"),
+    ("SELECT 1 FROM tpch.nation", "query"),
+    ("DEALLOCATE \"_PLAN0x55d0c8a0\"", "session"),
+    ("DEALLOCATE PREPARE ALL", "session"),
     ("SELECT CAST($1 AS STRING) AS v", "query"),
     ("SELECT count(*) FROM t", "query"),
     ("SELECT * FROM default.pg_class", "query"),
@@ -315,7 +322,7 @@ async fn replay_corpus_is_answered_locally() {
             assert!(
                 matches!(
                     p.kind,
-                    Kind::Catalog(_) | Kind::Session(_) | Kind::Refresh(_)
+                    Kind::Catalog(_) | Kind::Session(_) | Kind::Refresh(_) | Kind::Constant(_)
                 ),
                 "{}: planned as {}:\n{sql}",
                 path.display(),

@@ -159,10 +159,14 @@ impl DliClient {
         &self,
         job_id: &str,
         page_size: Option<u32>,
+        queue: Option<&str>,
     ) -> Result<PreviewResponse, DliError> {
+        // Without `queue-name` the reference reads the result on "the default system
+        // queue"; the job's own queue is the right one.
         let query: Vec<(&str, String)> = page_size
             .map(|n| ("page-size", n.to_string()))
             .into_iter()
+            .chain(queue.map(|q| ("queue-name", q.to_string())))
             .collect();
         let call = self
             .inner
@@ -263,10 +267,11 @@ impl Inner {
     /// renew the token and send once more.
     pub async fn attempt<T: DeserializeOwned>(&self, call: &ApiCall) -> Result<T, Failure> {
         let (raw, used) = self.send_authenticated(call).await?;
-        if raw.status == 401 && self.auth.invalidate(used.as_deref()).await {
+        if token_refused(&raw) && self.auth.invalidate(used.as_deref()).await {
             tracing::debug!(
                 path = call.url.path(),
-                "DLI refused the token (401); renewing it once"
+                status = raw.status,
+                "DLI refused the token; renewing it once"
             );
             let (raw, _) = self.send_authenticated(call).await?;
             return finish(&raw);
@@ -280,8 +285,11 @@ impl Inner {
     ) -> Result<(super::transport::RawResponse, Option<String>), Failure> {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        if call.body.is_some() {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        // Mandatory on every request (reference §3.2, "Content-Type … Yes"), body or not.
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        // Names the project for multi-project accounts (reference §3.2).
+        if let Ok(project) = HeaderValue::from_str(&self.cfg.project_id) {
+            headers.insert("x-project-id", project);
         }
         let body = call.body.as_deref().unwrap_or_default();
         let used = self
@@ -317,6 +325,20 @@ impl Inner {
     pub async fn once<T: DeserializeOwned>(&self, call: &ApiCall) -> Result<T, DliError> {
         self.attempt(call).await.map_err(|f| f.error)
     }
+}
+
+/// DLI refused the token itself: HTTP 401, or DLI.0015 "Token parsing error" (HTTP 400
+/// in the reference's error table).
+fn token_refused(raw: &super::transport::RawResponse) -> bool {
+    raw.status == 401
+        || (raw.status == 400
+            && serde_json::from_slice::<serde_json::Value>(&raw.body)
+                .ok()
+                .and_then(|v| {
+                    v.get("error_code")
+                        .and_then(|c| c.as_str().map(str::to_owned))
+                })
+                .is_some_and(|c| c == "DLI.0015"))
 }
 
 fn finish<T: DeserializeOwned>(raw: &super::transport::RawResponse) -> Result<T, Failure> {

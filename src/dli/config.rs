@@ -57,6 +57,9 @@ pub struct DliClientConfig {
     pub retry_max_ms: u64,
     /// Renew an IAM token this long before it expires.
     pub token_refresh_margin_secs: u64,
+    /// After a submit-job whose answer was lost, how long to keep looking the job up by
+    /// its request tag before giving up (it is never submitted a second time).
+    pub submit_lookup_wait_ms: u64,
 }
 
 impl Default for DliClientConfig {
@@ -73,6 +76,7 @@ impl Default for DliClientConfig {
             retry_base_ms: 200,
             retry_max_ms: 5000,
             token_refresh_margin_secs: 3600,
+            submit_lookup_wait_ms: 30_000,
         }
     }
 }

@@ -108,6 +108,12 @@ pub fn rows<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<Value>>, D::Error
             .into_iter()
             .map(|r| match r {
                 Value::Array(cells) => cells,
+                // The reference types `rows` as "Array of Strings": a row may come as
+                // the JSON text of its array.
+                Value::String(text) => match serde_json::from_str::<Value>(&text) {
+                    Ok(Value::Array(cells)) => cells,
+                    _ => vec![Value::String(text)],
+                },
                 other => vec![other],
             })
             .collect(),

@@ -1,6 +1,8 @@
 //! Job submission without blind retries (see the retry policy in `client.rs`):
-//! each submission is tagged `gateway_request_id=<uuid>`; after an ambiguous
-//! failure the job is looked up by that tag before anything is resubmitted.
+//! each submission is tagged `gateway_request_id=<uuid>`; after an ambiguous failure
+//! (the answer was lost: timeout, reset, 5xx) the job is looked up by that tag until it
+//! appears or `submit_lookup_wait_ms` ends — it may be created late — and is never
+//! submitted a second time while its outcome is unknown.
 
 use chrono::Utc;
 use reqwest::Method;
@@ -47,8 +49,8 @@ impl DliClient {
         )?;
         let since = Utc::now().timestamp_millis() - CLOCK_SKEW_MS;
         let policy = self.inner.policy;
-        let (mut retries, mut resubmitted) = (0u32, false);
-        loop {
+        let mut retries = 0u32;
+        let failure = loop {
             let failure = match self.inner.attempt::<SubmitJobResponse>(&call).await {
                 Ok(resp) => return Ok(resp),
                 Err(f) => f,
@@ -63,27 +65,23 @@ impl DliClient {
             if !is_ambiguous(&failure.error) {
                 return Err(failure.error);
             }
-            tracing::warn!(request_id, error = %failure.error, "submit outcome unknown; looking the job up by tag");
-            tokio::time::sleep(policy.base).await;
-            match self.find_submitted(&request_id, &body.sql, since).await {
+            break failure;
+        };
+        tracing::warn!(request_id, error = %failure.error, "submit outcome unknown; looking the job up by tag");
+        let wait = std::time::Duration::from_millis(self.inner.cfg.submit_lookup_wait_ms);
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut attempt = 0u32;
+        loop {
+            tokio::time::sleep(policy.delay(attempt, None)).await;
+            attempt = attempt.saturating_add(1);
+            let why = match self.find_submitted(&request_id, &body.sql, since).await {
                 Lookup::Found(job) => return Ok(recovered(*job)),
-                Lookup::Absent if !resubmitted => {
-                    tracing::warn!(
-                        request_id,
-                        "no job carries the request tag; submitting once more"
-                    );
-                    resubmitted = true;
-                }
-                Lookup::Absent => {
-                    return Err(unknown_outcome(
-                        &request_id,
-                        &failure.error,
-                        "no job found after a second attempt",
-                    ));
-                }
-                Lookup::Unproven(why) => {
-                    return Err(unknown_outcome(&request_id, &failure.error, &why));
-                }
+                Lookup::Absent => "no job carries the request tag yet".to_string(),
+                Lookup::Unproven(why) => why,
+            };
+            if tokio::time::Instant::now() >= deadline {
+                let why = format!("{why} after {} ms of lookups", wait.as_millis());
+                return Err(unknown_outcome(&request_id, &failure.error, &why));
             }
         }
     }

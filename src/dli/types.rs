@@ -184,10 +184,15 @@ pub struct SubmitJobResponse {
 
 impl SubmitJobResponse {
     /// The job already ran (`job_mode = sync`); its result, if any, is inline.
+    /// A synchronous answer: `job_mode` says so, or — `job_mode` being optional (Table
+    /// 7-59) — the answer carries its rows (`desc`, `show tables`), or it is a DCL job,
+    /// which the reference says always runs synchronously.
     pub fn is_sync(&self) -> bool {
-        self.job_mode
-            .as_deref()
-            .is_some_and(|m| m.eq_ignore_ascii_case("sync"))
+        match self.job_mode.as_deref() {
+            Some(m) if m.eq_ignore_ascii_case("sync") => true,
+            Some(m) if m.eq_ignore_ascii_case("async") => false,
+            _ => !self.schema.is_empty() || !self.rows.is_empty() || self.job_type == JobType::Dcl,
+        }
     }
 }
 

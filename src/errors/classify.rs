@@ -37,48 +37,125 @@ fn clean_message(message: &str) -> String {
     s
 }
 
-/// Spark 3 error classes and the older free-text forms, to a kind.
+/// The message forms of Spark 2.4, Spark 3.0–3.3, Spark 3.4+ (error classes) and DLI's
+/// own, for each kind: a message matches a row when it contains every fragment of one of
+/// the row's forms (lowercase). Rows are tried in order: type mismatches, ambiguous
+/// references, functions and columns first, since their forms also say "cannot resolve"
+/// or "does not exist".
+const MESSAGE_FORMS: &[(ErrorKind, &[&[&str]])] = &[
+    (
+        ErrorKind::DatatypeMismatch,
+        &[
+            &["[datatype_mismatch"],        // 3.4+
+            &["due to data type mismatch"], // 2.4, 3.0-3.3
+            &["data type mismatch"],
+        ],
+    ),
+    (
+        ErrorKind::AmbiguousColumn,
+        &[
+            &["[ambiguous_reference"], // 3.4+
+            &["[ambiguous_column_or_field"],
+            &["reference", "is ambiguous"], // 2.4, 3.x
+        ],
+    ),
+    (
+        ErrorKind::UndefinedFunction,
+        &[
+            &["[unresolved_routine"], // 3.4+
+            &["undefined function"],  // 2.4, 3.x
+            &["function", "not found in database"],
+        ],
+    ),
+    (
+        ErrorKind::UndefinedColumn,
+        &[
+            &["[unresolved_column"], // 3.4+
+            &["[unresolved_field"],
+            &["cannot resolve", "given input columns"], // 2.4, 3.0-3.1
+            &["column", "does not exist"],              // 3.2-3.3
+        ],
+    ),
+    (
+        ErrorKind::UndefinedTable,
+        &[
+            &["[table_or_view_not_found"], // 3.4+
+            &["table or view not found"],  // 2.4, 3.0-3.3
+            &["nosuchtableexception"],
+            &["table or view", "not found in database"], // 2.4 NoSuchTableException text
+            &["table with name", "does not exist"],      // DLI / Hive
+            &["table", "does not exist"],
+            &["table not found"],
+        ],
+    ),
+    (
+        ErrorKind::UndefinedSchema,
+        &[
+            &["[schema_not_found"], // 3.4+
+            &["nosuchdatabaseexception"],
+            &["database", "not found"],      // 2.4, 3.x
+            &["database", "does not exist"], // DLI
+            &["there is no database named"],
+        ],
+    ),
+    // Last of the not-found forms: "cannot resolve" alone, once nothing else matched.
+    (ErrorKind::UndefinedColumn, &[&["cannot resolve"]]),
+    (
+        ErrorKind::DuplicateTable,
+        &[
+            &["[table_or_view_already_exists"],   // 3.4+
+            &["table or view", "already exists"], // 2.4, 3.x
+            &["table", "already exists"],
+        ],
+    ),
+    (
+        ErrorKind::DuplicateSchema,
+        &[
+            &["[schema_already_exists"],     // 3.4+
+            &["database", "already exists"], // 2.4, 3.x
+        ],
+    ),
+    (
+        ErrorKind::Syntax,
+        &[
+            &["[parse_syntax_error"],
+            &["parseexception"],
+            &["syntax error"],
+            &["mismatched input"], // 2.4, 3.x ANTLR
+            &["extraneous input"],
+        ],
+    ),
+    (
+        ErrorKind::DivisionByZero,
+        &[&["[divide_by_zero"], &["division by zero"]],
+    ),
+    (
+        ErrorKind::InvalidTextRepresentation,
+        &[&["[cast_invalid_input"], &["invalid input syntax"]],
+    ),
+    (
+        ErrorKind::NumericOutOfRange,
+        &[
+            &["[numeric_value_out_of_range"],
+            &["[arithmetic_overflow"],
+            &["overflow"],
+        ],
+    ),
+    (
+        ErrorKind::PermissionDenied,
+        &[&["permission"], &["not authorized"], &["no privilege"]],
+    ),
+];
+
+/// A Spark or DLI error message to a kind, by [`MESSAGE_FORMS`].
 fn classify_message(message: &str) -> Option<ErrorKind> {
     let m = message.to_ascii_lowercase();
-    let has = |needle: &str| m.contains(needle);
-    Some(
-        if has("[table_or_view_not_found")
-            || has("table or view not found")
-            || has("nosuchtableexception")
-        {
-            ErrorKind::UndefinedTable
-        } else if has("[schema_not_found")
-            || has("nosuchdatabaseexception")
-            || (has("database") && has("not found"))
-        {
-            ErrorKind::UndefinedSchema
-        } else if has("[unresolved_column") || has("cannot resolve") || has("[unresolved_field") {
-            ErrorKind::UndefinedColumn
-        } else if has("[unresolved_routine") || has("undefined function") {
-            ErrorKind::UndefinedFunction
-        } else if has("[table_or_view_already_exists") || (has("table") && has("already exists")) {
-            ErrorKind::DuplicateTable
-        } else if has("[schema_already_exists") || (has("database") && has("already exists")) {
-            ErrorKind::DuplicateSchema
-        } else if has("[parse_syntax_error") || has("parseexception") || has("syntax error") {
-            ErrorKind::Syntax
-        } else if has("[divide_by_zero") || has("division by zero") {
-            ErrorKind::DivisionByZero
-        } else if has("[cast_invalid_input") || has("invalid input syntax") {
-            ErrorKind::InvalidTextRepresentation
-        } else if has("[numeric_value_out_of_range")
-            || has("[arithmetic_overflow")
-            || has("overflow")
-        {
-            ErrorKind::NumericOutOfRange
-        } else if has("[datatype_mismatch") || has("data type mismatch") {
-            ErrorKind::DatatypeMismatch
-        } else if has("permission") || has("not authorized") || has("no privilege") {
-            ErrorKind::PermissionDenied
-        } else {
-            return None;
-        },
-    )
+    MESSAGE_FORMS.iter().find_map(|(kind, forms)| {
+        forms
+            .iter()
+            .any(|form| form.iter().all(|f| m.contains(f)))
+            .then_some(*kind)
+    })
 }
 
 /// A DLI error code (§14.2) to a kind; the message refines the generic codes.
@@ -198,5 +275,89 @@ mod tests {
             GatewayError::job_failed("j", "weird").kind,
             ErrorKind::Semantic
         );
+    }
+
+    #[test]
+    fn message_forms_of_every_spark_version_and_dli() {
+        let cases = [
+            // (message, SQLSTATE)
+            (
+                "[TABLE_OR_VIEW_NOT_FOUND] The table or view `db`.`t` cannot be found.",
+                "42P01",
+            ),
+            ("Table or view not found: db.t; line 1 pos 14", "42P01"),
+            (
+                "org.apache.spark.sql.catalyst.analysis.NoSuchTableException: Table or view 't' not found in database 'db';",
+                "42P01",
+            ),
+            ("Table with name x does not exist!", "42P01"),
+            (
+                "[SCHEMA_NOT_FOUND] The schema `x` cannot be found.",
+                "3F000",
+            ),
+            ("Database 'x' not found;", "3F000"),
+            ("Database x does not exist", "3F000"),
+            (
+                "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `c` cannot be resolved.",
+                "42703",
+            ),
+            (
+                "cannot resolve '`c`' given input columns: [a, b]; line 1 pos 7",
+                "42703",
+            ),
+            (
+                "Column 'c' does not exist. Did you mean one of the following? [a]",
+                "42703",
+            ),
+            (
+                "[UNRESOLVED_ROUTINE] Cannot resolve function `f` on search path",
+                "42883",
+            ),
+            (
+                "Undefined function: 'f'. This function is neither a registered temporary function nor a permanent function registered in the database 'default'.",
+                "42883",
+            ),
+            (
+                "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot create table or view `d`.`t` because it already exists.",
+                "42P07",
+            ),
+            ("Table or view 't' already exists in database 'd'", "42P07"),
+            (
+                "[SCHEMA_ALREADY_EXISTS] Cannot create schema `d` because it already exists.",
+                "42P06",
+            ),
+            ("Database 'd' already exists", "42P06"),
+            (
+                "[AMBIGUOUS_REFERENCE] Reference `a` is ambiguous, could be: [`t1`.`a`, `t2`.`a`].",
+                "42702",
+            ),
+            (
+                "Reference 'a' is ambiguous, could be: t1.a, t2.a.; line 1 pos 7",
+                "42702",
+            ),
+            (
+                "[DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES] Cannot resolve \"(a + b)\" due to data type mismatch",
+                "42804",
+            ),
+            (
+                "cannot resolve '(a + b)' due to data type mismatch: differing types in '(a + b)' (int and string).",
+                "42804",
+            ),
+            (
+                "mismatched input 'FORM' expecting <EOF>(line 1, pos 9)",
+                "42601",
+            ),
+            (
+                "[CAST_INVALID_INPUT] The value 'x' of the type \"STRING\" cannot be cast to \"INT\"",
+                "22P02",
+            ),
+        ];
+        for (message, want) in cases {
+            let got = classify_message(message).map(ErrorKind::sqlstate);
+            assert_eq!(got, Some(want), "{message}");
+            // A generic DLI code takes the message's kind.
+            let by_code = classify_dli_code("DLI.0005", message).map(ErrorKind::sqlstate);
+            assert_eq!(by_code, Some(want), "DLI.0005 {message}");
+        }
     }
 }

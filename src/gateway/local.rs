@@ -56,6 +56,7 @@ pub fn is_session_command(stmt: &Statement) -> bool {
         | Statement::Savepoint { .. }
         | Statement::ReleaseSavepoint { .. }
         | Statement::Close { .. }
+        | Statement::Deallocate { .. }
         | Statement::UNLISTEN { .. } => true,
         Statement::Use(u) => matches!(
             u,
@@ -138,6 +139,12 @@ pub fn answer(
             LocalAnswer::Tag("CLOSE CURSOR".into())
         }
         Statement::UNLISTEN { .. } => LocalAnswer::Tag("UNLISTEN".into()),
+        // Prepared statements are the protocol's (pgwire's); psqlODBC also frees them
+        // with this SQL. Nothing reaches DLI.
+        Statement::Deallocate { name, .. } if name.value.eq_ignore_ascii_case("all") => {
+            LocalAnswer::Tag("DEALLOCATE ALL".into())
+        }
+        Statement::Deallocate { .. } => LocalAnswer::Tag("DEALLOCATE".into()),
         Statement::Query(q) => session_function(q, session, facts).ok_or_else(|| {
             GatewayError::internal("a query that is not a session function was routed as one")
         })?,

@@ -21,6 +21,7 @@ pub mod catalog_hook;
 pub mod classify;
 pub mod client;
 pub mod config;
+pub mod constant;
 pub mod convert;
 pub mod copy;
 pub mod copy_out;

@@ -46,6 +46,8 @@ pub enum Kind {
     },
     /// `FETCH` / `MOVE` on a cursor the session declared.
     Cursor(CursorCmd),
+    /// A query of constants (`SELECT 1`), answered with Spark's semantics, no job.
+    Constant(Vec<super::constant::ConstColumn>),
     /// A statement the gateway refuses without running anything (`COPY FROM` …).
     Refused(GatewayError),
     /// A DLI job; `spark` is its Spark parse when sqlparser could read it.
@@ -162,6 +164,12 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
         },
         None if is_move(&lexed) => move_cursor(&lexed),
         Some(stmt) if super::local::is_session_command(&stmt) => Kind::Session(Box::new(stmt)),
+        Some(stmt)
+            if params == 0
+                && let Some(row) = super::constant::evaluate(&stmt) =>
+        {
+            Kind::Constant(row)
+        }
         Some(stmt) => match catalog.map(|c| c.route(&stmt)) {
             Some(CatalogRoute::Catalog) => Kind::Catalog(Box::new(stmt)),
             Some(CatalogRoute::Refresh(db)) => Kind::Refresh(db),

@@ -17,7 +17,7 @@ use super::catalog_hook::{CatalogContext, CatalogService, Described, LocalRows};
 use super::classify::{DliKind, insert_tag};
 use super::cursor::{Count, Cursor, CursorCmd};
 use super::local::{self, LocalAnswer, ServerFacts};
-use super::output::{CommandTag, Counted, Field, Output, Rows, Transaction};
+use super::output::{CommandTag, Counted, Field, FieldType, Output, Rows, Transaction};
 use super::params::{self, Param};
 use super::plan::{self, Kind, Plan};
 use super::runner::{Finished, JobBackend, JobContext, Outcome, Runner};
@@ -167,6 +167,7 @@ impl Router {
                 .map(|n| Field::pg(n, Type::TEXT))
                 .collect()),
             Kind::Refresh(_) => Ok(refresh_fields()),
+            Kind::Constant(row) => Ok(constant_fields(row)),
             Kind::Mixed { catalog, user } => Err(mixed(catalog, user)),
             Kind::Refused(e) => Err(e.clone()),
             // COPY answers with a CopyOutResponse, never a RowDescription.
@@ -243,6 +244,11 @@ impl Router {
         match &plan.kind {
             Kind::Session(stmt) => Ok(local_output(local::answer(stmt, session, &self.facts)?)),
             Kind::Refresh(db) => Ok(rows_output(self.catalog()?.refresh(db.clone()).await?)),
+            Kind::Constant(row) => Ok(Output::rows(
+                constant_fields(row),
+                vec![row.iter().map(|c| c.value.clone()).collect()],
+                None,
+            )),
             Kind::Mixed { catalog, user } => Err(mixed(catalog, user)),
             Kind::Refused(e) => Err(e.clone()),
             Kind::Declare { name, hold, query } => {
@@ -422,6 +428,15 @@ fn mixed(catalog: &str, user: &str) -> GatewayError {
     .with_hint(
         "Catalog relations are answered by the gateway, DLI tables by DLI jobs: query them separately.",
     )
+}
+
+fn constant_fields(row: &[super::constant::ConstColumn]) -> Vec<Field> {
+    row.iter()
+        .map(|c| Field {
+            name: c.name.clone(),
+            ty: FieldType::Spark(c.ty.clone()),
+        })
+        .collect()
 }
 
 fn local_output(answer: LocalAnswer) -> Output {

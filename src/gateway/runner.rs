@@ -15,6 +15,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::config::RunnerConfig;
+use super::fullresult::{Incomplete, incomplete};
 use crate::dli::{
     AsyncJobResponse, CheckSqlResponse, Column, DliClient, DliError, ExportResultRequest, JobState,
     JobStatus, JobType, PreviewResponse, SubmitJobRequest, SubmitJobResponse,
@@ -30,7 +31,12 @@ pub trait JobBackend: Send + Sync + 'static {
     async fn check_sql(&self, sql: &str, currentdb: &str) -> Result<CheckSqlResponse, DliError>;
     async fn submit_job(&self, req: &SubmitJobRequest) -> Result<SubmitJobResponse, DliError>;
     async fn job_status(&self, job_id: &str) -> Result<JobStatus, DliError>;
-    async fn preview(&self, job_id: &str, rows: u32) -> Result<PreviewResponse, DliError>;
+    async fn preview(
+        &self,
+        job_id: &str,
+        rows: u32,
+        queue: Option<&str>,
+    ) -> Result<PreviewResponse, DliError>;
     async fn cancel_job(&self, job_id: &str) -> Result<(), DliError>;
     async fn export_result(
         &self,
@@ -50,8 +56,13 @@ impl JobBackend for DliClient {
     async fn job_status(&self, job_id: &str) -> Result<JobStatus, DliError> {
         DliClient::job_status(self, job_id).await
     }
-    async fn preview(&self, job_id: &str, rows: u32) -> Result<PreviewResponse, DliError> {
-        DliClient::preview(self, job_id, Some(rows)).await
+    async fn preview(
+        &self,
+        job_id: &str,
+        rows: u32,
+        queue: Option<&str>,
+    ) -> Result<PreviewResponse, DliError> {
+        DliClient::preview(self, job_id, Some(rows), queue).await
     }
     async fn cancel_job(&self, job_id: &str) -> Result<(), DliError> {
         DliClient::cancel_job(self, job_id).await.map(|_| ())
@@ -225,10 +236,12 @@ impl Runner {
     pub async fn run(&self, sql: &str, ctx: &JobContext) -> Result<Finished, GatewayError> {
         let deadline = (ctx.statement_timeout_ms > 0)
             .then(|| Instant::now() + Duration::from_millis(ctx.statement_timeout_ms));
-        self.backend
-            .check_sql(sql, &ctx.currentdb)
-            .await
-            .map_err(GatewayError::from)?;
+        if check_sql_knows(sql) {
+            self.backend
+                .check_sql(sql, &ctx.currentdb)
+                .await
+                .map_err(GatewayError::from)?;
+        }
         let mut conf = self.cfg.job_conf.clone();
         if ctx.statement_timeout_ms > 0 {
             conf.push(format!("dli.sql.job.timeout={}", ctx.statement_timeout_ms));
@@ -376,7 +389,11 @@ impl Runner {
         }
         let preview = self
             .backend
-            .preview(job_id, self.cfg.preview_rows)
+            .preview(
+                job_id,
+                self.cfg.preview_rows,
+                status.queue_name.as_deref().or(ctx.queue.as_deref()),
+            )
             .await
             .map_err(GatewayError::from)?;
         let columns = if preview.schema.is_empty() {
@@ -426,51 +443,51 @@ impl Runner {
     }
 }
 
-/// A result larger than what was read of it: (rows it has, rows read).
-#[derive(Debug, Clone, Copy)]
-struct Incomplete {
-    total: u64,
-    read: u64,
+/// Whether check-sql can judge the statement: its `job_type` list (§7.3.9: DDL, DCL,
+/// IMPORT, EXPORT, QUERY, INSERT) has no UPDATE, DELETE or MERGE, which submit-job runs
+/// on tables that support them; those go straight to submit-job.
+fn check_sql_knows(sql: &str) -> bool {
+    let mut rest = sql.trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("--") {
+            rest = r
+                .split_once('\n')
+                .map_or("", |(_, after)| after)
+                .trim_start();
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r
+                .split_once("*/")
+                .map_or("", |(_, after)| after)
+                .trim_start();
+        } else {
+            break;
+        }
+    }
+    let word: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    !matches!(word.as_str(), "UPDATE" | "DELETE" | "MERGE")
 }
 
-/// DLI's job status (`result_count`) or the preview itself (`row_count`) says the result
-/// has more rows than the preview gave.
-fn incomplete(status: &JobStatus, preview: &PreviewResponse) -> Option<Incomplete> {
-    let read = preview.rows.len() as u64;
-    let total = [status.result_count, preview.row_count]
-        .into_iter()
-        .flatten()
-        .filter_map(|n| u64::try_from(n).ok())
-        .max()?;
-    (total > read).then_some(Incomplete { total, read })
-}
-
-impl Incomplete {
-    fn what(&self) -> String {
-        format!(
-            "has {} rows, but only the first {} can be read (DLI's preview)",
-            self.total, self.read
-        )
-    }
-
-    const NOT_CONFIGURED: &'static str = "DLI reports no result_path for it and no export folder is configured ([results] export_path)";
-
-    fn detail(job_id: &str, why: &str) -> String {
-        format!("DLI job {job_id}: {why}")
-    }
-
-    fn error(&self, job_id: &str, why: &str) -> GatewayError {
-        GatewayError::new(ErrorKind::ResultIncomplete, format!("the result {}", self.what()))
-            .with_detail(Self::detail(job_id, why))
-            .with_hint(
-                "Configure [results] export_path (an OBS folder) and its object-storage access, add a LIMIT or an aggregate, or SET dli.allow_truncated_results = on to receive the first rows with a warning.",
-            )
-    }
-
-    fn warning(&self, job_id: &str, why: &str) -> Notice {
-        Notice::warning(
-            format!("result truncated: it {}", self.what()),
-            Self::detail(job_id, why),
-        )
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn check_sql_judges_all_but_update_delete_merge() {
+        for sql in [
+            "SELECT 1",
+            "insert into t values (1)",
+            "/* c */ CREATE TABLE t (a int)",
+        ] {
+            assert!(super::check_sql_knows(sql), "{sql}");
+        }
+        for sql in [
+            "UPDATE t SET a = 1",
+            "-- note\n delete from t",
+            "/* x */MERGE INTO t USING s ON true",
+        ] {
+            assert!(!super::check_sql_knows(sql), "{sql}");
+        }
     }
 }

@@ -217,6 +217,10 @@ impl Engine {
         if let Err(e) = state.register_udf(Arc::new(super::fromjson::udf())) {
             tracing::debug!("cannot register from_json(): {e}");
         }
+        // One session per statement: its start is the statement's, which now(),
+        // current_date and current_timestamp read (constant within the statement).
+        let options = Arc::new(state.config_options().as_ref().clone());
+        state.execution_props_mut().mark_start_execution(options);
         state
     }
 

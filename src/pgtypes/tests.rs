@@ -190,3 +190,40 @@ fn spark_json_names() {
     assert_eq!(SparkType::Decimal(5, 2).json(), json!("decimal(5,2)"));
     assert_eq!(SparkType::Void.json(), json!("void"));
 }
+
+#[test]
+fn decimals_keep_their_scale_and_timestamps_print_as_postgres_does() {
+    use bytes::BytesMut;
+    use pgwire::types::ToSqlText;
+    use pgwire::types::format::FormatOptions;
+    let d = SparkType::Decimal(10, 2);
+    for v in [
+        serde_json::json!(44832.6),
+        serde_json::json!("44832.6"),
+        serde_json::json!(44832.60),
+    ] {
+        assert_eq!(
+            PgValue::from_json(&v, &d).unwrap(),
+            PgValue::Numeric("44832.60".into()),
+            "{v}"
+        );
+    }
+    let text = |v: &PgValue| {
+        let mut out = BytesMut::new();
+        v.to_sql_text(
+            &postgres_types::Type::TIMESTAMP,
+            &mut out,
+            &FormatOptions::default(),
+        )
+        .unwrap();
+        String::from_utf8(out.to_vec()).unwrap()
+    };
+    for (given, shown) in [
+        ("2024-01-02 03:04:05.500", "2024-01-02 03:04:05.5"),
+        ("1996-01-02 00:00:00", "1996-01-02 00:00:00"),
+        ("2024-01-02T03:04:05.123456Z", "2024-01-02 03:04:05.123456"),
+    ] {
+        let v = PgValue::from_json(&serde_json::json!(given), &SparkType::Timestamp).unwrap();
+        assert_eq!(text(&v), shown, "{given}");
+    }
+}

@@ -325,7 +325,13 @@ impl ToSqlText for PgValue {
                 Ok(IsNull::No)
             }
             PgValue::Date(d) => d.to_sql_text(ty, out, opts),
-            PgValue::Timestamp(t) => t.to_sql_text(ty, out, opts),
+            // Postgres prints the fraction without trailing zeros (`05.5`, none for `.0`).
+            PgValue::Timestamp(t) => {
+                let text = t.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+                let text = text.trim_end_matches('0').trim_end_matches('.');
+                out.extend_from_slice(text.as_bytes());
+                Ok(IsNull::No)
+            }
             PgValue::Bytes(b) => b.to_sql_text(ty, out, opts),
             PgValue::Json(v) => {
                 out.extend_from_slice(v.to_string().as_bytes());

@@ -125,7 +125,12 @@ impl JobBackend for FakeJobs {
         }
     }
 
-    async fn preview(&self, job_id: &str, _rows: u32) -> Result<PreviewResponse, DliError> {
+    async fn preview(
+        &self,
+        job_id: &str,
+        _rows: u32,
+        _queue: Option<&str>,
+    ) -> Result<PreviewResponse, DliError> {
         let (schema, rows) = self.result.lock().unwrap().clone();
         Ok(PreviewResponse {
             job_id: job_id.into(),

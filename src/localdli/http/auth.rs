@@ -129,9 +129,13 @@ pub async fn require_auth(
         .unwrap_or_default()
         .to_string();
     if project != state.cfg.project_id {
-        return ApiError::not_found(format!(
-            "No related resources were found: project {project}."
-        ))
+        // A parameter DLI validates (DLI.0001 "user input validation failed"), not a
+        // missing resource.
+        return ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "DLI.0001",
+            format!("user input validation failed, project_id {project} is invalid"),
+        )
         .into_response();
     }
     next.run(req).await

@@ -244,10 +244,11 @@ pub async fn job_preview(
         PREVIEW_LIMIT as u64,
     )?;
     let job = find_job(&st, p.get("job_id").map(String::as_str).unwrap_or_default())?;
+    // §7.3.6: only the results of finished QUERY jobs can be previewed.
     if job.status != JobStatus::Finished {
         return Err(ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
-            "DLI.0012",
+            "DLI.0007",
             format!(
                 "The result of job {} is not available: the job is {}.",
                 job.id,
@@ -255,7 +256,7 @@ pub async fn job_preview(
             ),
         ));
     }
-    if job.job_type != JobType::Query && job.columns.is_empty() {
+    if job.job_type != JobType::Query {
         return Err(ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
             "DLI.0007",

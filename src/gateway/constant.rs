@@ -1,0 +1,243 @@
+//! Constant queries answered without a DLI job.
+//!
+//! Owns: recognising a query that reads no relation and computes only constants —
+//! `SELECT 1` (how connection pools and drivers validate a connection), `SELECT 'ok'`,
+//! `SELECT 2 * 3 AS n`, `SELECT NULL` — and computing its one row with **Spark's**
+//! semantics, which is what DLI would answer: an integer literal is an `int` (or `bigint`
+//! when it does not fit), `1.5` a `decimal(2,1)`, `/` a `double` division (`1/2` = 0.5,
+//! `x/0` NULL), and an unaliased column is named as Spark names it (`1`, `(1 + 2)`).
+//! Anything else (an overflow included: Spark wraps it) goes to DLI as before. Pure.
+
+use sqlparser::ast::{
+    BinaryOperator, Expr, SelectItem, SetExpr, Statement, UnaryOperator, Value, ValueWithSpan,
+};
+
+use crate::pgtypes::{PgValue, SparkType};
+
+/// One column of a constant row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConstColumn {
+    pub name: String,
+    pub ty: SparkType,
+    pub value: PgValue,
+}
+
+/// The row of a constant query, or `None` when the statement is not one.
+pub fn evaluate(stmt: &Statement) -> Option<Vec<ConstColumn>> {
+    let Statement::Query(q) = stmt else {
+        return None;
+    };
+    if q.with.is_some()
+        || q.order_by.is_some()
+        || q.limit_clause.is_some()
+        || q.fetch.is_some()
+        || !q.locks.is_empty()
+    {
+        return None;
+    }
+    let SetExpr::Select(sel) = q.body.as_ref() else {
+        return None;
+    };
+    if !sel.from.is_empty()
+        || sel.selection.is_some()
+        || sel.having.is_some()
+        || sel.distinct.is_some()
+        || sel.top.is_some()
+        || sel.into.is_some()
+        || sel.qualify.is_some()
+        || !sel.named_window.is_empty()
+        || sel.projection.is_empty()
+        || !matches!(&sel.group_by, sqlparser::ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
+    {
+        return None;
+    }
+    sel.projection
+        .iter()
+        .map(|item| {
+            let (expr, alias) = match item {
+                SelectItem::UnnamedExpr(e) => (e, None),
+                SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.value.clone())),
+                _ => return None,
+            };
+            let (ty, value, name) = eval(expr)?;
+            Some(ConstColumn {
+                name: alias.unwrap_or(name),
+                ty,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// A constant's Spark type, value and Spark's automatic column name.
+fn eval(expr: &Expr) -> Option<(SparkType, PgValue, String)> {
+    match expr {
+        Expr::Value(ValueWithSpan { value, .. }) => literal(value),
+        Expr::Nested(inner) => eval(inner),
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => {
+            let (ty, value, name) = eval(expr)?;
+            let value = match value {
+                PgValue::I32(n) => PgValue::I32(n.checked_neg()?),
+                PgValue::I64(n) => PgValue::I64(n.checked_neg()?),
+                PgValue::Numeric(t) if !t.starts_with('-') => PgValue::Numeric(format!("-{t}")),
+                _ => return None,
+            };
+            Some((ty, value, format!("-{name}")))
+        }
+        Expr::BinaryOp { left, op, right } => {
+            let (lt, lv, ln) = eval(left)?;
+            let (rt, rv, rn) = eval(right)?;
+            let name = format!("({ln} {op} {rn})");
+            let (ty, value) = arithmetic(op, (lt, lv), (rt, rv))?;
+            Some((ty, value, name))
+        }
+        _ => None,
+    }
+}
+
+fn literal(v: &Value) -> Option<(SparkType, PgValue, String)> {
+    Some(match v {
+        Value::Number(text, false) => number(text)?,
+        Value::SingleQuotedString(s) => (SparkType::String, PgValue::Text(s.clone()), s.clone()),
+        Value::Boolean(b) => (SparkType::Boolean, PgValue::Bool(*b), b.to_string()),
+        Value::Null => (SparkType::Void, PgValue::Null, "NULL".into()),
+        _ => return None,
+    })
+}
+
+/// Spark's numeric literals: `int`, else `bigint`, else a decimal of the literal's
+/// precision and scale; exponents (doubles) are left to DLI.
+fn number(text: &str) -> Option<(SparkType, PgValue, String)> {
+    if !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    if let Some((int, frac)) = text.split_once('.') {
+        let digits = int.trim_start_matches('0').len() + frac.len();
+        let precision = u8::try_from(digits.max(frac.len()).max(1)).ok()?;
+        let scale = u8::try_from(frac.len()).ok()?;
+        if precision > 38 {
+            return None;
+        }
+        let ty = SparkType::Decimal(precision, scale);
+        let spelled = crate::pgtypes::spelling::plain_decimal(text, &ty)?;
+        return Some((ty, PgValue::Numeric(spelled), text.to_string()));
+    }
+    if let Ok(n) = text.parse::<i32>() {
+        return Some((SparkType::Int, PgValue::I32(n), n.to_string()));
+    }
+    let n = text.parse::<i64>().ok()?;
+    Some((SparkType::BigInt, PgValue::I64(n), n.to_string()))
+}
+
+/// `+ - *` on integers (checked: Spark wraps on overflow, so an overflow goes to DLI)
+/// and `/` as Spark's double division.
+fn arithmetic(
+    op: &BinaryOperator,
+    (lt, lv): (SparkType, PgValue),
+    (rt, rv): (SparkType, PgValue),
+) -> Option<(SparkType, PgValue)> {
+    let as_i64 = |v: &PgValue| match v {
+        PgValue::I32(n) => Some(i64::from(*n)),
+        PgValue::I64(n) => Some(*n),
+        _ => None,
+    };
+    let (a, b) = (as_i64(&lv)?, as_i64(&rv)?);
+    if *op == BinaryOperator::Divide {
+        #[allow(clippy::cast_precision_loss)]
+        let value = if b == 0 {
+            PgValue::Null
+        } else {
+            PgValue::F64(a as f64 / b as f64)
+        };
+        return Some((SparkType::Double, value));
+    }
+    let wide = lt == SparkType::BigInt || rt == SparkType::BigInt;
+    let n = match op {
+        BinaryOperator::Plus => a.checked_add(b)?,
+        BinaryOperator::Minus => a.checked_sub(b)?,
+        BinaryOperator::Multiply => a.checked_mul(b)?,
+        _ => return None,
+    };
+    if wide {
+        Some((SparkType::BigInt, PgValue::I64(n)))
+    } else {
+        Some((SparkType::Int, PgValue::I32(i32::try_from(n).ok()?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(sql: &str) -> Option<Vec<(String, String, PgValue)>> {
+        let stmt = crate::pgsql::Lexed::split(sql).pop()?.parse().ok()?.pop()?;
+        evaluate(&stmt).map(|cols| {
+            cols.into_iter()
+                .map(|c| (c.name, c.ty.spark_name(), c.value))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn probes_and_literals_are_constant_with_spark_types_and_names() {
+        assert_eq!(
+            run("SELECT 1"),
+            Some(vec![("1".into(), "int".into(), PgValue::I32(1))])
+        );
+        assert_eq!(
+            run("select 'ok' AS status, true, NULL"),
+            Some(vec![
+                ("status".into(), "string".into(), PgValue::Text("ok".into())),
+                ("true".into(), "boolean".into(), PgValue::Bool(true)),
+                ("NULL".into(), "void".into(), PgValue::Null),
+            ])
+        );
+        assert_eq!(
+            run("SELECT 3000000000, 1.50, -2"),
+            Some(vec![
+                (
+                    "3000000000".into(),
+                    "bigint".into(),
+                    PgValue::I64(3_000_000_000)
+                ),
+                (
+                    "1.50".into(),
+                    "decimal(3,2)".into(),
+                    PgValue::Numeric("1.50".into())
+                ),
+                ("-2".into(), "int".into(), PgValue::I32(-2)),
+            ])
+        );
+        assert_eq!(
+            run("SELECT (1 + 2) * 3, 1 / 2, 1 / 0"),
+            Some(vec![
+                ("((1 + 2) * 3)".into(), "int".into(), PgValue::I32(9)),
+                ("(1 / 2)".into(), "double".into(), PgValue::F64(0.5)),
+                ("(1 / 0)".into(), "double".into(), PgValue::Null),
+            ])
+        );
+    }
+
+    #[test]
+    fn anything_else_goes_to_dli() {
+        for sql in [
+            "SELECT 2147483647 + 1",
+            "SELECT 1 FROM t",
+            "SELECT a",
+            "SELECT now()",
+            "SELECT 1 WHERE false",
+            "SELECT 1 LIMIT 0",
+            "SELECT 1e3",
+            "SELECT 1.5 + 1",
+            "SELECT $1",
+            "SELECT 1 UNION SELECT 2",
+            "WITH x AS (SELECT 1) SELECT 1",
+            "INSERT INTO t VALUES (1)",
+        ] {
+            assert_eq!(run(sql), None, "{sql}");
+        }
+    }
+}

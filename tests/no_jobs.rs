@@ -1,0 +1,72 @@
+//! No DLI job for what the gateway can answer itself (issue 9): connection probes and
+//! constant queries (`SELECT 1` …) with Spark's types and names, and `DEALLOCATE`, in
+//! both protocols — counted on the DLI service. And the embedded engine answers Spark's
+//! clock functions (`now()`, `current_date`, `current_timestamp()`).
+
+mod common;
+
+use common::{connect, gateway_config, job_count, service, simple_rows, start};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_and_constants_cost_no_job() {
+    let wh = tempfile::tempdir().unwrap();
+    let (svc, base) = service(wh.path(), false).await;
+    let cfg = gateway_config(&svc, &base);
+    let gw = start(cfg.clone()).await;
+    let client = connect(&gw).await;
+    let before = job_count(&cfg).await;
+
+    for sql in [
+        "SELECT 1",
+        "select 2",
+        "SELECT 'literal'",
+        "SELECT 1 + 1 AS two, 1 / 4, NULL",
+    ] {
+        client
+            .simple_query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let row = client.query_one("SELECT 1", &[]).await.expect("extended");
+    assert_eq!(row.get::<_, i32>(0), 1);
+    assert_eq!(row.columns()[0].name(), "1");
+    let row = client
+        .query_one(
+            "SELECT 3000000000 AS big, 1.50 AS d, 7 / 2 AS q, 'x' AS s",
+            &[],
+        )
+        .await
+        .expect("typed constants");
+    assert_eq!(row.get::<_, i64>("big"), 3_000_000_000);
+    assert_eq!(row.get::<_, rust_decimal::Decimal>("d").to_string(), "1.50");
+    assert_eq!(row.get::<_, f64>("q"), 3.5);
+    assert_eq!(row.get::<_, String>("s"), "x");
+    client
+        .batch_execute("DEALLOCATE \"_PLAN0x1\"; DEALLOCATE ALL")
+        .await
+        .expect("deallocate");
+    assert_eq!(
+        job_count(&cfg).await,
+        before,
+        "no job for probes, constants, DEALLOCATE"
+    );
+
+    // What needs Spark still runs there: an overflow wraps on Spark, so it is DLI's.
+    let rows = simple_rows(&client, "SELECT 2147483647 + 1").await;
+    assert_eq!(rows, vec![vec![Some("-2147483648".to_string())]]);
+    assert_eq!(job_count(&cfg).await, before + 1);
+
+    // The clock functions run on the embedded engine.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let rows = simple_rows(&client, "SELECT current_date, now(), current_timestamp()").await;
+    assert_eq!(rows[0][0].as_deref(), Some(today.as_str()));
+    assert!(
+        rows[0][1]
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with(&today[..4])
+    );
+    assert!(rows[0][2].is_some());
+    gw.shutdown().await;
+    svc.shutdown().await;
+}
