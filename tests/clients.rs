@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{PASSWORD, USER, start, test_config};
+use common::{PASSWORD, USER, start, test_config_env};
 
 /// How one client script is run.
 enum Runner {
@@ -30,18 +30,64 @@ enum Runner {
     Java(&'static str),
 }
 
-/// One `#[tokio::test]` per client script, so failures are attributed. Adding a script is
-/// one line here.
+/// How the gateway under a client script is configured.
+#[derive(Clone, Copy)]
+enum Gw {
+    /// `test_config`: no demo data.
+    Plain,
+    /// Large results (issue 8): the TPC-H demo at its default scale factor (lineitem has
+    /// 60,175 rows) and the given way of reading results beyond the preview.
+    Big(BigMode),
+}
+
+/// How the gateway reads a result larger than DLI's preview; the script sees it as
+/// `DLIGW_BIG_MODE`.
+#[derive(Clone, Copy)]
+enum BigMode {
+    /// The default: export-result into the embedded service's OBS folder.
+    Export,
+    /// `[local] report_result_path = true`: the job status carries `result_path`.
+    ResultPath,
+    /// export-result with `[results] compress = "gzip"`.
+    Gzip,
+}
+
+impl BigMode {
+    fn name(self) -> &'static str {
+        match self {
+            BigMode::Export => "export",
+            BigMode::ResultPath => "result_path",
+            BigMode::Gzip => "gzip",
+        }
+    }
+
+    /// Config overrides, as the environment variables a user would set.
+    fn env(self) -> Vec<(String, String)> {
+        let kv: &[(&str, &str)] = match self {
+            BigMode::Export => &[],
+            BigMode::ResultPath => &[("DLIGW__LOCAL__REPORT_RESULT_PATH", "true")],
+            BigMode::Gzip => &[("DLIGW__RESULTS__COMPRESS", "gzip")],
+        };
+        kv.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+/// One `#[tokio::test]` per client script (and gateway configuration), so failures are
+/// attributed. Adding a script is one line here.
 macro_rules! client_tests {
-    ($($name:ident => $runner:expr;)*) => {$(
+    ($($name:ident => $runner:expr $(, $gw:expr)?;)*) => {$(
         // 4 workers, not 2: the embedded engine runs its CPU-bound query work on this
         // runtime (2 partitions), and with every worker busy the gateway accepts a
         // CancelRequest connection late (seen: 33 s), which the cancel checks would time.
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn $name() {
-            run_client(stringify!($name), $runner).await;
+            run_client(stringify!($name), $runner, client_tests!(@gw $($gw)?)).await;
         }
     )*};
+    (@gw) => { Gw::Plain };
+    (@gw $gw:expr) => { $gw };
 }
 
 client_tests! {
@@ -55,6 +101,20 @@ client_tests! {
     catalog_pyodbc => Runner::Python("catalog_pyodbc_test.py", &["pyodbc"], &[]);
     catalog_asyncpg => Runner::Python("catalog_asyncpg_test.py", &["asyncpg"], &[]);
     catalog_pgjdbc => Runner::Java("CatalogMeta");
+    // Results beyond DLI's 1000-row preview, every value checked (issue 8): each result
+    // path with psql and at least one driver, and with gzip exports.
+    big_psql => Runner::Python("big_psql_test.py", &[], &["psql"]), Gw::Big(BigMode::Export);
+    big_psql_result_path => Runner::Python("big_psql_test.py", &[], &["psql"]), Gw::Big(BigMode::ResultPath);
+    big_psql_gzip => Runner::Python("big_psql_test.py", &[], &["psql"]), Gw::Big(BigMode::Gzip);
+    big_psycopg3 => Runner::Python("big_psycopg3_test.py", &["psycopg"], &[]), Gw::Big(BigMode::Export);
+    big_psycopg3_result_path => Runner::Python("big_psycopg3_test.py", &["psycopg"], &[]), Gw::Big(BigMode::ResultPath);
+    big_psycopg3_gzip => Runner::Python("big_psycopg3_test.py", &["psycopg"], &[]), Gw::Big(BigMode::Gzip);
+    big_psycopg2 => Runner::Python("big_psycopg2_test.py", &["psycopg2", "sqlalchemy", "pandas"], &[]), Gw::Big(BigMode::Export);
+    big_asyncpg => Runner::Python("big_asyncpg_test.py", &["asyncpg"], &[]), Gw::Big(BigMode::Export);
+    big_asyncpg_result_path => Runner::Python("big_asyncpg_test.py", &["asyncpg"], &[]), Gw::Big(BigMode::ResultPath);
+    big_node_pg => Runner::Node("big_node_pg_test.js"), Gw::Big(BigMode::Export);
+    big_pgjdbc => Runner::Java("BigJdbc"), Gw::Big(BigMode::Export);
+    big_pgjdbc_result_path => Runner::Java("BigJdbc"), Gw::Big(BigMode::ResultPath);
 }
 
 const INSTALL: &str = "run `bash scripts/install-test-deps.sh` (or set DLIGW_SKIP_CLIENTS=1 to skip clients whose dependencies are missing)";
@@ -124,7 +184,7 @@ fn init_logging() {
     }
 }
 
-async fn run_client(name: &str, runner: Runner) {
+async fn run_client(name: &str, runner: Runner, gw: Gw) {
     init_logging();
     if let Some(what) = missing(&runner) {
         if std::env::var("DLIGW_SKIP_CLIENTS").is_ok_and(|v| v == "1") {
@@ -135,7 +195,15 @@ async fn run_client(name: &str, runner: Runner) {
     }
 
     let wh = tempfile::tempdir().unwrap();
-    let gw = start(test_config(wh.path(), false)).await;
+    let (cfg, mode) = match gw {
+        Gw::Plain => (test_config_env(wh.path(), false, &[]), ""),
+        Gw::Big(mode) => {
+            let mut cfg = test_config_env(wh.path(), true, &mode.env());
+            cfg.local.demo_scale_factor = 0.01;
+            (cfg, mode.name())
+        }
+    };
+    let gw = start(cfg).await;
     let port = gw.addr().port().to_string();
     let dir = clients_dir();
     let build = tempfile::tempdir().unwrap();
@@ -178,6 +246,7 @@ async fn run_client(name: &str, runner: Runner) {
         .env("DLIGW_PORT", &port)
         .env("DLIGW_USER", USER)
         .env("DLIGW_PASSWORD", PASSWORD)
+        .env("DLIGW_BIG_MODE", mode)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONUNBUFFERED", "1")
         .env("PYTHONIOENCODING", "utf-8")

@@ -21,7 +21,13 @@ pub const PASSWORD: &str = "dli";
 
 /// A gateway config for tests: ephemeral ports, the given warehouse, fast polling.
 pub fn test_config(warehouse: &Path, demo: bool) -> Config {
-    let mut cfg = Config::from_toml_and_env("", &[]).expect("default config");
+    test_config_env(warehouse, demo, &[])
+}
+
+/// [`test_config`] with `DLIGW__SECTION__KEY` overrides, as a user would set them.
+pub fn test_config_env(warehouse: &Path, demo: bool, env: &[(String, String)]) -> Config {
+    let mut cfg =
+        Config::from_toml_and_env("", env).unwrap_or_else(|e| panic!("config with {env:?}: {e}"));
     cfg.server.listen = "127.0.0.1:0".into();
     cfg.local.listen = "127.0.0.1:0".into();
     cfg.local.warehouse = warehouse.to_path_buf();
