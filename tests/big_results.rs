@@ -222,6 +222,29 @@ async fn a_portal_with_a_row_limit_is_suspended_and_resumed() {
     gw.shutdown().await;
 }
 
+/// Send a cancel request while `rows` streams; the stream must end with 57014 before
+/// its last item.
+async fn cancel_and_expect_57014<T>(
+    client: &tokio_postgres::Client,
+    mut rows: std::pin::Pin<&mut impl futures::Stream<Item = Result<T, tokio_postgres::Error>>>,
+) {
+    client
+        .cancel_token()
+        .cancel_query(tokio_postgres::NoTls)
+        .await
+        .expect("cancel sent");
+    let err = loop {
+        match tokio::time::timeout(Duration::from_secs(20), rows.try_next()).await {
+            Ok(Ok(Some(_))) => continue,
+            Ok(Ok(None)) => panic!("every row arrived despite the cancel"),
+            Ok(Err(e)) => break e,
+            Err(_) => panic!("no answer after cancel"),
+        }
+    };
+    let code = err.as_db_error().map(|d| d.code().code().to_string());
+    assert_eq!(code.as_deref(), Some("57014"), "{err:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cancel_or_disconnect_mid_result_stops_it_and_removes_the_export() {
     let wh = tempfile::tempdir().unwrap();
@@ -238,21 +261,7 @@ async fn cancel_or_disconnect_mid_result_stops_it_and_removes_the_export() {
     futures::pin_mut!(copy);
     let first = copy.next().await.expect("a first chunk").expect("data");
     assert!(!first.is_empty());
-    client
-        .cancel_token()
-        .cancel_query(tokio_postgres::NoTls)
-        .await
-        .expect("cancel sent");
-    let err = loop {
-        match tokio::time::timeout(Duration::from_secs(20), copy.try_next()).await {
-            Ok(Ok(Some(_))) => continue,
-            Ok(Ok(None)) => panic!("the whole result arrived despite the cancel"),
-            Ok(Err(e)) => break e,
-            Err(_) => panic!("no answer after cancel"),
-        }
-    };
-    let code = err.as_db_error().map(|d| d.code().code().to_string());
-    assert_eq!(code.as_deref(), Some("57014"), "{err:?}");
+    cancel_and_expect_57014(&client, copy).await;
     // The session goes on.
     let n = simple_text_rows(&client, "SELECT count(*) FROM tpch.nation").await;
     assert_eq!(n, vec![vec!["25".to_string()]]);
@@ -268,21 +277,7 @@ async fn cancel_or_disconnect_mid_result_stops_it_and_removes_the_export() {
         .expect("query starts");
     futures::pin_mut!(stream);
     stream.next().await.expect("a first row").expect("row");
-    client
-        .cancel_token()
-        .cancel_query(tokio_postgres::NoTls)
-        .await
-        .expect("cancel sent");
-    let err = loop {
-        match tokio::time::timeout(Duration::from_secs(20), stream.try_next()).await {
-            Ok(Ok(Some(_))) => continue,
-            Ok(Ok(None)) => panic!("every row arrived despite the cancel"),
-            Ok(Err(e)) => break e,
-            Err(_) => panic!("no answer after cancel"),
-        }
-    };
-    let code = err.as_db_error().map(|d| d.code().code().to_string());
-    assert_eq!(code.as_deref(), Some("57014"), "{err:?}");
+    cancel_and_expect_57014(&client, stream).await;
     eventually_no_exported_files(wh.path()).await;
 
     // A client that goes away mid-result: its download stops and the export is removed.

@@ -65,14 +65,7 @@ pub async fn serve(
         .await
         .map_err(bind_err)?;
     let addr = listener.local_addr().map_err(bind_err)?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let (stop, server) = super::serve_until_stopped(listener, app);
     tracing::info!(%addr, "local OBS (S3) endpoint listening");
     Ok(ObsEndpoint { addr, stop, server })
 }

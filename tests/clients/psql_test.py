@@ -42,7 +42,9 @@ def text_value(v):
     if isinstance(v, bytes):
         return "\\x" + v.hex()
     if hasattr(v, "isoformat") and hasattr(v, "hour"):
-        return v.isoformat(sep=" ")
+        # Postgres prints fractional seconds without trailing zeros (…:00.00001).
+        text = v.isoformat(sep=" ")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     if hasattr(v, "isoformat"):
         return v.isoformat()
     return str(v)
