@@ -30,6 +30,7 @@ pub mod cursor;
 pub mod encode;
 pub mod extended;
 mod fullresult;
+mod incomplete;
 pub mod infer;
 pub mod local;
 pub mod login;

@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::config::RunnerConfig;
-use super::fullresult::{Incomplete, incomplete};
+use super::incomplete::{Incomplete, incomplete};
 use crate::dli::{
     AsyncJobResponse, CheckSqlResponse, Column, DliClient, DliError, ExportResultRequest, JobState,
     JobStatus, JobType, PreviewResponse, SubmitJobRequest, SubmitJobResponse,

@@ -38,6 +38,7 @@ pub mod jobs;
 pub mod obs;
 pub mod results;
 pub mod seed;
+mod serve;
 pub mod sparkcompat;
 pub mod sparkerr;
 pub mod sparktext;
@@ -180,7 +181,7 @@ pub async fn start(cfg: LocalDliConfig) -> Result<LocalDli, LocalDliError> {
         jobs: Arc::clone(&jobs),
         tokens: http::state::TokenStore::default(),
     });
-    let (stop, server) = serve_until_stopped(listener, http::router(state));
+    let (stop, server) = serve::until_stopped(listener, http::router(state));
     tracing::info!(%addr, project_id = %project_id, "local DLI service listening");
     Ok(LocalDli {
         addr,
@@ -207,20 +208,4 @@ pub async fn run_forever(cfg: LocalDliConfig) -> Result<(), LocalDliError> {
         .map_err(|e| LocalDliError::Serve(format!("cannot wait for ctrl-c: {e}")))?;
     service.shutdown().await;
     Ok(())
-}
-
-/// Serve `app` on `listener` until the returned sender fires (or is dropped).
-pub(crate) fn serve_until_stopped(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-) -> (oneshot::Sender<()>, JoinHandle<Result<(), std::io::Error>>) {
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    (stop, server)
 }

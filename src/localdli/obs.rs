@@ -65,7 +65,7 @@ pub async fn serve(
         .await
         .map_err(bind_err)?;
     let addr = listener.local_addr().map_err(bind_err)?;
-    let (stop, server) = super::serve_until_stopped(listener, app);
+    let (stop, server) = super::serve::until_stopped(listener, app);
     tracing::info!(%addr, "local OBS (S3) endpoint listening");
     Ok(ObsEndpoint { addr, stop, server })
 }
