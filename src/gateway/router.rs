@@ -106,7 +106,6 @@ impl Router {
             currentdb: state.currentdb.clone(),
             user: state.user.clone(),
             settings: local::session_values(state, &self.facts),
-            cursors: session.cursors.open(),
         }
     }
 
@@ -259,10 +258,7 @@ impl Router {
                 let rows = self
                     .rows_of(session, query, values, "DECLARE CURSOR")
                     .await?;
-                let statement = plan.lexed.text().trim().to_string();
-                session
-                    .cursors
-                    .declare(name, Cursor::new(rows, *hold, statement))?;
+                session.cursors.declare(name, Cursor::new(rows, *hold))?;
                 Ok(Output::command(CommandTag::plain("DECLARE CURSOR"), None))
             }
             Kind::Cursor(CursorCmd::Fetch {
