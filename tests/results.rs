@@ -238,6 +238,17 @@ async fn cursors_declare_fetch_move_close() {
             .expect("fetch 10"),
     );
     assert_eq!((first.as_slice(), n), (&names[..10], 10));
+    // pg_cursors lists it (psycopg 3 asks before closing a cursor it did not describe).
+    let listed = client
+        .query(
+            "SELECT name, statement, is_holdable FROM pg_catalog.pg_cursors WHERE name = $1",
+            &[&"c1"],
+        )
+        .await
+        .expect("pg_cursors");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].get::<_, String>(1).starts_with("DECLARE"));
+    assert!(!listed[0].get::<_, bool>(2));
     let (next, _) = fetched(
         client
             .simple_query("FETCH NEXT FROM c1")

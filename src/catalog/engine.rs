@@ -47,6 +47,8 @@ pub struct QueryContext {
     pub user: String,
     /// The session's settings (`current_setting()`, `pg_settings`).
     pub settings: crate::settings::SessionValues,
+    /// The session's open cursors (`pg_cursors`).
+    pub cursors: Vec<crate::gateway::catalog_hook::OpenCursor>,
     /// For `dli_catalog_status()`.
     pub status: Option<CacheStatus>,
 }
@@ -105,13 +107,14 @@ impl Engine {
             }
         }
         by_name.insert("pg_user", pgtables::pg_user_schema());
+        by_name.insert("pg_cursors", super::cursors::schema());
         let schemas = Schemas {
             by_name,
             static_descriptions: static_tables.pg_description.data().to_vec(),
         };
         let relids = composite_type_relids(&static_tables);
         let mut system = Vec::new();
-        for name in PG_CATALOG_TABLES.iter().chain(&["pg_user"]) {
+        for name in PG_CATALOG_TABLES.iter().chain(&["pg_user", "pg_cursors"]) {
             let schema = match schemas.by_name.get(name) {
                 Some(s) => s.clone(),
                 None => match library.build_table_by_name(name)? {
@@ -201,6 +204,7 @@ impl Engine {
             "pg_settings".into(),
             pgtables::settings(&self.schemas, &q.settings)?,
         );
+        pg.insert("pg_cursors".into(), super::cursors::table(&q.cursors)?);
         let info = self.info(&built, snap, &q.user)?;
         let catalog = MemoryCatalogProvider::new();
         catalog.register_schema(

@@ -14,6 +14,7 @@
 pub mod batch;
 pub mod cache;
 pub mod config;
+pub mod cursors;
 pub mod describe;
 pub mod engine;
 pub mod fixups;

@@ -26,7 +26,12 @@ use sqlparser::ast::{
 };
 
 /// Relations of `pg_catalog` the emulation adds to the library's list.
-pub const EXTRA_PG_RELATIONS: &[&str] = &["pg_user", "pg_stat_activity", "pg_statio_user_tables"];
+pub const EXTRA_PG_RELATIONS: &[&str] = &[
+    "pg_user",
+    "pg_cursors",
+    "pg_stat_activity",
+    "pg_statio_user_tables",
+];
 
 /// Table functions a catalog query may read from.
 const CATALOG_TABLE_FUNCTIONS: &[&str] = &[

@@ -114,6 +114,7 @@ impl DliCatalog {
             current_schema: ctx.currentdb.clone(),
             user: ctx.user.clone(),
             settings: ctx.settings.clone(),
+            cursors: ctx.cursors.clone(),
             status: Some(self.cache.status()),
         }
     }

@@ -37,6 +37,7 @@ const PG_VIEWS: &[&str] = &[
     "pg_stat_user_tables",
     "pg_replication_slots",
     "pg_user",
+    "pg_cursors",
     "pg_stat_activity",
     "pg_statio_user_tables",
 ];

@@ -41,6 +41,17 @@ pub struct CatalogContext {
     pub user: String,
     /// What `current_setting()` and `pg_settings` read: the session's own values.
     pub settings: crate::settings::SessionValues,
+    /// The session's open SQL cursors (`pg_cursors`).
+    pub cursors: Vec<OpenCursor>,
+}
+
+/// One open SQL cursor of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenCursor {
+    pub name: String,
+    /// The `DECLARE` statement that opened it.
+    pub statement: String,
+    pub holdable: bool,
 }
 
 /// Where a statement goes, as far as the catalog is concerned.

@@ -78,12 +78,15 @@ pub struct Cursor {
     notices: Vec<Notice>,
     /// `WITH HOLD`: survives the end of its transaction.
     hold: bool,
+    /// The `DECLARE` statement (`pg_cursors.statement`).
+    statement: String,
 }
 
 impl Cursor {
-    pub fn new(rows: Rows, hold: bool) -> Cursor {
+    pub fn new(rows: Rows, hold: bool, statement: String) -> Cursor {
         Cursor {
             hold,
+            statement,
             fields: rows.fields,
             buffer: VecDeque::new(),
             rest: Some(rows.batches),
@@ -132,6 +135,21 @@ impl Cursors {
         }
         open.insert(name.to_string(), cursor);
         Ok(())
+    }
+
+    /// The open cursors, by name (`pg_cursors`).
+    pub fn open(&self) -> Vec<super::catalog_hook::OpenCursor> {
+        let mut open: Vec<_> = self
+            .lock()
+            .iter()
+            .map(|(name, c)| super::catalog_hook::OpenCursor {
+                name: name.clone(),
+                statement: c.statement.clone(),
+                holdable: c.hold,
+            })
+            .collect();
+        open.sort_by(|a, b| a.name.cmp(&b.name));
+        open
     }
 
     /// The columns of an open cursor.

@@ -106,6 +106,7 @@ impl Router {
             currentdb: state.currentdb.clone(),
             user: state.user.clone(),
             settings: local::session_values(state, &self.facts),
+            cursors: session.cursors.open(),
         }
     }
 
@@ -258,7 +259,10 @@ impl Router {
                 let rows = self
                     .rows_of(session, query, values, "DECLARE CURSOR")
                     .await?;
-                session.cursors.declare(name, Cursor::new(rows, *hold))?;
+                let statement = plan.lexed.text().trim().to_string();
+                session
+                    .cursors
+                    .declare(name, Cursor::new(rows, *hold, statement))?;
                 Ok(Output::command(CommandTag::plain("DECLARE CURSOR"), None))
             }
             Kind::Cursor(CursorCmd::Fetch {
