@@ -46,7 +46,7 @@ SELECT * FROM pg_catalog.pg_enum WHERE 1<>1 LIMIT 1;
 SELECT reltype FROM pg_catalog.pg_class WHERE 1<>1 LIMIT 1;
 
 -- @query data_types
--- @expect rows >= 335
+-- @expect rows >= 334
 -- @expect row 2950|2950|uuid|11|10|16|f|b|U|f|t|,|0|-|0|2951|uuid_in|uuid_out|uuid_recv|uuid_send|-|-|-|c|p|f|0|-1|0|0|\N|\N|\N|\N|\N|UUID
 SELECT t.oid,t.*,c.relkind,format_type(nullif(t.typbasetype, 0), t.typtypmod) as base_type_name, d.description FROM pg_catalog.pg_type t LEFT OUTER JOIN pg_catalog.pg_type et ON et.oid=t.typelem LEFT OUTER JOIN pg_catalog.pg_class c ON c.oid=t.typrelid LEFT OUTER JOIN pg_catalog.pg_description d ON t.oid=d.objoid WHERE t.typname IS NOT NULL AND (c.relkind IS NULL OR c.relkind = 'c') AND (et.typcategory IS NULL OR et.typcategory <> 'C');
 
