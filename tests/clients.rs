@@ -8,12 +8,15 @@
 //! (`scripts/install-test-deps.sh`), unless `DLIGW_SKIP_CLIENTS=1` is set.
 
 mod common;
+#[path = "common/ledger.rs"]
+mod ledger;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{PASSWORD, USER, start, test_config_env};
+use common::{PASSWORD, USER, all_jobs, service_client, start, test_config_env};
+use ledger::Ledger;
 
 /// How one client script is run.
 enum Runner {
@@ -99,6 +102,7 @@ client_tests! {
     pgjdbc => Runner::Java("JdbcTest");
     catalog_sqlalchemy => Runner::Python("catalog_sqlalchemy_test.py", &["sqlalchemy", "psycopg2", "psycopg", "pandas"], &[]);
     catalog_pyodbc => Runner::Python("catalog_pyodbc_test.py", &["pyodbc"], &[]);
+    pyodbc => Runner::Python("pyodbc_test.py", &["pyodbc"], &[]);
     catalog_asyncpg => Runner::Python("catalog_asyncpg_test.py", &["asyncpg"], &[]);
     catalog_pgjdbc => Runner::Java("CatalogMeta");
     // Results beyond DLI's 1000-row preview, every value checked (issue 8): each result
@@ -260,6 +264,7 @@ async fn run_client(name: &str, runner: Runner, gw: Gw) {
         .unwrap_or_else(|e| panic!("client test {name}: cannot start: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
+    let jobs = Ledger::of(&all_jobs(&service_client(&gw)).await);
     gw.shutdown().await;
 
     // Shown with --nocapture, and always on failure.
@@ -272,4 +277,54 @@ async fn run_client(name: &str, runner: Runner, gw: Gw) {
         "client test {name} failed ({}); its output:\n{stdout}\n--- stderr ---\n{stderr}",
         out.status
     );
+    check_jobs(name, &jobs);
+}
+
+/// Every DLI job the script cost, by job type (the embedded service's job list after the
+/// script): none for what the gateway answers itself, and exactly the expected number of
+/// each kind, so that a statement that starts costing a job (or runs twice) fails here.
+fn check_jobs(name: &str, jobs: &Ledger) {
+    println!("== {name}: {} DLI jobs: {}", jobs.total(), jobs.summary());
+    assert!(
+        jobs.avoidable().is_empty(),
+        "client test {name}: DLI jobs for statements the gateway answers itself: {:#?}",
+        jobs.avoidable()
+    );
+    assert_eq!(
+        jobs.summary(),
+        expected_jobs(name),
+        "client test {name}: DLI jobs by type; every job:\n{}",
+        jobs.listing()
+    );
+}
+
+/// The DLI jobs each client script costs, by type. The whole suite costs their sum:
+/// DDL 71, EXPORT 35, INSERT 66, QUERY 417 (589 jobs).
+fn expected_jobs(name: &str) -> &'static str {
+    match name {
+        "asyncpg" => "DDL 6, INSERT 14, QUERY 64",
+        "big_asyncpg" => "DDL 2, EXPORT 3, QUERY 3",
+        "big_asyncpg_result_path" => "DDL 2, QUERY 3",
+        "big_node_pg" => "DDL 2, EXPORT 2, QUERY 2",
+        "big_pgjdbc" => "DDL 2, EXPORT 3, QUERY 4",
+        "big_pgjdbc_result_path" => "DDL 2, QUERY 4",
+        "big_psql" => "DDL 2, EXPORT 5, QUERY 7",
+        "big_psql_gzip" => "DDL 2, EXPORT 5, QUERY 7",
+        "big_psql_result_path" => "DDL 2, QUERY 7",
+        "big_psycopg2" => "DDL 2, EXPORT 3, QUERY 3",
+        "big_psycopg3" => "DDL 2, EXPORT 7, QUERY 9",
+        "big_psycopg3_gzip" => "DDL 2, EXPORT 7, QUERY 9",
+        "big_psycopg3_result_path" => "DDL 2, QUERY 9",
+        "catalog_asyncpg" => "DDL 3, INSERT 1",
+        "catalog_pgjdbc" => "DDL 3",
+        "catalog_pyodbc" => "DDL 3, INSERT 2, QUERY 2",
+        "catalog_sqlalchemy" => "DDL 3, INSERT 1, QUERY 2",
+        "node_pg" => "DDL 4, INSERT 3, QUERY 37",
+        "pgjdbc" => "DDL 6, INSERT 16, QUERY 58",
+        "psql" => "DDL 2, INSERT 1, QUERY 7",
+        "psycopg2" => "DDL 6, INSERT 10, QUERY 57",
+        "psycopg3" => "DDL 9, INSERT 17, QUERY 111",
+        "pyodbc" => "DDL 2, INSERT 1, QUERY 12",
+        _ => "(a client test without an entry in expected_jobs)",
+    }
 }

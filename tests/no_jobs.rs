@@ -21,6 +21,7 @@ async fn probes_and_constants_cost_no_job() {
         "select 2",
         "SELECT 'literal'",
         "SELECT 1 + 1 AS two, 1 / 4, NULL",
+        "SELECT CAST('42' AS int) AS n, 7::text, 'true'::boolean, '\\x00ff'::bytea",
     ] {
         client
             .simple_query(sql)
@@ -41,6 +42,17 @@ async fn probes_and_constants_cost_no_job() {
     assert_eq!(row.get::<_, rust_decimal::Decimal>("d").to_string(), "1.50");
     assert_eq!(row.get::<_, f64>("q"), 3.5);
     assert_eq!(row.get::<_, String>("s"), "x");
+    let row = client
+        .query_one(
+            "SELECT CAST('42' AS int) AS n, 7::text, '\\x00ff'::bytea",
+            &[],
+        )
+        .await
+        .expect("casts");
+    assert_eq!(row.get::<_, i32>("n"), 42);
+    assert_eq!(row.get::<_, String>(1), "7");
+    assert_eq!(row.columns()[1].name(), "CAST(7 AS STRING)");
+    assert_eq!(row.get::<_, Vec<u8>>(2), vec![0, 255]);
     client
         .batch_execute("DEALLOCATE \"_PLAN0x1\"; DEALLOCATE ALL")
         .await

@@ -7,28 +7,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use dli_pg_gateway::app::Gateway;
-use dli_pg_gateway::dli::{
-    AuthMode, DliAuthConfig, DliClient, DliClientConfig, JobState, ListJobsQuery,
-};
+use dli_pg_gateway::dli::{DliClient, JobState, ListJobsQuery};
 use tokio_postgres::types::Type;
-
-/// A DLI client on the gateway's embedded service, to look at its jobs.
-fn dli_client(gw: &Gateway) -> DliClient {
-    let cfg = DliClientConfig {
-        endpoint: gw.dli_endpoint().to_string(),
-        project_id: "local-project".into(),
-        auth: DliAuthConfig {
-            mode: AuthMode::Token,
-            domain_name: "local".into(),
-            user_name: "dli".into(),
-            password: "dli-local-password".into(),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    DliClient::new(cfg).expect("dli client")
-}
 
 /// Jobs whose statement contains `marker`, with their states.
 async fn jobs_with(dli: &DliClient, marker: &str) -> Vec<JobState> {
@@ -221,7 +201,7 @@ async fn cancel_request_cancels_the_dli_job() {
     let gw = start(test_config(wh.path(), false)).await;
     let client = connect(&gw).await;
     setup(&client).await;
-    let dli = dli_client(&gw);
+    let dli = service_client(&gw);
     let token = client.cancel_token();
     let canceller = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(400)).await;
@@ -251,7 +231,7 @@ async fn statement_timeout_cancels_the_dli_job() {
     let gw = start(test_config(wh.path(), false)).await;
     let client = connect(&gw).await;
     setup(&client).await;
-    let dli = dli_client(&gw);
+    let dli = service_client(&gw);
     client
         .simple_query("SET statement_timeout = '300ms'")
         .await
@@ -290,7 +270,7 @@ async fn client_disconnect_cancels_the_dli_job() {
     let gw = start(cfg).await;
     let client = connect(&gw).await;
     setup(&client).await;
-    let dli = dli_client(&gw);
+    let dli = service_client(&gw);
     // A second connection whose socket we can close mid-query.
     let conn_str = format!(
         "host=127.0.0.1 port={} user={USER} password={PASSWORD}",
@@ -327,7 +307,7 @@ async fn session_commands_are_answered_without_dli() {
     let wh = tempfile::tempdir().unwrap();
     let gw = start(test_config(wh.path(), false)).await;
     let client = connect(&gw).await;
-    let dli = dli_client(&gw);
+    let dli = service_client(&gw);
     let before = dli
         .list_jobs(&ListJobsQuery::default())
         .await

@@ -5,14 +5,18 @@
 //! `SELECT 2 * 3 AS n`, `SELECT NULL` — and computing its one row with **Spark's**
 //! semantics, which is what DLI would answer: an integer literal is an `int` (or `bigint`
 //! when it does not fit), `1.5` a `decimal(2,1)`, `/` a `double` division (`1/2` = 0.5,
-//! `x/0` NULL), and an unaliased column is named as Spark names it (`1`, `(1 + 2)`).
-//! Anything else (an overflow included: Spark wraps it) goes to DLI as before. Pure.
+//! `x/0` NULL), a cast between integers, strings, booleans and doubles where Spark and
+//! Postgres agree (`CAST('42' AS int)`, `1::text`), and an unaliased column is named as
+//! Spark names it (`1`, `(1 + 2)`, `CAST(1 AS STRING)`). Anything else (an overflow
+//! included: Spark wraps it; a cast the two engines answer differently) goes to DLI as
+//! before. Pure.
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, SelectItem, SetExpr, Statement, UnaryOperator, Value, ValueWithSpan,
+    BinaryOperator, CastKind, DataType, Expr, SelectItem, SetExpr, Statement, UnaryOperator, Value,
+    ValueWithSpan,
 };
 
-use crate::pgtypes::{PgValue, SparkType};
+use crate::pgtypes::{PgValue, SparkType, postgres_type, spark_keyword};
 
 /// One column of a constant row.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,8 +98,82 @@ fn eval(expr: &Expr) -> Option<(SparkType, PgValue, String)> {
             let (ty, value) = arithmetic(op, (lt, lv), (rt, rv))?;
             Some((ty, value, name))
         }
+        Expr::Cast {
+            kind: CastKind::Cast | CastKind::DoubleColon,
+            expr,
+            data_type,
+            array: false,
+            format: None,
+        } => {
+            let (_, value, name) = eval(expr)?;
+            let target = cast_target(data_type)?;
+            if target == SparkType::Binary {
+                // `'\x00ff'::bytea` reaches Spark as the literal `X'00FF'`.
+                let PgValue::Text(text) = &value else {
+                    return None;
+                };
+                let spark = crate::pgsql::bytea_hex(text)?;
+                let bytes = hex::decode(text.get(2..)?).ok()?;
+                return Some((target, PgValue::Bytes(bytes), spark));
+            }
+            let keyword = target.spark_name().to_ascii_uppercase();
+            let value = cast(value, &target)?;
+            Some((target, value, format!("CAST({name} AS {keyword})")))
+        }
         _ => None,
     }
+}
+
+/// The Spark type a cast to `data_type` produces, through the one type table; only the
+/// types [`cast`] converts to.
+fn cast_target(data_type: &DataType) -> Option<SparkType> {
+    let pg = postgres_type(&data_type.to_string())?;
+    let ty = SparkType::parse(spark_keyword(&pg)?);
+    matches!(
+        ty,
+        SparkType::Int
+            | SparkType::BigInt
+            | SparkType::String
+            | SparkType::Boolean
+            | SparkType::Double
+            | SparkType::Binary
+    )
+    .then_some(ty)
+}
+
+/// A constant converted as both Spark (non-ANSI) and Postgres convert it; `None` where
+/// they differ or may differ (out of range, fractional or padded text …).
+fn cast(value: PgValue, to: &SparkType) -> Option<PgValue> {
+    let int = |v: &PgValue| match v {
+        PgValue::I32(n) => Some(i64::from(*n)),
+        PgValue::I64(n) => Some(*n),
+        PgValue::Text(t) => {
+            let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse::<i64>().ok())
+                .flatten()
+        }
+        _ => None,
+    };
+    Some(match (to, &value) {
+        (_, PgValue::Null) => PgValue::Null,
+        (SparkType::String, PgValue::I32(n)) => PgValue::Text(n.to_string()),
+        (SparkType::String, PgValue::I64(n)) => PgValue::Text(n.to_string()),
+        (SparkType::String, PgValue::Bool(b)) => PgValue::Text(b.to_string()),
+        (SparkType::String, PgValue::Text(_)) => value,
+        (SparkType::Int, v) => PgValue::I32(i32::try_from(int(v)?).ok()?),
+        (SparkType::BigInt, v) => PgValue::I64(int(v)?),
+        #[allow(clippy::cast_precision_loss)]
+        (SparkType::Double, PgValue::I32(n)) => PgValue::F64(f64::from(*n)),
+        (SparkType::Boolean, PgValue::Bool(_)) => value,
+        (SparkType::Boolean, PgValue::I32(n)) => PgValue::Bool(*n != 0),
+        (SparkType::Boolean, PgValue::Text(t)) => match t.as_str() {
+            "true" => PgValue::Bool(true),
+            "false" => PgValue::Bool(false),
+            _ => return None,
+        },
+        _ => return None,
+    })
 }
 
 fn literal(v: &Value) -> Option<(SparkType, PgValue, String)> {
@@ -103,6 +181,11 @@ fn literal(v: &Value) -> Option<(SparkType, PgValue, String)> {
         Value::Number(text, false) => number(text)?,
         Value::SingleQuotedString(s) => (SparkType::String, PgValue::Text(s.clone()), s.clone()),
         Value::Boolean(b) => (SparkType::Boolean, PgValue::Bool(*b), b.to_string()),
+        Value::HexStringLiteral(h) if h.len() % 2 == 0 => (
+            SparkType::Binary,
+            PgValue::Bytes(hex::decode(h).ok()?),
+            format!("X'{}'", h.to_ascii_uppercase()),
+        ),
         Value::Null => (SparkType::Void, PgValue::Null, "NULL".into()),
         _ => return None,
     })
@@ -222,6 +305,58 @@ mod tests {
     }
 
     #[test]
+    fn casts_where_spark_and_postgres_agree() {
+        assert_eq!(
+            run("SELECT CAST('42' AS int), 7::text, CAST(true AS varchar), '-3'::bigint"),
+            Some(vec![
+                ("CAST(42 AS INT)".into(), "int".into(), PgValue::I32(42)),
+                (
+                    "CAST(7 AS STRING)".into(),
+                    "string".into(),
+                    PgValue::Text("7".into())
+                ),
+                (
+                    "CAST(true AS STRING)".into(),
+                    "string".into(),
+                    PgValue::Text("true".into())
+                ),
+                (
+                    "CAST(-3 AS BIGINT)".into(),
+                    "bigint".into(),
+                    PgValue::I64(-3)
+                ),
+            ])
+        );
+        assert_eq!(
+            run("SELECT CAST(NULL AS int) AS n, CAST(2 AS double), 'true'::boolean"),
+            Some(vec![
+                ("n".into(), "int".into(), PgValue::Null),
+                (
+                    "CAST(2 AS DOUBLE)".into(),
+                    "double".into(),
+                    PgValue::F64(2.0)
+                ),
+                (
+                    "CAST(true AS BOOLEAN)".into(),
+                    "boolean".into(),
+                    PgValue::Bool(true)
+                ),
+            ])
+        );
+        assert_eq!(
+            run(r"SELECT '\x00ff'::bytea, X'0a'"),
+            Some(vec![
+                (
+                    "X'00FF'".into(),
+                    "binary".into(),
+                    PgValue::Bytes(vec![0, 255])
+                ),
+                ("X'0A'".into(), "binary".into(), PgValue::Bytes(vec![10])),
+            ])
+        );
+    }
+
+    #[test]
     fn anything_else_goes_to_dli() {
         for sql in [
             "SELECT 2147483647 + 1",
@@ -234,6 +369,15 @@ mod tests {
             "SELECT 1.5 + 1",
             "SELECT $1",
             "SELECT 1 UNION SELECT 2",
+            "SELECT CAST('1.5' AS int)",
+            "SELECT CAST(' 1' AS int)",
+            "SELECT CAST('3000000000' AS int)",
+            "SELECT '1'::date",
+            "SELECT 'on'::boolean",
+            "SELECT TRY_CAST('1' AS int)",
+            "SELECT CAST(1.5 AS int)",
+            r"SELECT '\x0'::bytea",
+            "SELECT 'ab'::bytea",
             "WITH x AS (SELECT 1) SELECT 1",
             "INSERT INTO t VALUES (1)",
         ] {

@@ -381,7 +381,7 @@ fn spark_type(pg: &str) -> Option<&'static str> {
 }
 
 /// A `'\x0a0b'` bytea literal as Spark's `X'0A0B'`.
-fn bytea_hex(value: &str) -> Option<String> {
+pub fn bytea_hex(value: &str) -> Option<String> {
     let hex = value.strip_prefix("\\x")?;
     (hex.len() % 2 == 0 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
         .then(|| format!("X'{}'", hex.to_ascii_uppercase()))

@@ -19,7 +19,7 @@
 pub mod escapes;
 mod lexed;
 
-pub use lexed::{Lexed, Placeholder, Word};
+pub use lexed::{Lexed, Placeholder, Word, bytea_hex};
 
 /// A Postgres standard string literal (`'it''s'`).
 pub fn quote_string(value: &str) -> String {

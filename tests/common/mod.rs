@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use dli_pg_gateway::app::Gateway;
 use dli_pg_gateway::config::Config;
-use dli_pg_gateway::dli::{DliClient, ListJobsQuery};
+use dli_pg_gateway::dli::{
+    AuthMode, DliAuthConfig, DliClient, DliClientConfig, JobStatus, ListJobsQuery,
+};
 use dli_pg_gateway::localdli::{self, LocalDli};
 use tokio_postgres::{Client, NoTls};
 
@@ -138,6 +140,44 @@ pub async fn job_count(cfg: &Config) -> i64 {
         .await
         .expect("list jobs");
     list.job_count.unwrap_or(list.jobs.len() as i64)
+}
+
+/// A DLI client on the gateway's embedded service, to look at its jobs.
+pub fn service_client(gw: &Gateway) -> DliClient {
+    let cfg = DliClientConfig {
+        endpoint: gw.dli_endpoint().to_string(),
+        project_id: "local-project".into(),
+        auth: DliAuthConfig {
+            mode: AuthMode::Token,
+            domain_name: "local".into(),
+            user_name: "dli".into(),
+            password: "dli-local-password".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    DliClient::new(cfg).expect("dli client")
+}
+
+/// Every job the service knows, all pages.
+pub async fn all_jobs(dli: &DliClient) -> Vec<JobStatus> {
+    let mut jobs = Vec::new();
+    for page in 1.. {
+        let list = dli
+            .list_jobs(&ListJobsQuery {
+                page_size: Some(100),
+                current_page: Some(page),
+                ..ListJobsQuery::default()
+            })
+            .await
+            .expect("list jobs");
+        let n = list.jobs.len();
+        jobs.extend(list.jobs);
+        if n < 100 {
+            break;
+        }
+    }
+    jobs
 }
 
 /// Where [`logs`] collects the log.
