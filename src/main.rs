@@ -64,6 +64,23 @@ struct Common {
     /// Log filter (tracing EnvFilter syntax), e.g. "info" or "dli_pg_gateway=debug".
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     log: String,
+    /// Log lines as human-readable text (colours only on a terminal) or as JSON objects,
+    /// one per line, for log collectors.
+    #[arg(
+        long,
+        value_enum,
+        env = "DLIGW_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 impl Common {
@@ -151,10 +168,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.common.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.common.log_format {
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
