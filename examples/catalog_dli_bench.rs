@@ -42,16 +42,23 @@ fn param(q: &HashMap<String, String>, k: &str, default: usize) -> usize {
     q.get(k).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-async fn databases(State(d): State<Arc<Dli>>, Query(q): Query<HashMap<String, String>>) -> Json<Value> {
+async fn databases(
+    State(d): State<Arc<Dli>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<Value> {
     let offset = param(&q, "offset", 0);
     let limit = param(&q, "limit", 100);
     let items: Vec<Value> = (0..d.databases)
         .skip(offset)
         .take(limit)
-        .map(|i| json!({"database_name": format!("db_{i:03}"), "owner": "bench",
-            "table_number": d.tables, "description": ""}))
+        .map(|i| {
+            json!({"database_name": format!("db_{i:03}"), "owner": "bench",
+            "table_number": d.tables, "description": ""})
+        })
         .collect();
-    Json(json!({"is_success": true, "message": "", "database_count": d.databases, "databases": items}))
+    Json(
+        json!({"is_success": true, "message": "", "database_count": d.databases, "databases": items}),
+    )
 }
 
 /// §7.2.3 with `with-detail=true`: Table 7-31's fields for a DLI table, no columns.
@@ -65,29 +72,47 @@ async fn tables(
     let items: Vec<Value> = (0..d.tables)
         .skip((page - 1) * size)
         .take(size)
-        .map(|i| json!({"create_time": 1517364268000i64, "data_location": "DLI",
+        .map(|i| {
+            json!({"create_time": 1517364268000i64, "data_location": "DLI",
             "last_access_time": 1517364268000i64, "owner": "bench",
-            "table_name": format!("t_{i:03}"), "table_size": 4096, "table_type": "MANAGED"}))
+            "table_name": format!("t_{i:03}"), "table_size": 4096, "table_type": "MANAGED"})
+        })
         .collect();
     Json(json!({"is_success": true, "message": "", "table_count": d.tables, "tables": items}))
 }
 
 /// §7.2.4, after the configured delay.
-async fn describe(State(d): State<Arc<Dli>>, Path((_, _db, _t)): Path<(String, String, String)>) -> Json<Value> {
+async fn describe(
+    State(d): State<Arc<Dli>>,
+    Path((_, _db, _t)): Path<(String, String, String)>,
+) -> Json<Value> {
     d.describes.fetch_add(1, Ordering::SeqCst);
     let now = d.running.fetch_add(1, Ordering::SeqCst) + 1;
     d.peak.fetch_max(now, Ordering::SeqCst);
     tokio::time::sleep(d.delay).await;
     d.running.fetch_sub(1, Ordering::SeqCst);
-    let types = ["bigint", "string", "decimal(10,2)", "date", "timestamp", "int", "double", "boolean"];
+    let types = [
+        "bigint",
+        "string",
+        "decimal(10,2)",
+        "date",
+        "timestamp",
+        "int",
+        "double",
+        "boolean",
+    ];
     let cols: Vec<Value> = types
         .iter()
         .enumerate()
-        .map(|(i, t)| json!({"column_name": format!("c{i}"), "description": "", "type": t,
-            "is_partition_column": false}))
+        .map(|(i, t)| {
+            json!({"column_name": format!("c{i}"), "description": "", "type": t,
+            "is_partition_column": false})
+        })
         .collect();
-    Json(json!({"is_success": true, "message": "", "column_count": cols.len(), "columns": cols,
-        "table_type": "MANAGED"}))
+    Json(
+        json!({"is_success": true, "message": "", "column_count": cols.len(), "columns": cols,
+        "table_type": "MANAGED"}),
+    )
 }
 
 async fn fallback() -> (StatusCode, Json<Value>) {

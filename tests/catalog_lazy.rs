@@ -52,7 +52,11 @@ async fn columns_are_described_per_database_when_first_needed() {
 
     // Listing: nothing described.
     assert_eq!(psql(&gw, "\\dt tpch.*").await.lines().count(), 8);
-    assert!(psql(&gw, "\\dt shop.*").await.contains("shop|items|table|dli"));
+    assert!(
+        psql(&gw, "\\dt shop.*")
+            .await
+            .contains("shop|items|table|dli")
+    );
     simple_rows(&client, "SELECT table_name FROM information_schema.tables").await;
     assert_eq!(described(&client).await, pair(0, start));
 
@@ -62,7 +66,11 @@ async fn columns_are_described_per_database_when_first_needed() {
     assert_eq!(described(&client).await, pair(1, start + 2));
     let d = psql(&gw, "\\d+ shop.orders").await;
     assert!(d.contains("item|integer"), "{d}");
-    assert_eq!(described(&client).await, pair(1, start + 2), "shop is loaded");
+    assert_eq!(
+        described(&client).await,
+        pair(1, start + 2),
+        "shop is loaded"
+    );
     let comment = simple_rows(
         &client,
         "SELECT obj_description('shop.items'::regclass, 'pg_class')",
@@ -109,7 +117,10 @@ async fn describe_of_a_dli_statement_describes_the_databases_it_names() {
         .iter()
         .map(|c| (c.name(), c.type_().name().to_string()))
         .collect();
-    assert_eq!(cols, [("id", "int4".to_string()), ("name", "text".to_string())]);
+    assert_eq!(
+        cols,
+        [("id", "int4".to_string()), ("name", "text".to_string())]
+    );
     assert_eq!(described(&client).await, pair(1, start + 2));
     gw.shutdown().await;
     svc.shutdown().await;

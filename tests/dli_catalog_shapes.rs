@@ -92,7 +92,9 @@ async fn token_request_carries(auth: DliAuthConfig, project: Value) {
         .mount(&s)
         .await;
     let c = DliClient::new(config(&s, auth)).unwrap();
-    c.list_all_databases(None).await.expect("listed with the token");
+    c.list_all_databases(None)
+        .await
+        .expect("listed with the token");
 }
 
 #[tokio::test]
@@ -137,11 +139,13 @@ fn db1_tables() -> Value {
 async fn mount_catalog(s: &MockServer) {
     Mock::given(method("GET"))
         .and(path(format!("/v1.0/{P}/databases")))
-        .respond_with(ok(json!({"is_success": true, "message": "", "database_count": 2,
+        .respond_with(ok(
+            json!({"is_success": true, "message": "", "database_count": 2,
             "databases": [
                 {"database_name": "db1", "owner": "test", "table_number": 3, "description": ""},
                 {"database_name": "db2", "owner": "test", "table_number": 1, "description": ""}
-            ]})))
+            ]}),
+        ))
         .expect(1)
         .mount(s)
         .await;
@@ -155,10 +159,12 @@ async fn mount_catalog(s: &MockServer) {
     Mock::given(method("GET"))
         .and(path(format!("/v1.0/{P}/databases/db2/tables")))
         .and(query_param("with-detail", "true"))
-        .respond_with(ok(json!({"is_success": true, "message": "", "table_count": 1,
+        .respond_with(ok(
+            json!({"is_success": true, "message": "", "table_count": 1,
             "tables": [{"create_time": 1, "data_location": "DLI", "last_access_time": 1,
                 "owner": "test", "table_name": "never_described", "table_size": 0,
-                "table_type": "MANAGED"}]})))
+                "table_type": "MANAGED"}]}),
+        ))
         .expect(1)
         .mount(s)
         .await;
@@ -227,11 +233,17 @@ async fn reference_shaped_catalog_is_listed_without_describes_and_described_on_d
     assert_eq!(snap.table_count(), 4);
     assert_eq!(describe_calls(&s).await, 0, "listing needs no describe");
     let obs = snap.table(snap.find("db1", "obs_t").unwrap());
-    assert_eq!((obs.owner.as_str(), obs.dli_type.as_str()), ("test", "EXTERNAL"));
+    assert_eq!(
+        (obs.owner.as_str(), obs.dli_type.as_str()),
+        ("test", "EXTERNAL")
+    );
     assert!(obs.columns.is_empty() && obs.description.is_none());
 
     let wanted: BTreeSet<String> = ["db1".to_string()].into();
-    let snap = cache.with_columns(snap, Some(&wanted)).await.expect("db1 described");
+    let snap = cache
+        .with_columns(snap, Some(&wanted))
+        .await
+        .expect("db1 described");
     assert_eq!(describe_calls(&s).await, 3);
     let obs = snap.table(snap.find("db1", "obs_t").unwrap());
     let cols: Vec<(&str, &str, bool)> = obs
@@ -247,7 +259,10 @@ async fn reference_shaped_catalog_is_listed_without_describes_and_described_on_d
         v1.definition.as_deref(),
         Some("CREATE VIEW v1 AS SELECT id FROM obs_t")
     );
-    assert!(snap.find("db1", "dropped").is_none(), "dropped before its describe");
+    assert!(
+        snap.find("db1", "dropped").is_none(),
+        "dropped before its describe"
+    );
     assert!(!snap.database("db2").unwrap().described);
     let status = cache.status();
     assert_eq!((status.described_databases, status.describes), (1, 3));

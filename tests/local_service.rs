@@ -191,11 +191,20 @@ async fn token_flow_and_authentication() {
     let project = LocalDliConfig::default().project_id;
     for (scope, status) in [
         (json!(null), StatusCode::BAD_REQUEST),
-        (json!({"domain": {"name": "local"}}), StatusCode::BAD_REQUEST),
+        (
+            json!({"domain": {"name": "local"}}),
+            StatusCode::BAD_REQUEST,
+        ),
         (json!({"project": {"id": project}}), StatusCode::CREATED),
         (json!({"project": {"name": project}}), StatusCode::CREATED),
-        (json!({"project": {"id": "someone-elses"}}), StatusCode::UNAUTHORIZED),
-        (json!({"project": {"name": "cn-north-4"}}), StatusCode::UNAUTHORIZED),
+        (
+            json!({"project": {"id": "someone-elses"}}),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            json!({"project": {"name": "cn-north-4"}}),
+            StatusCode::UNAUTHORIZED,
+        ),
     ] {
         let mut auth = json!({"identity": identity});
         if !scope.is_null() {

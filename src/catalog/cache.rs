@@ -254,8 +254,10 @@ impl MetadataCache {
             .collect()
             .await;
         let mut dbs = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
-        let was_described =
-            |name: &str| old.and_then(|o| o.database(name)).is_some_and(|d| d.described);
+        let was_described = |name: &str| {
+            old.and_then(|o| o.database(name))
+                .is_some_and(|d| d.described)
+        };
         self.describe(
             &mut dbs,
             |d| !self.lazy || was_described(&d.name),

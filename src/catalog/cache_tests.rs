@@ -232,7 +232,10 @@ async fn columns_are_loaded_per_database_on_demand_and_kept() {
     assert!(s.database("b").unwrap().tables[0].columns.is_empty());
 
     // Again: nothing new to describe, the same snapshot.
-    let again = c.with_columns(s.clone(), Some(&names(&["a"]))).await.unwrap();
+    let again = c
+        .with_columns(s.clone(), Some(&names(&["a"])))
+        .await
+        .unwrap();
     assert_eq!(again.generation, s.generation);
     assert_eq!(describes(&f), 2);
     // A later plain snapshot keeps them.

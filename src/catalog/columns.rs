@@ -47,12 +47,11 @@ pub async fn describe_databases(
         }
     }
     let calls = jobs.len();
-    let results: Vec<(usize, usize, Result<Option<Table>, DliError>)> =
-        futures::stream::iter(jobs)
-            .map(|(di, ti, db, t)| async move { (di, ti, source.describe(&db, &t).await) })
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await;
+    let results: Vec<(usize, usize, Result<Option<Table>, DliError>)> = futures::stream::iter(jobs)
+        .map(|(di, ti, db, t)| async move { (di, ti, source.describe(&db, &t).await) })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
     let mut gone: Vec<(usize, usize)> = Vec::new();
     for (di, ti, r) in results {
         match r? {

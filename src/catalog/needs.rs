@@ -119,7 +119,11 @@ impl Matcher {
                 '.' => tokens.push(Some(None)),
                 '\\' => tokens.push(Some(it.next())),
                 c if c.is_alphanumeric() || c == '_' || c == ' ' || c == '-' => {
-                    tokens.push(Some(if fold { c.to_lowercase().next() } else { Some(c) }))
+                    tokens.push(Some(if fold {
+                        c.to_lowercase().next()
+                    } else {
+                        Some(c)
+                    }))
                 }
                 _ => return None,
             }
@@ -255,7 +259,11 @@ pub fn of_user_query(stmt: &Statement, current: &str) -> Need {
         let p: Vec<String> = name
             .0
             .iter()
-            .map(|p| p.as_ident().map(|i| i.value.to_lowercase()).unwrap_or_default())
+            .map(|p| {
+                p.as_ident()
+                    .map(|i| i.value.to_lowercase())
+                    .unwrap_or_default()
+            })
             .collect();
         let db = match p.len() {
             0 | 1 => current.to_lowercase(),
@@ -416,7 +424,8 @@ fn correlated(e: &Expr, aliases: &HashMap<String, String>) -> bool {
         None => true,
     };
     (is_oid(&ln) && outer(&rq) && rq.is_some() || is_oid(&ln) && rq.is_none() && lq.is_some())
-        || (is_oid(&rn) && outer(&lq) && lq.is_some() || is_oid(&rn) && lq.is_none() && rq.is_some())
+        || (is_oid(&rn) && outer(&lq) && lq.is_some()
+            || is_oid(&rn) && lq.is_none() && rq.is_some())
 }
 
 /// Calls of [`DESCRIBED_FUNCTIONS`] and reads of `relnatts` in one `SELECT` (and, to be
@@ -434,7 +443,9 @@ impl Visitor for CallFinder {
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         match expr {
             Expr::Identifier(i) if folded(i) == "relnatts" => self.needs_restriction = true,
-            Expr::CompoundIdentifier(ids) if ids.last().is_some_and(|i| folded(i) == "relnatts") => {
+            Expr::CompoundIdentifier(ids)
+                if ids.last().is_some_and(|i| folded(i) == "relnatts") =>
+            {
                 self.needs_restriction = true
             }
             Expr::Function(f) => {
@@ -559,7 +570,11 @@ fn split_qualified(s: &str) -> Vec<String> {
 
 fn finish(cur: &mut String, was_quoted: &mut bool) -> String {
     let s = std::mem::take(cur);
-    let s = if *was_quoted { s } else { s.trim().to_lowercase() };
+    let s = if *was_quoted {
+        s
+    } else {
+        s.trim().to_lowercase()
+    };
     *was_quoted = false;
     s
 }
@@ -586,14 +601,12 @@ fn target(e: &Expr, aliases: &HashMap<String, String>, only: Option<&str>) -> Op
                 BinaryOperator::PGRegexIMatch => {
                     (col, vec![Matcher::psql_regex(&literal(val)?, true)?])
                 }
-                BinaryOperator::PGCustomBinaryOperator(op) => {
-                    match op.last().map(String::as_str) {
-                        Some("~") => (col, vec![Matcher::psql_regex(&literal(val)?, false)?]),
-                        Some("~*") => (col, vec![Matcher::psql_regex(&literal(val)?, true)?]),
-                        Some("=") => (col, vec![Matcher::Exact(literal(val)?)]),
-                        _ => return None,
-                    }
-                }
+                BinaryOperator::PGCustomBinaryOperator(op) => match op.last().map(String::as_str) {
+                    Some("~") => (col, vec![Matcher::psql_regex(&literal(val)?, false)?]),
+                    Some("~*") => (col, vec![Matcher::psql_regex(&literal(val)?, true)?]),
+                    Some("=") => (col, vec![Matcher::Exact(literal(val)?)]),
+                    _ => return None,
+                },
                 _ => return None,
             }
         }
@@ -602,7 +615,10 @@ fn target(e: &Expr, aliases: &HashMap<String, String>, only: Option<&str>) -> Op
             expr,
             pattern,
             ..
-        } => (expr.as_ref(), vec![Matcher::like(&literal(pattern)?, false)]),
+        } => (
+            expr.as_ref(),
+            vec![Matcher::like(&literal(pattern)?, false)],
+        ),
         Expr::ILike {
             negated: false,
             expr,
@@ -614,9 +630,7 @@ fn target(e: &Expr, aliases: &HashMap<String, String>, only: Option<&str>) -> Op
             list,
             negated: false,
         } => {
-            if column(expr)
-                .is_some_and(|(_, c)| OID_COLUMNS.contains(&c.as_str()) || c == "oid")
-            {
+            if column(expr).is_some_and(|(_, c)| OID_COLUMNS.contains(&c.as_str()) || c == "oid") {
                 return None;
             }
             let names = list

@@ -130,7 +130,9 @@ fn columns_of_one_table_by_oid_name_or_regclass() {
         dbs(&["tpch"])
     );
     assert_eq!(
-        needed(&format!("SELECT pg_catalog.pg_get_partkeydef('{oid}'::pg_catalog.oid)")),
+        needed(&format!(
+            "SELECT pg_catalog.pg_get_partkeydef('{oid}'::pg_catalog.oid)"
+        )),
         dbs(&["tpch"])
     );
     assert_eq!(
@@ -161,9 +163,7 @@ fn columns_of_one_table_by_oid_name_or_regclass() {
     assert_eq!(needed("SELECT * FROM pg_class"), None);
     // by table name: every database holding it
     assert_eq!(
-        needed(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'orders'"
-        ),
+        needed("SELECT column_name FROM information_schema.columns WHERE table_name = 'orders'"),
         dbs(&["sales", "sales_archive"])
     );
 }

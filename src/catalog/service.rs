@@ -115,11 +115,7 @@ impl DliCatalog {
 
     /// The snapshot with the columns `need` asks for loaded (describing the databases
     /// not described yet).
-    async fn snapshot_for(
-        &self,
-        need: &Need,
-        current: &str,
-    ) -> Result<Arc<Snapshot>, DliError> {
+    async fn snapshot_for(&self, need: &Need, current: &str) -> Result<Arc<Snapshot>, DliError> {
         let snap = self.cache.snapshot().await?;
         if need.is_nothing() {
             return Ok(snap);
