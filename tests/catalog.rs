@@ -268,6 +268,8 @@ async fn warm_cache_browses_while_dli_is_down() {
     let client = connect(&warm).await;
     let cold_client = connect(&cold).await;
     assert_eq!(lines(&psql(&warm, "\\dt tpch.*").await).len(), 8);
+    // Columns are described when first needed: look at them once while DLI is up.
+    assert!(psql(&warm, "\\d tpch.nation").await.contains("n_name|text"));
 
     svc.shutdown().await;
     tokio::time::sleep(Duration::from_millis(50)).await;

@@ -37,7 +37,7 @@ impl Svc {
             "identity": {"methods": ["password"], "password": {"user": {
                 "name": cfg.iam_user, "password": cfg.iam_password,
                 "domain": {"name": cfg.iam_domain}}}},
-            "scope": {"project": {"name": "cn-north-4"}}
+            "scope": {"project": {"name": cfg.project_id}}
         }});
         let resp = http
             .post(format!("{base}/v3/auth/tokens"))

@@ -35,7 +35,7 @@ async fn token_for(
     let body = json!({"auth": {
         "identity": {"methods": ["password"], "password": {"user": {
             "name": user, "password": password, "domain": {"name": "local"}}}},
-        "scope": {"project": {"name": "cn-north-4"}}
+        "scope": {"project": {"name": LocalDliConfig::default().project_id}}
     }});
     http.post(format!("{base}/v3/auth/tokens"))
         .json(&body)
@@ -183,6 +183,42 @@ async fn token_flow_and_authentication() {
 
     let resp = token_for(&svc.http, &svc.base, "dli", "wrong").await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+
+    // A project scope is required (by name, as the reference shows, or by id), and it
+    // must be this service's project.
+    let identity = json!({"methods": ["password"], "password": {"user": {
+        "name": "dli", "password": "dli-local-password", "domain": {"name": "local"}}}});
+    let project = LocalDliConfig::default().project_id;
+    for (scope, status) in [
+        (json!(null), StatusCode::BAD_REQUEST),
+        (
+            json!({"domain": {"name": "local"}}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (json!({"project": {"id": project}}), StatusCode::CREATED),
+        (json!({"project": {"name": project}}), StatusCode::CREATED),
+        (
+            json!({"project": {"id": "someone-elses"}}),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            json!({"project": {"name": "cn-north-4"}}),
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let mut auth = json!({"identity": identity});
+        if !scope.is_null() {
+            auth["scope"] = scope.clone();
+        }
+        let resp = svc
+            .http
+            .post(format!("{}/v3/auth/tokens", svc.base))
+            .json(&json!({ "auth": auth }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), status, "scope {scope}");
+    }
 
     // No token, a bad token, then the issued one.
     let url = svc.url("databases");
@@ -999,16 +1035,27 @@ async fn show_describe_and_catalog_endpoints() {
         .await;
     assert_eq!(v["table_count"], 1);
     let t = &v["tables"][0];
+    assert_eq!(t["owner"].as_str(), Some("dli"));
+    // Table 7-31 and no more: no columns nor comment (describe gives them), and no
+    // OBS-only fields for a DLI table.
+    let mut keys: Vec<&str> = t.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
     assert_eq!(
-        (t["owner"].as_str(), t["data_type"].as_str()),
-        (Some("dli"), Some("parquet"))
+        keys,
+        [
+            "create_time",
+            "data_location",
+            "last_access_time",
+            "owner",
+            "table_name",
+            "table_size",
+            "table_type"
+        ]
     );
-    assert_eq!(t["partition_columns"], json!(["day"]));
-    assert_eq!(
-        t["columns"][0],
-        json!({"column_name": "id", "type": "int", "description": "event id",
-        "is_partition_column": false})
-    );
+    let (_, same) = svc
+        .get("databases/sales/tables?keyword=event&with-detail=true&without-tablemeta=false")
+        .await;
+    assert_eq!(same["tables"][0], *t);
     let (code, v) = svc.get("databases/sales/tables?page-size=101").await;
     assert_eq!(
         (code, error_code(&v)),

@@ -2,7 +2,11 @@
 //!
 //! Owns: one [`Snapshot`] of the DLI catalog, loaded from a [`MetadataSource`] on first
 //! use (or at start with `preload`), reused for `ttl_secs`, then reloaded in full.
-//! Reloads are single-flight: concurrent sessions wait for the one running load.
+//! A load reads the database list and every table list (cheap: names, kinds, owners);
+//! columns cost one describe per table, so with `lazy_columns` they are loaded per
+//! database the first time a query needs them ([`MetadataCache::with_columns`]), and a
+//! reload describes again the databases that were described before.
+//! Loads are single-flight: concurrent sessions wait for the one running load.
 //! DDL run through the gateway marks what it touched ([`MetadataCache::invalidate`]);
 //! the next catalog query reloads only that database's table list (keeping the columns
 //! of the tables it did not touch) and, for CREATE/DROP DATABASE, the database list.
@@ -18,7 +22,8 @@ use futures::StreamExt;
 
 use crate::dli::DliError;
 
-use super::model::{Database, Snapshot, Table};
+use super::columns::{Known, describe_databases, known_of};
+use super::model::{Database, Snapshot};
 use super::source::MetadataSource;
 
 /// Databases whose tables are loaded at once during a full load.
@@ -91,6 +96,10 @@ pub struct CacheStatus {
     pub stale: bool,
     pub last_error: Option<String>,
     pub loads: u64,
+    /// Databases whose columns are loaded.
+    pub described_databases: usize,
+    /// Describe calls made since the start.
+    pub describes: u64,
 }
 
 /// The shared cache.
@@ -98,8 +107,13 @@ pub struct MetadataCache {
     source: Arc<dyn MetadataSource>,
     ttl: Duration,
     error_retry: Duration,
+    /// Describe calls at once.
+    describe_concurrency: usize,
+    /// Columns loaded per database on demand (false: every load describes everything).
+    lazy: bool,
     state: RwLock<State>,
     reload: tokio::sync::Mutex<()>,
+    describes: std::sync::atomic::AtomicU64,
 }
 
 impl MetadataCache {
@@ -108,9 +122,20 @@ impl MetadataCache {
             source,
             ttl,
             error_retry,
+            describe_concurrency: 8,
+            lazy: true,
             state: RwLock::new(State::default()),
             reload: tokio::sync::Mutex::new(()),
+            describes: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// How columns are loaded: at most `concurrency` describe calls at once; `lazy` = per
+    /// database on first need rather than with every load.
+    pub fn describing(mut self, concurrency: usize, lazy: bool) -> Self {
+        self.describe_concurrency = concurrency.max(1);
+        self.lazy = lazy;
+        self
     }
 
     fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
@@ -155,7 +180,7 @@ impl MetadataCache {
         let started = Instant::now();
         let loaded = match &old {
             Some(old) if !expired && !dirty.all => self.partial_load(old, &dirty).await,
-            _ => self.full_load().await,
+            _ => self.full_load(old.as_deref()).await,
         };
         match loaded {
             Ok(dbs) => {
@@ -193,21 +218,53 @@ impl MetadataCache {
         }
     }
 
-    async fn full_load(&self) -> Result<Vec<Database>, DliError> {
+    /// Describe the databases of `dbs` for which `wanted` holds (counted).
+    async fn describe(
+        &self,
+        dbs: &mut [Database],
+        wanted: impl Fn(&Database) -> bool,
+        known: &Known,
+    ) -> Result<(), DliError> {
+        let calls = describe_databases(
+            self.source.as_ref(),
+            dbs,
+            wanted,
+            known,
+            self.describe_concurrency,
+        )
+        .await?;
+        self.describes.fetch_add(
+            u64::try_from(calls).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        Ok(())
+    }
+
+    /// Every database and table list; columns for the databases `old` had described
+    /// (all of them when not lazy).
+    async fn full_load(&self, old: Option<&Snapshot>) -> Result<Vec<Database>, DliError> {
         let dbs = self.source.databases().await?;
-        let none = HashMap::new();
         let loaded: Vec<Result<Database, DliError>> = futures::stream::iter(dbs)
-            .map(|mut d| {
-                let none = &none;
-                async move {
-                    d.tables = self.source.tables(&d.name, none).await?;
-                    Ok(d)
-                }
+            .map(|mut d| async move {
+                d.tables = self.source.tables(&d.name).await?;
+                d.described = false;
+                Ok(d)
             })
             .buffered(DB_CONCURRENCY)
             .collect()
             .await;
-        loaded.into_iter().collect()
+        let mut dbs = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let was_described = |name: &str| {
+            old.and_then(|o| o.database(name))
+                .is_some_and(|d| d.described)
+        };
+        self.describe(
+            &mut dbs,
+            |d| !self.lazy || was_described(&d.name),
+            &Known::new(),
+        )
+        .await?;
+        Ok(dbs)
     }
 
     /// Reload what `dirty` names, reusing everything else from `old`.
@@ -219,27 +276,84 @@ impl MetadataCache {
                 .iter()
                 .map(|d| Database {
                     tables: Vec::new(),
+                    described: false,
                     ..d.clone()
                 })
                 .collect()
         };
+        let mut known = Known::new();
+        let mut redescribe = Vec::new();
         for d in &mut dbs {
             let previous = old.database(&d.name);
             match (previous, dirty.dbs.get(&d.name)) {
-                (Some(p), None) => d.tables = p.tables.clone(),
-                (Some(p), Some(Some(changed))) => {
-                    let known: HashMap<String, Table> = p
-                        .tables
-                        .iter()
-                        .filter(|t| !changed.contains(&t.name))
-                        .map(|t| (t.name.clone(), t.clone()))
-                        .collect();
-                    d.tables = self.source.tables(&d.name, &known).await?;
+                (Some(p), None) => {
+                    d.tables = p.tables.clone();
+                    d.described = p.described;
+                    continue;
                 }
-                _ => d.tables = self.source.tables(&d.name, &HashMap::new()).await?,
+                (Some(p), Some(Some(changed))) => {
+                    known.extend(
+                        known_of([p])
+                            .into_iter()
+                            .filter(|((_, t), _)| !changed.contains(t)),
+                    );
+                }
+                _ => {}
+            }
+            d.tables = self.source.tables(&d.name).await?;
+            d.described = false;
+            if !self.lazy || previous.is_some_and(|p| p.described) {
+                redescribe.push(d.name.clone());
             }
         }
+        self.describe(&mut dbs, |d| redescribe.contains(&d.name), &known)
+            .await?;
         Ok(dbs)
+    }
+
+    /// `snap` with the columns of the databases `wanted` names (every database when
+    /// `None`) loaded: the ones not yet described are described now, and the cache
+    /// keeps the result. Fails when a describe fails.
+    pub async fn with_columns(
+        &self,
+        snap: Arc<Snapshot>,
+        wanted: Option<&BTreeSet<String>>,
+    ) -> Result<Arc<Snapshot>, DliError> {
+        let missing = |s: &Snapshot| {
+            s.databases
+                .iter()
+                .any(|d| !d.described && wanted.is_none_or(|w| w.contains(&d.name)))
+        };
+        if !missing(&snap) {
+            return Ok(snap);
+        }
+        let _single_flight = self.reload.lock().await;
+        let current = self.read(|s| s.snapshot.clone()).unwrap_or(snap);
+        if !missing(&current) {
+            return Ok(current);
+        }
+        let started = Instant::now();
+        let mut dbs = current.databases.clone();
+        let before = self.describes.load(std::sync::atomic::Ordering::Relaxed);
+        self.describe(
+            &mut dbs,
+            |d| !d.described && wanted.is_none_or(|w| w.contains(&d.name)),
+            &Known::new(),
+        )
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "loading catalog columns failed"))?;
+        let snap = self.write(|s| {
+            s.generation += 1;
+            let snap = Arc::new(Snapshot::new(dbs, s.generation));
+            s.snapshot = Some(snap.clone());
+            snap
+        });
+        tracing::info!(
+            describes = self.describes.load(std::sync::atomic::Ordering::Relaxed) - before,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "catalog columns loaded"
+        );
+        Ok(snap)
     }
 
     /// Mark what a DDL statement changed; the next [`Self::snapshot`] reloads it.
@@ -273,6 +387,11 @@ impl MetadataCache {
             stale: s.stale,
             last_error: s.last_error.clone(),
             loads: s.loads,
+            described_databases: s
+                .snapshot
+                .as_ref()
+                .map_or(0, |x| x.databases.iter().filter(|d| d.described).count()),
+            describes: self.describes.load(std::sync::atomic::Ordering::Relaxed),
         })
     }
 }

@@ -17,8 +17,12 @@ pub struct CatalogConfig {
     /// After a failed reload with a snapshot in hand, keep serving it (stale) for this
     /// many seconds before trying DLI again.
     pub error_retry_secs: u64,
-    /// Describe calls (§7.2.4) run at once for tables whose list entry has no columns.
+    /// Describe calls (§7.2.4, one per table: the table list has no columns) run at once,
+    /// across all databases.
     pub describe_concurrency: usize,
+    /// Load a database's columns the first time a query needs them (true), or describe
+    /// every table at every load (false).
+    pub lazy_columns: bool,
     /// The one Postgres database every connection sees (`pg_database`,
     /// `current_database()` in catalog queries). Any name is accepted at login.
     pub database_name: String,
@@ -33,6 +37,7 @@ impl Default for CatalogConfig {
             ttl_secs: 300,
             error_retry_secs: 30,
             describe_concurrency: 8,
+            lazy_columns: true,
             database_name: "dli".to_string(),
             preload: false,
         }

@@ -5,6 +5,8 @@
 //! - [`config`] — the `[catalog]` section;
 //! - [`source`] — reading DLI's catalog endpoints (all pages); [`cache`] — the shared
 //!   metadata cache (TTL, refresh, invalidation after DDL, stale-on-error);
+//!   [`needs`] / [`columns`] — which databases a query needs described, and describing
+//!   them (bounded concurrency);
 //! - [`model`] — DLI databases/tables/columns as Postgres schemas/relations/attributes,
 //!   with stable name-derived [`oids`];
 //! - [`route`] — deciding, on the parsed AST, whether a statement is a catalog query.
@@ -13,6 +15,7 @@
 
 pub mod batch;
 pub mod cache;
+pub mod columns;
 pub mod config;
 pub mod cursors;
 pub mod describe;
@@ -22,6 +25,7 @@ pub mod functions;
 pub mod infoschema;
 pub mod invalidate;
 pub mod model;
+pub mod needs;
 pub mod oids;
 pub mod pgfuncs;
 pub mod pgtables;

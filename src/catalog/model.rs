@@ -88,6 +88,9 @@ pub struct Table {
     pub definition: Option<String>,
     /// Bytes, when DLI reports it (`table_size`).
     pub size: Option<i64>,
+    /// Partition columns named by the table list (`partition_columns`, OBS tables); the
+    /// describe's `is_partition_column` marks them too.
+    pub partition_keys: Vec<String>,
 }
 
 /// A DLI database.
@@ -97,6 +100,9 @@ pub struct Database {
     pub owner: String,
     pub description: Option<String>,
     pub tables: Vec<Table>,
+    /// The tables' columns, comments and view texts are loaded (§7.2.4 describe of each
+    /// table). Until then they are empty: the table list (§7.2.3) carries none of them.
+    pub described: bool,
 }
 
 /// A relation with its OIDs, as the pg_catalog tables need it.
@@ -176,6 +182,17 @@ impl Snapshot {
         self.databases.iter().find(|d| d.name == name)
     }
 
+    /// The database owning the relation or schema with this OID.
+    pub fn database_of_oid(&self, oid: u32) -> Option<&str> {
+        if let Some(i) = self.namespace_oids.iter().position(|o| *o == oid) {
+            return Some(&self.databases[i].name);
+        }
+        self.relations
+            .iter()
+            .find(|r| r.oid == oid)
+            .map(|r| self.db_name(r))
+    }
+
     pub fn table_count(&self) -> usize {
         self.relations.len()
     }
@@ -205,6 +222,7 @@ mod tests {
             columns: vec![col("a", "int")],
             definition: None,
             size: None,
+            partition_keys: Vec::new(),
         };
         let dbs = vec![
             Database {
@@ -212,12 +230,14 @@ mod tests {
                 owner: String::new(),
                 description: None,
                 tables: vec![t("y"), t("x")],
+                described: true,
             },
             Database {
                 name: "a".into(),
                 owner: String::new(),
                 description: None,
                 tables: vec![],
+                described: true,
             },
         ];
         let s1 = Snapshot::new(dbs.clone(), 1);

@@ -4,7 +4,8 @@
 //! query engine ([`super::engine`]) behind the seam; turning their failures into
 //! Postgres errors; the cache commands `SELECT dli_catalog_refresh(['db'])` and
 //! `SELECT * FROM dli_catalog_status()`; invalidation after DDL; Describe of catalog
-//! queries and (through [`super::describe`]) of user queries.
+//! queries and (through [`super::describe`]) of user queries; loading, before a query
+//! runs, the columns of the databases it needs ([`super::needs`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +27,8 @@ use crate::pgtypes::PgValue;
 use super::cache::{Invalidation, MetadataCache};
 use super::config::CatalogConfig;
 use super::engine::{Engine, QueryContext};
+use super::model::Snapshot;
+use super::needs::{self, Need};
 use super::route::route;
 use super::source::{DliSource, MetadataSource};
 use super::types::arrow_pg_type;
@@ -44,7 +47,7 @@ impl DliCatalog {
         cfg: &CatalogConfig,
         server_version: &str,
     ) -> Result<Arc<DliCatalog>, GatewayError> {
-        let source = Arc::new(DliSource::new(client, cfg.describe_concurrency));
+        let source = Arc::new(DliSource::new(client));
         Self::with_source(source, cfg, server_version)
     }
 
@@ -63,7 +66,8 @@ impl DliCatalog {
             source,
             Duration::from_secs(cfg.ttl_secs),
             Duration::from_secs(cfg.error_retry_secs),
-        );
+        )
+        .describing(cfg.describe_concurrency, cfg.lazy_columns);
         let catalog = Arc::new(DliCatalog {
             cache: Arc::new(cache),
             engine: Arc::new(engine),
@@ -109,6 +113,20 @@ impl DliCatalog {
         })
     }
 
+    /// The snapshot with the columns `need` asks for loaded (describing the databases
+    /// not described yet).
+    async fn snapshot_for(&self, need: &Need, current: &str) -> Result<Arc<Snapshot>, DliError> {
+        let snap = self.cache.snapshot().await?;
+        if need.is_nothing() {
+            return Ok(snap);
+        }
+        let wanted = need.databases(&snap, current);
+        if wanted.as_ref().is_some_and(|w| w.is_empty()) {
+            return Ok(snap);
+        }
+        self.cache.with_columns(snap, wanted.as_ref()).await
+    }
+
     fn query_context(&self, ctx: &CatalogContext) -> QueryContext {
         QueryContext {
             current_schema: ctx.currentdb.clone(),
@@ -126,7 +144,10 @@ impl DliCatalog {
         ctx: &CatalogContext,
     ) -> Result<LocalRows, GatewayError> {
         tracing::trace!(sql, "catalog query");
-        let snap = self.cache.snapshot().await.map_err(unavailable)?;
+        let snap = self
+            .snapshot_for(&needs::of_catalog_query(stmt), &ctx.currentdb)
+            .await
+            .map_err(unavailable)?;
         let started = std::time::Instant::now();
         let (schema, batches) = self
             .engine
@@ -272,6 +293,8 @@ impl CatalogService for DliCatalog {
         if route(stmt) != CatalogRoute::Catalog {
             return Err(mixed_or_user(stmt));
         }
+        // Planning needs no columns of DLI tables (the relations' shapes are fixed), and
+        // the statement's `$n` would make every database look needed.
         let snap = self.cache.snapshot().await.map_err(unavailable)?;
         let (schema, params) = self
             .engine
@@ -305,7 +328,8 @@ impl CatalogService for DliCatalog {
     }
 
     async fn describe_user(&self, spark: &Statement, ctx: &CatalogContext) -> Option<Described> {
-        let snap = self.cache.snapshot().await.ok()?;
+        let need = needs::of_user_query(spark, &ctx.currentdb);
+        let snap = self.snapshot_for(&need, &ctx.currentdb).await.ok()?;
         describe::user_query(spark, &snap, &ctx.currentdb).await
     }
 

@@ -1,6 +1,7 @@
 //! `dli_catalog_status()`: the metadata cache's state as a one-row table function.
 //!
-//! Owns: that row (load time, age, counts, staleness, last error, loads). Read-only.
+//! Owns: that row (load time, age, counts, staleness, last error, loads, databases whose
+//! columns are loaded, describe calls made). Read-only.
 
 use std::sync::Arc;
 
@@ -31,6 +32,8 @@ pub fn status_table(s: &CacheStatus) -> Result<StatusTable> {
         Field::new("stale", DataType::Boolean, false),
         Field::new("last_error", DataType::Utf8, true),
         Field::new("loads", DataType::Int64, false),
+        Field::new("described_databases", DataType::Int64, false),
+        Field::new("describes", DataType::Int64, false),
     ]));
     let mut b = TableBuilder::new(schema);
     let loaded = s
@@ -48,6 +51,11 @@ pub fn status_table(s: &CacheStatus) -> Result<StatusTable> {
         ("stale", s.stale.into()),
         ("last_error", s.last_error.clone().into()),
         ("loads", V::Int(i64::try_from(s.loads).unwrap_or(i64::MAX))),
+        ("described_databases", s.described_databases.into()),
+        (
+            "describes",
+            V::Int(i64::try_from(s.describes).unwrap_or(i64::MAX)),
+        ),
     ]);
     Ok(StatusTable(b.into_table()?))
 }

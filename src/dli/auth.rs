@@ -55,7 +55,10 @@ impl Authenticator {
                     user_name: a.user_name.clone(),
                     password: a.password.clone(),
                     domain_name: a.domain_name.clone(),
-                    project_id: cfg.project_id.clone(),
+                    scope: {
+                        let (key, value) = cfg.iam_project_scope();
+                        (key, value.to_string())
+                    },
                     margin: Duration::from_secs(cfg.token_refresh_margin_secs),
                     cache: Mutex::new(None),
                 }))
@@ -147,7 +150,8 @@ pub(crate) struct TokenProvider {
     user_name: String,
     password: String,
     domain_name: String,
-    project_id: String,
+    /// `auth.scope.project`'s one field: `("name" | "id", value)`.
+    scope: (&'static str, String),
     margin: Duration,
     /// Held across the IAM call, so concurrent callers wait for one fetch.
     cache: Mutex<Option<CachedToken>>,
@@ -186,6 +190,8 @@ impl TokenProvider {
     }
 
     fn request_body(&self) -> Vec<u8> {
+        let mut project = serde_json::Map::new();
+        project.insert(self.scope.0.to_owned(), json!(self.scope.1));
         json!({
             "auth": {
                 "identity": {
@@ -198,7 +204,7 @@ impl TokenProvider {
                         }
                     }
                 },
-                "scope": { "project": { "id": self.project_id } }
+                "scope": { "project": project }
             }
         })
         .to_string()

@@ -21,6 +21,17 @@ pub enum AuthMode {
     None,
 }
 
+/// How the IAM token request names the project (`auth.scope.project`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectScope {
+    /// `{"name": …}`, as both of the reference's token request examples.
+    #[default]
+    Name,
+    /// `{"id": …}` (IAM accepts either).
+    Id,
+}
+
 /// Authentication settings (`[dli.auth]`).
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
@@ -36,6 +47,12 @@ pub struct DliAuthConfig {
     pub sk: String,
     /// Temporary AK/SK session token, sent as `X-Security-Token`.
     pub security_token: Option<String>,
+    /// Token mode: the project scope is sent as `scope.project.name` (default, the
+    /// reference's shape) or `scope.project.id` (the project ID).
+    pub project_scope: ProjectScope,
+    /// The project's name for `project_scope = "name"`; empty means `dli.project_id`,
+    /// which is what the reference's example puts there.
+    pub project_name: String,
 }
 
 /// DLI REST client settings (`[dli]`).
@@ -99,6 +116,8 @@ impl fmt::Debug for DliAuthConfig {
                 "security_token",
                 &self.security_token.as_deref().map(redact),
             )
+            .field("project_scope", &self.project_scope)
+            .field("project_name", &self.project_name)
             .finish()
     }
 }
@@ -137,6 +156,17 @@ impl DliClientConfig {
             &self.endpoint
         } else {
             &self.auth.iam_endpoint
+        }
+    }
+
+    /// The `auth.scope.project` object of the IAM token request.
+    pub fn iam_project_scope(&self) -> (&'static str, &str) {
+        match self.auth.project_scope {
+            ProjectScope::Id => ("id", &self.project_id),
+            ProjectScope::Name if self.auth.project_name.trim().is_empty() => {
+                ("name", &self.project_id)
+            }
+            ProjectScope::Name => ("name", self.auth.project_name.trim()),
         }
     }
 

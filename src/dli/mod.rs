@@ -24,7 +24,7 @@ pub use catalog::{
     QueueInfo, StorageProperty, TableColumn, TableDescription, TableInfo, TableList, TablePreview,
 };
 pub use client::DliClient;
-pub use config::{AuthMode, DliAuthConfig, DliClientConfig};
+pub use config::{AuthMode, DliAuthConfig, DliClientConfig, ProjectScope};
 pub use error::{DliError, DliErrorKind};
 pub use jobs::{
     AsyncJobResponse, ExportResultRequest, JobDetail, JobList, ListJobsQuery, MessageResponse,

@@ -107,6 +107,8 @@ impl LocalDli {
         cfg.auth.domain_name = local.iam_domain.clone();
         cfg.auth.user_name = local.iam_user.clone();
         cfg.auth.password = local.iam_password.clone();
+        // This service's project is named by its id (a configured name is for real IAM).
+        cfg.auth.project_name = String::new();
         cfg
     }
 

@@ -1,6 +1,7 @@
 //! Authentication of the local service: the IAM token endpoint
 //! (`POST /v3/auth/tokens`, password identity, answer 201 with the token in the
-//! `X-Subject-Token` header; tokens are kept in [`super::state::TokenStore`]), and the
+//! `X-Subject-Token` header, for a request scoped to this service's project by name or id;
+//! tokens are kept in [`super::state::TokenStore`]), and the
 //! middleware that admits a DLI call carrying a valid `X-Auth-Token` or a valid AK/SK
 //! "SDK-HMAC-SHA256" signature (verified with [`crate::dli::signer`]), and that checks
 //! the project id in the path. Owns credentials checks only.
@@ -74,16 +75,30 @@ pub async fn issue_token(State(state): State<Arc<AppState>>, body: Bytes) -> Res
             "The username or password is wrong.",
         );
     }
+    // The reference requires a project-scoped token (§3.2: "set auth.scope … to
+    // project"); both of its examples name the project by `name`, with the project ID
+    // as the value. IAM also takes `id`. This service has one project.
+    let project = &req["auth"]["scope"]["project"];
+    let (by_id, by_name) = (project["id"].as_str(), project["name"].as_str());
+    if by_id.is_none() && by_name.is_none() {
+        return iam_error(
+            StatusCode::BAD_REQUEST,
+            "auth.scope.project (with name or id) is required: tokens for DLI are project-scoped.",
+        );
+    }
+    if by_id.or(by_name) != Some(cfg.project_id.as_str()) {
+        return iam_error(
+            StatusCode::UNAUTHORIZED,
+            "The request you have made requires authentication: unknown project in auth.scope.",
+        );
+    }
     let ttl = Duration::from_secs(cfg.token_ttl_secs);
     let token = state.tokens.issue(ttl);
     let issued = chrono::Utc::now();
     let expires =
         issued + chrono::Duration::seconds(i64::try_from(cfg.token_ttl_secs).unwrap_or(86_400));
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-    let project_name = req["auth"]["scope"]["project"]["name"]
-        .as_str()
-        .unwrap_or("local")
-        .to_string();
+    let project_name = cfg.project_id.clone();
     let body = json!({"token": {
         "expires_at": fmt(expires),
         "issued_at": fmt(issued),

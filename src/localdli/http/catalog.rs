@@ -126,7 +126,12 @@ fn column_json(c: &crate::localdli::warehouse::ColumnMeta, meta: &TableMeta) -> 
     })
 }
 
-fn table_json(st: &AppState, t: &TableEntry, with_detail: bool, with_meta: bool) -> Value {
+/// One entry of the table list, with the fields of Table 7-31 and no more: without
+/// `with-detail` only `data_location`, `table_name` and `table_type`; with it also the
+/// owner, times and size. The OBS-only fields (`data_type`, `location`,
+/// `partition_columns`) do not apply (every table here is a DLI table), and columns and
+/// comments are not in the list at all (describe a table, §7.2.4, for them).
+fn table_json(st: &AppState, t: &TableEntry, with_detail: bool) -> Value {
     let m = &t.meta;
     let mut v = json!({"table_name": m.name, "table_type": "MANAGED", "data_location": "DLI"});
     if with_detail {
@@ -134,14 +139,6 @@ fn table_json(st: &AppState, t: &TableEntry, with_detail: bool, with_meta: bool)
         v["create_time"] = json!(m.created_ms);
         v["last_access_time"] = json!(m.created_ms);
         v["table_size"] = json!(st.engine.warehouse.table_size(m));
-        v["data_type"] = json!(m.format.name());
-        v["partition_columns"] = json!(m.partition_columns);
-        v["table_comment"] = json!(m.comment);
-        if with_meta {
-            let cols: Vec<Value> = m.columns.iter().map(|c| column_json(c, m)).collect();
-            v["column_count"] = json!(cols.len());
-            v["columns"] = Value::Array(cols);
-        }
     }
     v
 }
@@ -165,8 +162,9 @@ pub async fn list_tables(
             .get(k)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     };
+    // `without-tablemeta` is accepted; the reference names no field it removes from
+    // an answer that has no table metadata beyond Table 7-31 anyway.
     let with_detail = flag("with-detail");
-    let with_meta = !flag("without-tablemeta");
     let type_ok = match params.get("table-type").map(|t| t.to_uppercase()) {
         None => true,
         Some(t) => t == "MANAGED_TABLE" || t == "MANAGED",
@@ -185,7 +183,7 @@ pub async fn list_tables(
         .iter()
         .skip((page - 1) * size)
         .take(size)
-        .map(|t| table_json(&st, t, with_detail, with_meta))
+        .map(|t| table_json(&st, t, with_detail))
         .collect();
     ok(json!({"table_count": count, "tables": items}))
 }
