@@ -279,19 +279,9 @@ fn spark_style(message: &str) -> Option<String> {
     clean.then(|| class.to_string())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn spark_documented_examples() {
-    let text = std::fs::read_to_string(FIXTURE).unwrap();
-    let entries: Vec<BTreeMap<String, Value>> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert!(entries.len() >= 150, "corpus too small: {}", entries.len());
-
-    let dir = TempDir::new().unwrap();
+async fn start(dir: &Path) -> (localdli::LocalDli, Svc) {
     let dli = localdli::start(LocalDliConfig {
-        warehouse: dir.path().to_path_buf(),
+        warehouse: dir.to_path_buf(),
         ..LocalDliConfig::default()
     })
     .await
@@ -310,11 +300,122 @@ async fn spark_documented_examples() {
         .to_str()
         .unwrap()
         .to_string();
-    let svc = Svc {
-        http,
-        base: format!("{}/v1.0/{}", dli.endpoint(), dli.project_id()),
-        token,
+    let base = format!("{}/v1.0/{}", dli.endpoint(), dli.project_id());
+    (dli, Svc { http, base, token })
+}
+
+/// Spark's typed literals: values, types and column names as pyspark 3.5.9 gives them;
+/// out-of-range values fail as Spark's parser fails.
+#[tokio::test]
+async fn numeric_literal_suffixes_like_spark() {
+    let dir = TempDir::new().unwrap();
+    let (dli, svc) = start(dir.path()).await;
+    let sql = "SELECT 10L, 3S, 2Y, 1.5D, 1E2D, 2.5F, 1.5BD, 1E2BD, -128Y, .5d, 10L + 1";
+    let v = svc
+        .post(
+            "jobs/submit-job",
+            json!({"sql": sql, "currentdb": "default"}),
+        )
+        .await;
+    let id = v["job_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        run(&svc, sql).await,
+        Seen::Rows(vec![
+            "10\t3\t2\t1.5\t100.0\t2.5\t1.5\t100\t-128\t0.5\t11".into()
+        ])
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while svc.get(&format!("jobs/{id}/status")).await["status"] != "FINISHED" {
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let preview = svc.get(&format!("jobs/{id}/preview")).await;
+    let schema: Vec<(String, String)> = preview["schema"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let (n, t) = c.as_object().unwrap().iter().next().unwrap();
+            (n.clone(), t.as_str().unwrap().to_string())
+        })
+        .collect();
+    let expected = [
+        ("10", "bigint"),
+        ("3", "smallint"),
+        ("2", "tinyint"),
+        ("1.5", "double"),
+        ("100.0", "double"),
+        ("2.5", "float"),
+        ("1.5", "decimal(2,1)"),
+        ("100", "decimal(3,0)"),
+        ("-128", "tinyint"),
+        ("0.5", "double"),
+        ("10 + 1", "bigint"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(schema, expected);
+
+    // Not literals: strings, quoted identifiers, comments, identifiers with digits.
+    assert_eq!(
+        run(
+            &svc,
+            "SELECT '10L', x10L /* 2Y */ FROM (SELECT 1 AS x10L) -- 3S"
+        )
+        .await,
+        Seen::Rows(vec!["10L\t1".into()])
+    );
+    for (sql, msg) in [
+        (
+            "SELECT 200Y",
+            "[INVALID_NUMERIC_LITERAL_RANGE] Numeric literal 200 is outside the valid range for \
+             tinyint with minimum value of -128 and maximum value of 127. Please adjust the value \
+             accordingly.(line 1, pos 7)",
+        ),
+        (
+            "SELECT 1, -40000S",
+            "[INVALID_NUMERIC_LITERAL_RANGE] Numeric literal -40000 is outside the valid range for \
+             smallint with minimum value of -32768 and maximum value of 32767. Please adjust the \
+             value accordingly.(line 1, pos 10)",
+        ),
+    ] {
+        let v = svc
+            .post(
+                "jobs/check-sql",
+                json!({"sql": sql, "currentdb": "default"}),
+            )
+            .await;
+        assert_eq!(v["error_code"], "DLI.0004", "{sql}: {v}");
+        assert_eq!(v["error_msg"], msg, "{sql}");
+    }
+    // now(), current_date and current_timestamp run (one value each, the same instant).
+    let Seen::Rows(rows) = run(
+        &svc,
+        "SELECT now() = current_timestamp(), current_date IS NOT NULL, \
+         current_timestamp IS NOT NULL",
+    )
+    .await
+    else {
+        panic!("now() failed")
     };
+    assert_eq!(rows, vec!["true\ttrue\ttrue".to_string()]);
+    dli.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spark_documented_examples() {
+    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    let entries: Vec<BTreeMap<String, Value>> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(entries.len() >= 150, "corpus too small: {}", entries.len());
+
+    let dir = TempDir::new().unwrap();
+    let (dli, svc) = start(dir.path()).await;
 
     let seen: Vec<Seen> = futures::stream::iter(entries.iter())
         .map(|e| run(&svc, e["sql"].as_str().unwrap()))
