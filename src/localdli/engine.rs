@@ -21,6 +21,7 @@ use datafusion::functions_nested::make_array::make_array_udf;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionConfig;
 use datafusion::sql::parser::Statement as DFStatement;
+use datafusion_spark::SessionStateBuilderSpark;
 use serde_json::Value;
 use sqlparser::ast::{ObjectName, Statement};
 
@@ -208,14 +209,22 @@ impl Engine {
             .with_runtime_env(Arc::clone(&self.runtime))
             .with_catalog_list(Arc::clone(&self.catalogs))
             .with_default_features()
+            // Spark's built-in functions (datafusion-spark) replace DataFusion's of the
+            // same name, and its planner reads EXTRACT and SUBSTRING the Spark way.
+            .with_spark_features()
             .build();
-        // Spark spells `make_array` as `array`.
+        // What datafusion-spark lacks: `array` (DataFusion's `make_array`) and `from_json`.
         let array = make_array_udf().as_ref().clone().with_aliases(["array"]);
-        if let Err(e) = state.register_udf(Arc::new(array)) {
-            tracing::debug!("cannot register array(): {e}");
-        }
-        if let Err(e) = state.register_udf(Arc::new(super::fromjson::udf())) {
-            tracing::debug!("cannot register from_json(): {e}");
+        for (name, udf) in [
+            ("array", Arc::new(array)),
+            ("from_json", Arc::new(super::fromjson::udf())),
+        ] {
+            if state.scalar_functions().contains_key(name) {
+                continue;
+            }
+            if let Err(e) = state.register_udf(udf) {
+                tracing::debug!("cannot register a Spark function: {e}");
+            }
         }
         // One session per statement: its start is the statement's, which now(),
         // current_date and current_timestamp read (constant within the statement).
@@ -239,6 +248,7 @@ impl Engine {
                 "[PARSE_EMPTY_STATEMENT] Syntax error, unexpected empty statement.",
             ));
         };
+        let text = super::sparklit::rewrite(&text)?;
         let stmt = match parse_ddl(&text) {
             Some(Ok(ddl)) => Stmt::from_ddl(ddl),
             Some(Err(e)) => return Err(sparkerr::parse_error(&e)),

@@ -7,7 +7,8 @@
 //! [`run_forever`]). The parts:
 //! - [`config`] — the `[local]` configuration section;
 //! - [`http`] — routes, JSON shapes, tokens and signatures;
-//! - [`engine`], [`exec`], [`stmt`], [`ddl`], [`ddlexec`], [`sparkerr`], [`sparkcompat`] — Spark SQL on
+//! - [`engine`], [`exec`], [`stmt`], [`ddl`], [`ddlexec`], [`sparkerr`], [`sparkcompat`],
+//!   [`sparklit`] — Spark SQL on
 //!   DataFusion;
 //! - [`catalog`], [`warehouse`] — databases and tables, in memory and on disk;
 //! - [`jobs`] — job states, cancel, timeouts; [`results`] — value rendering, result files;
@@ -41,6 +42,7 @@ pub mod seed;
 mod serve;
 pub mod sparkcompat;
 pub mod sparkerr;
+pub mod sparklit;
 pub mod sparktext;
 pub mod stmt;
 pub mod warehouse;

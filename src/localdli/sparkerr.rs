@@ -122,6 +122,9 @@ pub fn parse_error(err: &ParserError) -> SqlError {
 
 /// Maps a DataFusion error raised while planning or running a statement.
 pub fn from_datafusion(err: &DataFusionError) -> SqlError {
+    if let Some(e) = function_error(&err.to_string()) {
+        return e;
+    }
     let root = err.find_root();
     match root {
         DataFusionError::SchemaError(schema_err, _) => schema_error(schema_err),
@@ -265,6 +268,114 @@ fn execution_error(msg: &str) -> SqlError {
     SqlError::new(SqlErrorKind::Execution, msg.trim().to_string())
 }
 
+/// The text between the first `open` after `after` and the next `close`.
+fn quoted_after<'a>(text: &'a str, after: &str) -> Option<&'a str> {
+    let rest = &text[text.find(after)? + after.len()..];
+    rest.split('\'')
+        .next()
+        .filter(|n| !n.is_empty() && !n.contains(' '))
+}
+
+/// Errors of a function call (unknown arguments, wrong count or types, features of the
+/// function the engine lacks), however DataFusion or datafusion-spark word them, in
+/// Spark's words.
+fn function_error(text: &str) -> Option<SqlError> {
+    let text = text.trim();
+    if let Some(rest) = text.split("Unsupported ast node in sqltorel: ").nth(1) {
+        let node = rest.split(['(', ' ']).next().unwrap_or(rest);
+        let what = if node == "Lambda" {
+            "lambda functions".to_string()
+        } else {
+            format!("the SQL expression {node}")
+        };
+        return Some(SqlError::unsupported(what));
+    }
+    if let Some((_, rest)) = text.split_once("Error parsing timestamp from '")
+        && let Some(format) = quoted_after(rest, "using format '")
+    {
+        return Some(SqlError::unsupported(format!(
+            "the datetime pattern '{format}' (Spark's Java patterns)"
+        )));
+    }
+    if let Some(charset) = quoted_after(text, "There is no built-in encoding named '") {
+        return Some(SqlError::unsupported(format!(
+            "the character set '{charset}' in encode/decode"
+        )));
+    }
+    if let Some((_, rest)) = text.split_once("from_json: invalid schema ") {
+        let schema = rest.split(':').next().unwrap_or(rest);
+        return Some(SqlError::unsupported(format!(
+            "the from_json schema {schema}"
+        )));
+    }
+    if let Some((_, detail)) = text.split_once("regex parse error:") {
+        let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+        return Some(SqlError::new(
+            SqlErrorKind::Analysis,
+            format!(
+                "[INVALID_PARAMETER_VALUE.PATTERN] The value of parameter(s) `regexp` is \
+                 invalid: {detail}"
+            ),
+        ));
+    }
+    let name = quoted_after(text, "Function '")
+        .or_else(|| quoted_after(text, "function '"))
+        .or_else(|| quoted_after(text, "a call to '"))
+        .or_else(|| {
+            let rest = &text[text.find("argument types '")? + "argument types '".len()..];
+            rest.split('(')
+                .next()
+                .filter(|n| !n.is_empty() && !n.contains(' '))
+        })
+        .or_else(|| {
+            // `rint expects a numeric argument`, `array_prepend does not support type`.
+            let first = text.rsplit(": ").next()?.split(' ').next()?;
+            let looks_like_fn = first.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && (text.contains(&format!("{first} expects"))
+                    || text.contains(&format!("{first} does not support")));
+            looks_like_fn.then_some(first)
+        })?;
+    if let Some((expected, actual)) = argument_counts(text) {
+        return Some(SqlError::new(
+            SqlErrorKind::Analysis,
+            format!(
+                "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The {} requires {expected} parameters but \
+                 the actual number is {actual}. Please, refer to \
+                 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix.",
+                quoted_name(&[name])
+            ),
+        ));
+    }
+    let mismatch = [
+        "Failed to coerce arguments",
+        "requires",
+        "failed to match any signature",
+        "coercion failed",
+        "No function matches",
+        "does not support",
+        "expects",
+    ];
+    mismatch.iter().any(|m| text.contains(m)).then(|| {
+        SqlError::new(
+            SqlErrorKind::Analysis,
+            format!(
+                "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"{name}\" due to data \
+                 type mismatch: its arguments are not of the types {} accepts.",
+                quoted_name(&[name])
+            ),
+        )
+    })
+}
+
+/// `expects 2 arguments but received 3` → ("2", "3").
+fn argument_counts(text: &str) -> Option<(String, String)> {
+    let (before, after) = text.split_once(" arguments but received ")?;
+    let expected = before.rsplit(' ').next()?;
+    let actual: String = after.chars().take_while(char::is_ascii_digit).collect();
+    (expected.chars().all(|c| c.is_ascii_digit()) && !actual.is_empty())
+        .then(|| (expected.to_string(), actual))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,5 +419,45 @@ mod tests {
             None,
         ));
         assert!(e.message.starts_with("[DIVIDE_BY_ZERO]"));
+    }
+
+    #[test]
+    fn function_errors_read_like_spark() {
+        let plan = |m: &str| from_datafusion(&DataFusionError::Plan(m.into()));
+        let e =
+            plan("Function 'levenshtein' expects 2 arguments but received 3. No function matches");
+        assert_eq!(e.kind, SqlErrorKind::Analysis);
+        assert!(
+            e.message.starts_with(
+                "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `levenshtein` requires 2 parameters but \
+                 the actual number is 3."
+            ),
+            "{e}"
+        );
+        let e = plan("Failed to coerce arguments to satisfy a call to 'factorial' function: x");
+        assert!(
+            e.message.starts_with(
+                "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"factorial\""
+            ),
+            "{e}"
+        );
+        let e = from_datafusion(&DataFusionError::NotImplemented(
+            "Unsupported ast node in sqltorel: Lambda(LambdaFunction { .. })".into(),
+        ));
+        assert_eq!(e.kind, SqlErrorKind::Unsupported);
+        assert_eq!(
+            e.message,
+            "[UNSUPPORTED_FEATURE] The feature is not supported: lambda functions."
+        );
+        let e = plan("Invalid function 'nosuch'.\nDid you mean 'nvl'?");
+        assert!(
+            e.message
+                .starts_with("[UNRESOLVED_ROUTINE] Cannot resolve function `nosuch`")
+        );
+        let e = from_datafusion(&DataFusionError::Internal(
+            "Function 'median' failed to match any signature".into(),
+        ));
+        assert_eq!(e.kind, SqlErrorKind::Analysis);
+        assert!(!e.message.contains("Internal"), "{e}");
     }
 }

@@ -257,7 +257,8 @@ pub fn normalize_relations(stmt: &mut Statement) {
 }
 
 /// Spark reads `1.5` as a decimal and `1e3` as a double. The session parses decimal
-/// points as decimals; this turns exponent literals into `CAST('1e3' AS DOUBLE)`.
+/// points as decimals; this turns exponent literals into `'1e3'::DOUBLE` (the form
+/// [`super::sparklit::display`] names like Spark: `1000.0`).
 pub fn exponent_literals_as_double(stmt: &mut Statement) {
     let _ = visit_expressions_mut(stmt, |expr: &mut Expr| {
         if let Expr::Value(v) = expr
@@ -265,7 +266,7 @@ pub fn exponent_literals_as_double(stmt: &mut Statement) {
             && text.contains(['e', 'E'])
         {
             *expr = Expr::Cast {
-                kind: CastKind::Cast,
+                kind: CastKind::DoubleColon,
                 expr: Box::new(Expr::Value(Value::SingleQuotedString(text.clone()).into())),
                 data_type: DataType::Double(ExactNumberInfo::None),
                 array: false,
@@ -328,7 +329,7 @@ fn alias_set_expr(body: &mut SetExpr, all: bool) {
                             .map(|id| id.value.to_lowercase())
                             .unwrap_or_default(),
                         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => continue,
-                        other => other.to_string(),
+                        other => super::sparklit::display(other),
                     };
                     let alias = Ident::with_quote('"', format!("{text}{DUP_MARKER}{i}"));
                     *item = SelectItem::ExprWithAlias {
