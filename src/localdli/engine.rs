@@ -101,6 +101,7 @@ impl Compute {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers.max(4))
+            .thread_stack_size(super::depth::STACK_BYTES)
             .thread_name("local-dli-jobs")
             .enable_all()
             .build()
@@ -239,6 +240,7 @@ impl Engine {
                 "[PARSE_EMPTY_STATEMENT] Syntax error, unexpected empty statement.",
             ));
         };
+        super::depth::check(&text)?;
         let stmt = match parse_ddl(&text) {
             Some(Ok(ddl)) => Stmt::from_ddl(ddl),
             Some(Err(e)) => return Err(sparkerr::parse_error(&e)),
