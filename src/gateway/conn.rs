@@ -340,12 +340,12 @@ pub async fn serve<H: PgWireServerHandlers>(
         .await;
         if let Err(mut e) = handled {
             errors.on_error(&socket, &mut e);
-            let fatal = e.is_fatal();
-            process_error(&mut socket, e, extended_query).await?;
-            if fatal {
-                linger(&mut socket).await;
+            if e.is_fatal() {
+                // no ReadyForQuery after a FATAL error (pgwire's `process_error` sends one)
+                refuse(&mut socket, e.into()).await;
                 break;
             }
+            process_error(&mut socket, e, extended_query).await?;
         }
         if is_cancel {
             break;
