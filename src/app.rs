@@ -39,6 +39,7 @@ impl ServiceRuntime {
     fn new() -> std::io::Result<Self> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .thread_name("local-dli")
+            .thread_stack_size(crate::localdli::depth::STACK_BYTES)
             .enable_all()
             .build()?;
         Ok(Self(Some(rt)))

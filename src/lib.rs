@@ -11,6 +11,7 @@
 //! - [`pgtypes`]  — the one type module: Spark types, the Spark ↔ Postgres tables, Spark ↔ Arrow.
 //! - [`settings`] — the one settings table (startup ParameterStatus, SHOW, current_setting, pg_settings).
 //! - [`errors`]   — the one place that chooses SQLSTATEs, severities and log levels.
+//! - [`sqldepth`] — how deeply a statement nests, from its tokens (bounded before parsing).
 
 pub mod app;
 pub mod catalog;
@@ -24,3 +25,4 @@ pub mod pgtypes;
 pub mod results;
 pub mod settings;
 pub mod sparksql;
+pub mod sqldepth;

@@ -96,7 +96,10 @@ impl Dialect for SparkDialect {
 /// Parse Spark SQL text into statements.
 pub fn parse(sql: &str) -> Result<Vec<Statement>, ParserError> {
     passes::parsed();
-    Parser::parse_sql(&SparkDialect, sql)
+    Parser::new(&SparkDialect)
+        .with_recursion_limit(crate::sqldepth::PARSER_RECURSION_LIMIT)
+        .try_with_sql(sql)?
+        .parse_statements()
 }
 
 /// Counts of lexical passes over SQL text on the current thread (tokenisations and full
@@ -188,13 +191,21 @@ pub fn split_statements(sql: &str) -> Vec<String> {
 pub struct LineOffsets<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
+    /// The last position found (line index, column, byte offset): tokens are asked for
+    /// in order, so each lookup walks on from the previous one, not from its line's
+    /// start (which made a long one-line statement quadratic to read).
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> LineOffsets<'a> {
     pub fn new(text: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Self { text, line_starts }
+        Self {
+            text,
+            line_starts,
+            last: std::cell::Cell::new((0, 0, 0)),
+        }
     }
 
     pub fn byte_offset(&self, line: u64, column: u64) -> usize {
@@ -203,11 +214,19 @@ impl<'a> LineOffsets<'a> {
             return self.text.len();
         };
         let col = usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX);
-        self.text[start..]
-            .char_indices()
-            .nth(col)
-            .map(|(i, _)| start + i)
-            .unwrap_or(self.text.len())
+        let (last_line, last_col, last_at) = self.last.get();
+        let (from, from_col) = if last_line == line_idx && last_col <= col {
+            (last_at, last_col)
+        } else {
+            (start, 0)
+        };
+        match self.text[from..].char_indices().nth(col - from_col) {
+            Some((i, _)) => {
+                self.last.set((line_idx, col, from + i));
+                from + i
+            }
+            None => self.text.len(),
+        }
     }
 }
 

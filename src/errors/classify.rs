@@ -44,6 +44,13 @@ fn clean_message(message: &str) -> String {
 /// or "does not exist".
 const MESSAGE_FORMS: &[(ErrorKind, &[&[&str]])] = &[
     (
+        ErrorKind::StatementTooComplex,
+        &[
+            &["[failed_to_parse_too_complex"], // 4.0+
+            &["java.lang.stackoverflowerror"], // 2.4, 3.x: the parser's stack ran out
+        ],
+    ),
+    (
         ErrorKind::DatatypeMismatch,
         &[
             &["[datatype_mismatch"],        // 3.4+
@@ -165,7 +172,11 @@ fn classify_dli_code(code: &str, message: &str) -> Option<ErrorKind> {
         "DLI.0001" => ErrorKind::InvalidParameter,
         "DLI.0002" | "DLI.0023" => refined.unwrap_or(ErrorKind::UndefinedObject),
         "DLI.0003" | "DLI.0011" | "DLI.0016" => ErrorKind::PermissionDenied,
-        "DLI.0004" => ErrorKind::Syntax,
+        // a parse error; Spark's "too complex to parse" is one too
+        "DLI.0004" => match refined {
+            Some(ErrorKind::StatementTooComplex) => ErrorKind::StatementTooComplex,
+            _ => ErrorKind::Syntax,
+        },
         "DLI.0005" => refined.unwrap_or(ErrorKind::Semantic),
         "DLI.0006" => refined.unwrap_or(ErrorKind::DuplicateObject),
         "DLI.0007" => ErrorKind::NotSupported,
@@ -230,6 +241,13 @@ mod tests {
     fn dli_codes_map_to_sqlstates() {
         let c = |code: &str, msg: &str| classify_dli_code(code, msg).map(ErrorKind::sqlstate);
         assert_eq!(c("DLI.0004", "bad"), Some("42601"));
+        assert_eq!(
+            c(
+                "DLI.0004",
+                "[FAILED_TO_PARSE_TOO_COMPLEX] The statement … was too complex to parse."
+            ),
+            Some("54001")
+        );
         assert_eq!(
             c(
                 "DLI.0005",
@@ -350,6 +368,14 @@ mod tests {
             (
                 "[CAST_INVALID_INPUT] The value 'x' of the type \"STRING\" cannot be cast to \"INT\"",
                 "22P02",
+            ),
+            (
+                "[FAILED_TO_PARSE_TOO_COMPLEX] The statement, including potential SQL functions and referenced views, was too complex to parse.",
+                "54001",
+            ),
+            (
+                "An error occurred while calling o28.sql. : java.lang.StackOverflowError",
+                "54001",
             ),
         ];
         for (message, want) in cases {

@@ -57,6 +57,8 @@ pub mod sqlstate {
         INSUFFICIENT_RESOURCES = "53000",
         CONFIGURATION_LIMIT_EXCEEDED = "53400",
         PROGRAM_LIMIT_EXCEEDED = "54000",
+        STATEMENT_TOO_COMPLEX = "54001",
+        CHARACTER_NOT_IN_REPERTOIRE = "22021",
         OBJECT_NOT_IN_PREREQUISITE_STATE = "55000",
         SYSTEM_ERROR = "58000",
         WARNING = "01000",
@@ -113,10 +115,20 @@ pub enum ErrorKind {
     /// DLI could not be reached or answered nonsense.
     Upstream,
     Protocol,
+    /// A message that breaks the wire protocol's framing or layout (ends the connection).
+    ProtocolViolation,
+    /// A startup packet asking for a protocol the gateway does not speak (ends the
+    /// connection, as Postgres' "unsupported frontend protocol").
+    UnsupportedProtocol,
+    /// Text in a protocol message that is not valid UTF-8 (ends the connection).
+    BadEncoding,
+    /// A statement nested too deeply to be read safely (Postgres' and Spark's 54001).
+    StatementTooComplex,
     Internal,
 }
 
-/// How bad an error is for the connection: `Fatal` ends it (login errors only).
+/// How bad an error is for the connection: `Fatal` ends it (login errors and protocol
+/// violations).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
     Error,
@@ -187,6 +199,10 @@ impl ErrorKind {
             ErrorKind::ResultIncomplete => (PROGRAM_LIMIT_EXCEEDED, Error, Outside),
             ErrorKind::Upstream => (SYSTEM_ERROR, Error, Outside),
             ErrorKind::Protocol => (PROTOCOL_VIOLATION, Error, Outside),
+            ErrorKind::ProtocolViolation => (PROTOCOL_VIOLATION, Fatal, Outside),
+            ErrorKind::UnsupportedProtocol => (FEATURE_NOT_SUPPORTED, Fatal, Outside),
+            ErrorKind::BadEncoding => (CHARACTER_NOT_IN_REPERTOIRE, Fatal, Outside),
+            ErrorKind::StatementTooComplex => (STATEMENT_TOO_COMPLEX, Error, User),
             ErrorKind::Internal => (INTERNAL_ERROR, Error, Gateway),
         }
     }

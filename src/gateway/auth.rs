@@ -30,8 +30,9 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use super::config::{AuthMethod, UserConfig};
 use super::login::{auth_failed, tls_required_error, user_name_required};
 use super::passthrough::{Passthrough, PassthroughAuth};
+use super::saslcheck::Checked;
 use super::throttle::Throttle;
-use crate::errors::sqlstate;
+use crate::errors::{ErrorKind, GatewayError, sqlstate};
 
 const SCRAM_ITERATIONS: usize = 4096;
 
@@ -186,13 +187,13 @@ impl<P: ServerParameterProvider> GatewayStartup<P> {
                 AuthMethod::ScramSha256 => {
                     let mut scram = ScramAuth::new(Arc::new(users.clone()));
                     scram.set_iterations(SCRAM_ITERATIONS);
-                    let plain = Arc::new(scram.clone());
+                    let plain = Arc::new(Checked(Arc::new(scram.clone())));
                     if let Some(pem) = &settings.cert_pem
                         && let Err(e) = scram.configure_certificate(pem)
                     {
                         tracing::warn!(error = %e, "SCRAM-SHA-256-PLUS (channel binding) unavailable for this certificate");
                     }
-                    (plain, Arc::new(scram))
+                    (plain, Arc::new(Checked(Arc::new(scram))))
                 }
                 AuthMethod::Md5 => {
                     let md5 = Arc::new(Md5PasswordAuth::new(Arc::new(users.clone())));
@@ -276,6 +277,14 @@ impl<P: ServerParameterProvider> GatewayStartup<P> {
                     _ => auth_failed(&user),
                 })
             }
+            Err(PgWireError::InvalidScramMessage(_)) => {
+                // pgwire's text quotes the client's message; Postgres' does not
+                tracing::info!(user = %user, %peer, method = self.method_name(), "login aborted: malformed SCRAM message");
+                Err(
+                    GatewayError::new(ErrorKind::ProtocolViolation, "malformed SCRAM message")
+                        .into_pgwire(),
+                )
+            }
             Err(e) => {
                 tracing::info!(user = %user, %peer, method = self.method_name(), error = %e, "login aborted");
                 Err(e)
@@ -340,8 +349,40 @@ impl<P: ServerParameterProvider> StartupHandler for GatewayStartup<P> {
                 let outcome = self.driver.advance_authentication(client, message).await;
                 self.settle(client, outcome).await
             }
-            _ => Ok(()),
+            // Anything else while a password is awaited ends the login, as in Postgres.
+            other => Err(GatewayError::new(
+                ErrorKind::ProtocolViolation,
+                format!(
+                    "expected {} response, got message type {}",
+                    if self.method == AuthMethod::ScramSha256 {
+                        "SASL"
+                    } else {
+                        "password"
+                    },
+                    message_type(&other)
+                ),
+            )
+            .into_pgwire()),
         }
+    }
+}
+
+/// The type byte a frontend message was sent with.
+fn message_type(m: &PgWireFrontendMessage) -> u8 {
+    match m {
+        PgWireFrontendMessage::Query(_) => b'Q',
+        PgWireFrontendMessage::Parse(_) => b'P',
+        PgWireFrontendMessage::Bind(_) => b'B',
+        PgWireFrontendMessage::Close(_) => b'C',
+        PgWireFrontendMessage::Describe(_) => b'D',
+        PgWireFrontendMessage::Execute(_) => b'E',
+        PgWireFrontendMessage::Flush(_) => b'H',
+        PgWireFrontendMessage::Sync(_) => b'S',
+        PgWireFrontendMessage::CopyData(_) => b'd',
+        PgWireFrontendMessage::CopyDone(_) => b'c',
+        PgWireFrontendMessage::CopyFail(_) => b'f',
+        PgWireFrontendMessage::PasswordMessageFamily(_) => b'p',
+        _ => 0,
     }
 }
 

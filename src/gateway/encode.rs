@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
+use pgwire::api::portal::Format;
 use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
@@ -15,7 +16,33 @@ use pgwire::messages::data::DataRow;
 use pgwire::messages::response::NoticeResponse;
 
 use super::output::{Batch, CommandTag, Counted, Field, FieldType, Output, Transaction};
-use crate::errors::GatewayError;
+use crate::errors::{ErrorKind, GatewayError};
+
+/// The format Bind asked for column `i`: one code for all, one per column, or text. A
+/// Bind with fewer codes than columns gets text for the rest rather than pgwire's
+/// out-of-bounds panic ([`check_result_formats`] refuses it where the columns are known).
+pub fn result_format(format: &Format, i: usize) -> FieldFormat {
+    match format {
+        Format::Individual(codes) => codes
+            .get(i)
+            .map_or(FieldFormat::Text, |&c| FieldFormat::from(c)),
+        other => other.format_for(i),
+    }
+}
+
+/// Postgres' check of a Bind's result formats against the statement's columns.
+pub fn check_result_formats(format: &Format, columns: usize) -> Result<(), GatewayError> {
+    match format {
+        Format::Individual(codes) if codes.len() != columns => Err(GatewayError::new(
+            ErrorKind::Protocol,
+            format!(
+                "bind message has {} result formats but query has {columns} columns",
+                codes.len()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// pgwire fields for result columns, each in the format the client asked for.
 pub fn fields(columns: &[Field], format_for: impl Fn(usize) -> FieldFormat) -> Vec<FieldInfo> {

@@ -105,8 +105,9 @@ pub async fn describe_portal(
         .await
         .map_err(into_pgwire)?;
     let format = &portal.result_column_format;
+    encode::check_result_formats(format, fields.len()).map_err(into_pgwire)?;
     Ok(DescribePortalResponse::new(encode::fields(&fields, |i| {
-        format.format_for(i)
+        encode::result_format(format, i)
     })))
 }
 

@@ -248,7 +248,7 @@ impl ExtendedQueryHandler for QueryHandler {
             // Sent here, under pgwire's cancel signal.
             Output::Copy(rows, copy) => super::copy_out::send(client, rows, copy).await,
             Output::Rows(rows) if max_rows == 0 => {
-                encode::send_rows(client, rows, move |i| format.format_for(i)).await
+                encode::send_rows(client, rows, move |i| encode::result_format(&format, i)).await
             }
             // A row limit: pgwire keeps the stream in the portal and sends up to
             // `max_rows` per Execute (PortalSuspended in between).
@@ -258,7 +258,9 @@ impl ExtendedQueryHandler for QueryHandler {
                     Some(cancel) => other.cancellable(cancel.boxed()),
                     None => other,
                 };
-                Ok(encode::body(other, move |i| format.format_for(i)))
+                Ok(encode::body(other, move |i| {
+                    encode::result_format(&format, i)
+                }))
             }
         }
     }

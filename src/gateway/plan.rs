@@ -113,12 +113,27 @@ impl Plan {
 /// Read one statement. `catalog` decides catalog routing (none: everything that is not
 /// a session command goes to DLI).
 pub fn plan(lexed: Lexed, catalog: Option<&dyn CatalogService>) -> Plan {
+    if let Some(e) = super::depth::too_complex(&lexed) {
+        return refused(lexed, e);
+    }
     let pg = lexed
         .parse()
         .ok()
         .filter(|v| v.len() == 1)
         .and_then(|mut v| v.pop());
     plan_parsed(lexed, pg, catalog)
+}
+
+/// A statement refused before it is parsed.
+fn refused(lexed: Lexed, e: GatewayError) -> Plan {
+    Plan {
+        params: lexed.placeholders().iter().map(|p| p.2).max().unwrap_or(0),
+        spark_sql: lexed.text().to_string(),
+        kind: Kind::Refused(e),
+        described: None,
+        learnt: OnceLock::new(),
+        lexed,
+    }
 }
 
 /// [`plan`] for a statement whose Postgres parse is known (`None`: it did not parse).

@@ -3,7 +3,7 @@
 //! Owns: binding the port, the connection limit, TLS negotiation (the acceptor from
 //! [`super::tls`]), building the startup (auth) handler ([`super::auth`]) once, the startup
 //! parameters drivers need, cancel-request routing, installing the error hook
-//! ([`ErrorLog`]), and graceful shutdown. Query semantics live in [`super::handler`].
+//! ([`ErrorLog`]), and graceful shutdown. Each connection is served by [`super::conn`]. Query semantics live in [`super::handler`].
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -195,9 +195,7 @@ impl GatewayServer {
                         let factory = factory.clone();
                         let acceptor = acceptor.clone();
                         tokio::spawn(async move {
-                            if let Err(e) =
-                                pgwire::tokio::process_socket(socket, acceptor, factory).await
-                            {
+                            if let Err(e) = super::conn::serve(socket, acceptor, factory).await {
                                 tracing::debug!(%peer, error = %e, "connection ended with an error");
                             }
                             drop(permit);

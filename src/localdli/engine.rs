@@ -102,6 +102,7 @@ impl Compute {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers.max(4))
+            .thread_stack_size(super::depth::STACK_BYTES)
             .thread_name("local-dli-jobs")
             .enable_all()
             .build()
@@ -248,6 +249,7 @@ impl Engine {
                 "[PARSE_EMPTY_STATEMENT] Syntax error, unexpected empty statement.",
             ));
         };
+        super::depth::check(&text)?;
         let text = super::sparklit::rewrite(&text)?;
         let stmt = match parse_ddl(&text) {
             Some(Ok(ddl)) => Stmt::from_ddl(ddl),

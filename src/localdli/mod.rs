@@ -29,6 +29,7 @@ pub mod config;
 pub mod ddl;
 pub mod ddlexec;
 pub mod demo;
+pub mod depth;
 pub mod engine;
 pub mod error;
 pub mod exec;

@@ -82,11 +82,21 @@ pub fn invalid_name(name: &str) -> SqlError {
     )
 }
 
+/// Spark 4's refusal of a statement too deeply nested to parse (SQLSTATE 54001).
+pub fn too_complex() -> SqlError {
+    SqlError::new(
+        SqlErrorKind::Syntax,
+        "[FAILED_TO_PARSE_TOO_COMPLEX] The statement, including potential SQL functions and \
+         referenced views, was too complex to parse. To mitigate this error divide the \
+         statement into multiple, less complex chunks.",
+    )
+}
+
 /// A parser failure as `[PARSE_SYNTAX_ERROR] Syntax error at or near 'x'.(line 1, pos 7)`.
 pub fn parse_error(err: &ParserError) -> SqlError {
     let text = match err {
         ParserError::ParserError(s) | ParserError::TokenizerError(s) => s.as_str(),
-        ParserError::RecursionLimitExceeded => "recursion limit exceeded",
+        ParserError::RecursionLimitExceeded => return too_complex(),
     };
     let (near, pos) = match text.split_once("found: ") {
         Some((_, rest)) => match rest.rsplit_once(" at Line: ") {

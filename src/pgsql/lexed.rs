@@ -159,6 +159,14 @@ impl Lexed {
             .collect()
     }
 
+    /// An upper bound of the depth of the tree a parse of these tokens builds
+    /// ([`crate::sqldepth`]); 0 when the text could not be tokenised.
+    pub fn nesting(&self) -> usize {
+        self.tokens.as_ref().map_or(0, |toks| {
+            crate::sqldepth::nesting(toks.iter().map(|(t, _)| &t.token))
+        })
+    }
+
     /// Parse the tokens with the Postgres dialect (no second tokenisation).
     pub fn parse(&self) -> Result<Vec<Statement>, ParserError> {
         let Some(toks) = &self.tokens else {
@@ -169,6 +177,7 @@ impl Lexed {
         passes::parsed();
         let toks: Vec<TokenWithSpan> = toks.iter().map(|(t, _)| t.clone()).collect();
         Parser::new(&PostgreSqlDialect {})
+            .with_recursion_limit(crate::sqldepth::PARSER_RECURSION_LIMIT)
             .with_tokens_with_locations(toks)
             .parse_statements()
     }

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod fake_jobs;
+pub mod fuzz;
+pub mod wire;
 
 use std::io::Write;
 use std::path::Path;
