@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -26,12 +25,11 @@ impl MetadataSource for Empty {
     async fn databases(&self) -> Result<Vec<Database>, DliError> {
         Ok(Vec::new())
     }
-    async fn tables(
-        &self,
-        _db: &str,
-        _known: &HashMap<String, Table>,
-    ) -> Result<Vec<Table>, DliError> {
+    async fn tables(&self, _db: &str) -> Result<Vec<Table>, DliError> {
         Ok(Vec::new())
+    }
+    async fn describe(&self, _db: &str, _listed: &Table) -> Result<Option<Table>, DliError> {
+        Ok(None)
     }
 }
 
