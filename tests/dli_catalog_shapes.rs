@@ -99,8 +99,9 @@ async fn token_request_carries(auth: DliAuthConfig, project: Value) {
 
 #[tokio::test]
 async fn iam_scope_names_the_project_as_the_reference_does() {
-    // Default: `name`, with the project ID as the reference's example puts it.
-    token_request_carries(token_auth(ProjectScope::Name, ""), json!({"name": P})).await;
+    // No project name configured: IAM would match `name` against the project's name,
+    // not its ID, so the ID goes as `id`.
+    token_request_carries(token_auth(ProjectScope::Name, ""), json!({"id": P})).await;
     // A configured project name (what real IAM matches `name` against).
     token_request_carries(
         token_auth(ProjectScope::Name, "ae-ad-1"),

@@ -944,7 +944,7 @@ fn iam() -> wiremock::MockBuilder {
     Mock::given(method("POST")).and(path("/v3/auth/tokens")).and(body_partial_json(json!({"auth": {
         "identity": {"methods": ["password"], "password": {"user": {"name": "alice", "password": "S3cret-pw",
             "domain": {"name": "mydomain"}}}},
-        "scope": {"project": {"name": P}}}})))
+        "scope": {"project": {"id": P}}}})))
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@
 pub mod batch;
 pub mod cache;
 pub mod columns;
+mod condterms;
 pub mod config;
 pub mod cursors;
 pub mod describe;
@@ -25,6 +26,7 @@ pub mod functions;
 pub mod infoschema;
 pub mod invalidate;
 pub mod model;
+mod namematch;
 pub mod needs;
 pub mod oids;
 pub mod pgfuncs;

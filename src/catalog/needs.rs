@@ -17,12 +17,15 @@ use std::collections::{BTreeSet, HashMap};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, JoinConstraint,
-    JoinOperator, ObjectName, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
-    Statement, TableFactor, Value, Visit, Visitor,
+    BinaryOperator, Expr, JoinConstraint, JoinOperator, ObjectName, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, Visit, Visitor,
 };
 
+use super::condterms::{
+    column, conjuncts, first_arg, folded, is_regclass, literal, parts, split_qualified,
+};
 use super::model::Snapshot;
+use super::namematch::Matcher;
 
 /// Relations whose rows come from described tables.
 const DESCRIBED_RELATIONS: &[&str] = &[
@@ -61,103 +64,6 @@ const OID_COLUMNS: &[&str] = &[
     "tgrelid",
     "polrelid",
 ];
-
-/// A name test: exact, or a LIKE-style pattern.
-#[derive(Debug, Clone, PartialEq)]
-enum Matcher {
-    Exact(String),
-    /// Tokens of a LIKE pattern or a simple psql regex: `None` = any run, `Some(None)` =
-    /// any one character.
-    Pattern {
-        tokens: Vec<Option<Option<char>>>,
-        fold: bool,
-    },
-}
-
-impl Matcher {
-    fn matches(&self, name: &str) -> bool {
-        match self {
-            Matcher::Exact(s) => s == name,
-            Matcher::Pattern { tokens, fold } => {
-                let chars: Vec<char> = if *fold {
-                    name.to_lowercase().chars().collect()
-                } else {
-                    name.chars().collect()
-                };
-                glob(tokens, &chars)
-            }
-        }
-    }
-
-    /// A LIKE pattern (`\` escapes).
-    fn like(p: &str, fold: bool) -> Matcher {
-        let mut tokens = Vec::new();
-        let mut it = p.chars();
-        while let Some(c) = it.next() {
-            tokens.push(match c {
-                '%' => None,
-                '_' => Some(None),
-                '\\' => Some(it.next()),
-                c if fold => Some(c.to_lowercase().next()),
-                c => Some(Some(c)),
-            });
-        }
-        Matcher::Pattern { tokens, fold }
-    }
-
-    /// psql's anchored patterns (`^(name)$`, `^(na.*)$`); `None` for any other regex.
-    fn psql_regex(p: &str, fold: bool) -> Option<Matcher> {
-        let inner = p.strip_prefix("^(")?.strip_suffix(")$")?;
-        let mut tokens = Vec::new();
-        let mut it = inner.chars().peekable();
-        while let Some(c) = it.next() {
-            match c {
-                '.' if it.peek() == Some(&'*') => {
-                    it.next();
-                    tokens.push(None);
-                }
-                '.' => tokens.push(Some(None)),
-                '\\' => tokens.push(Some(it.next())),
-                c if c.is_alphanumeric() || c == '_' || c == ' ' || c == '-' => {
-                    tokens.push(Some(if fold {
-                        c.to_lowercase().next()
-                    } else {
-                        Some(c)
-                    }))
-                }
-                _ => return None,
-            }
-        }
-        Some(Matcher::Pattern { tokens, fold })
-    }
-}
-
-/// LIKE-style matching (iterative, with backtracking to the last `%`).
-fn glob(tokens: &[Option<Option<char>>], s: &[char]) -> bool {
-    let (mut t, mut i) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while i < s.len() {
-        match tokens.get(t) {
-            Some(None) => {
-                star = Some((t, i));
-                t += 1;
-            }
-            Some(Some(c)) if c.is_none_or(|c| c == s[i]) => {
-                t += 1;
-                i += 1;
-            }
-            _ => match star {
-                Some((st, si)) => {
-                    t = st + 1;
-                    i = si + 1;
-                    star = Some((st, si + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    tokens[t.min(tokens.len())..].iter().all(Option::is_none)
-}
 
 /// One restriction of the rows a `SELECT` reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -276,20 +182,6 @@ pub fn of_user_query(stmt: &Statement, current: &str) -> Need {
         all: false,
         targets,
     }
-}
-
-fn folded(i: &Ident) -> String {
-    match i.quote_style {
-        Some(_) => i.value.clone(),
-        None => i.value.to_lowercase(),
-    }
-}
-
-fn parts(name: &ObjectName) -> Vec<String> {
-    name.0
-        .iter()
-        .map(|p| p.as_ident().map(folded).unwrap_or_default())
-        .collect()
 }
 
 #[derive(Default)]
@@ -464,67 +356,6 @@ impl Visitor for CallFinder {
     }
 }
 
-fn first_arg(args: &FunctionArguments) -> Option<&Expr> {
-    let FunctionArguments::List(list) = args else {
-        return None;
-    };
-    match list.args.first()? {
-        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-        _ => None,
-    }
-}
-
-/// The top-level `AND` terms of `e`.
-fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match e {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            conjuncts(left, out);
-            conjuncts(right, out);
-        }
-        Expr::Nested(inner) => conjuncts(inner, out),
-        other => out.push(other),
-    }
-}
-
-/// The column a condition tests: (qualifier, name).
-fn column(e: &Expr) -> Option<(Option<String>, String)> {
-    match e {
-        Expr::Identifier(i) => Some((None, folded(i))),
-        Expr::CompoundIdentifier(ids) if ids.len() >= 2 => Some((
-            Some(folded(&ids[ids.len() - 2])),
-            folded(&ids[ids.len() - 1]),
-        )),
-        Expr::Nested(inner) | Expr::Collate { expr: inner, .. } => column(inner),
-        _ => None,
-    }
-}
-
-/// A string or number literal (through casts other than to `regclass`, and COLLATE).
-fn literal(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s)
-            | Value::EscapedStringLiteral(s)
-            | Value::NationalStringLiteral(s) => Some(s.clone()),
-            Value::Number(n, _) => Some(n.to_string()),
-            _ => None,
-        },
-        Expr::Nested(inner) | Expr::Collate { expr: inner, .. } => literal(inner),
-        Expr::Cast {
-            expr, data_type, ..
-        } if !is_regclass(data_type) => literal(expr),
-        _ => None,
-    }
-}
-
-fn is_regclass(dt: &sqlparser::ast::DataType) -> bool {
-    dt.to_string().to_ascii_lowercase().ends_with("regclass")
-}
-
 /// A relation given by OID or by `'name'::regclass`.
 fn oid_literal(e: &Expr) -> Option<Target> {
     match e {
@@ -539,44 +370,6 @@ fn oid_literal(e: &Expr) -> Option<Target> {
         Expr::Nested(inner) => oid_literal(inner),
         _ => literal(e)?.trim().parse().ok().map(Target::Oid),
     }
-}
-
-/// `a.b` / `"A"."b"` as Postgres reads a regclass string.
-fn split_qualified(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut was_quoted = false;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                cur.push('"');
-            }
-            '"' => {
-                quoted = !quoted;
-                was_quoted = true;
-            }
-            '.' if !quoted => {
-                out.push(finish(&mut cur, &mut was_quoted));
-            }
-            c => cur.push(c),
-        }
-    }
-    out.push(finish(&mut cur, &mut was_quoted));
-    out
-}
-
-fn finish(cur: &mut String, was_quoted: &mut bool) -> String {
-    let s = std::mem::take(cur);
-    let s = if *was_quoted {
-        s
-    } else {
-        s.trim().to_lowercase()
-    };
-    *was_quoted = false;
-    s
 }
 
 /// The restriction one condition puts on the rows, if it is one we read.

@@ -50,8 +50,8 @@ pub struct DliAuthConfig {
     /// Token mode: the project scope is sent as `scope.project.name` (default, the
     /// reference's shape) or `scope.project.id` (the project ID).
     pub project_scope: ProjectScope,
-    /// The project's name for `project_scope = "name"`; empty means `dli.project_id`,
-    /// which is what the reference's example puts there.
+    /// The project's name for `project_scope = "name"` (IAM's project name, e.g.
+    /// `cn-north-4`); empty sends `dli.project_id` as `scope.project.id` instead.
     pub project_name: String,
 }
 
@@ -163,8 +163,10 @@ impl DliClientConfig {
     pub fn iam_project_scope(&self) -> (&'static str, &str) {
         match self.auth.project_scope {
             ProjectScope::Id => ("id", &self.project_id),
+            // IAM matches a name against the project's name (e.g. `cn-north-4`), which is
+            // not the ID: without a configured name, the ID is sent as an ID.
             ProjectScope::Name if self.auth.project_name.trim().is_empty() => {
-                ("name", &self.project_id)
+                ("id", &self.project_id)
             }
             ProjectScope::Name => ("name", self.auth.project_name.trim()),
         }
