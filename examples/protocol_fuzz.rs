@@ -21,7 +21,7 @@ use dli_pg_gateway::config::Config;
 use dli_pg_gateway::gateway::config::AuthMethod;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut args = std::env::args().skip(1);
     let count: usize = args.next().map_or(Ok(20_000), |a| a.parse())?;
     let seed: u64 = args.next().map_or(Ok(1), |a| a.parse())?;

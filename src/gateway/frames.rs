@@ -8,7 +8,8 @@
 //! buffer, unchecked: a short or lying message panics its decoder or is read into the
 //! next message. [`super::conn`] hands pgwire only frames that passed [`frame`], so
 //! those decoders never see one that could make them do either. An Execute's negative
-//! row limit is rewritten to 0 ("all rows", what Postgres makes of any limit ≤ 0).
+//! row limit is rewritten to 0 ("all rows", what Postgres makes of any limit ≤ 0), one
+//! above [`MAX_ROWS_PER_EXECUTE`] to that.
 //!
 //! Each violation is a FATAL [`GatewayError`] with Postgres' wording for it.
 
@@ -26,6 +27,11 @@ const GSS_CODE: u32 = 80_877_104;
 /// A CancelRequest: code, pid and a secret key of 4 (protocol 3.0) to 256 bytes (3.2).
 const CANCEL_MIN: usize = 16;
 const CANCEL_MAX: usize = 12 + 256;
+
+/// The largest row limit an Execute passes to pgwire, which allocates room for that many
+/// rows up front (2^31 - 1 asked for 46 GB and aborted the process): a larger limit
+/// returns this many rows, then PortalSuspended, and the client executes again.
+const MAX_ROWS_PER_EXECUTE: i32 = 100_000;
 
 /// What the next frame is: a startup-phase packet (no type byte) or a typed message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,9 +227,15 @@ fn body(kind: u8, data: &mut [u8]) -> Result<(), GatewayError> {
         b'E' => {
             b.cstring()?;
             let rows_at = b.at;
-            if b.i32()? < 0 {
+            let rows = b.i32()?;
+            let fixed = if rows < 0 {
+                0
+            } else {
+                rows.min(MAX_ROWS_PER_EXECUTE)
+            };
+            if fixed != rows {
                 b.end()?;
-                data[rows_at..rows_at + 4].copy_from_slice(&0i32.to_be_bytes());
+                data[rows_at..rows_at + 4].copy_from_slice(&fixed.to_be_bytes());
                 return Ok(());
             }
         }
