@@ -10,6 +10,7 @@
 //! - only the Jar *update* has a `job_type` (D19): it defaults to `flink_jar_job`.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::fields::{CheckpointMode, opt_epoch_ms, opt_object};
 use crate::dli::lenient;
@@ -89,9 +90,6 @@ pub struct SqlJobSettings {
     pub udf_jar_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manager_cu_number: Option<i64>,
-    /// Mirror of `manager_cu_number` under 003 §9.2's spelling (create only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) manager_cunumber: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tm_cus: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,20 +104,14 @@ pub struct SqlJobSettings {
 }
 
 impl CreateSqlJobRequest {
-    /// The body as sent: `manager_cunumber` mirrors `manager_cu_number`.
-    pub(crate) fn wire(&self) -> Self {
-        let mut body = self.clone();
-        body.settings.manager_cunumber = body.settings.manager_cu_number;
-        body
-    }
-}
-
-impl UpdateSqlJobRequest {
-    /// The body as sent: never the create-only misspelling.
-    pub(crate) fn wire(&self) -> Self {
-        let mut body = self.clone();
-        body.settings.manager_cunumber = None;
-        body
+    /// The body as sent: `manager_cunumber` (003 §9.2's spelling) mirrors
+    /// `manager_cu_number`.
+    pub(crate) fn wire(&self) -> Result<Value, serde_json::Error> {
+        let mut body = serde_json::to_value(self)?;
+        if let (Value::Object(map), Some(n)) = (&mut body, self.settings.manager_cu_number) {
+            map.insert("manager_cunumber".into(), Value::from(n));
+        }
+        Ok(body)
     }
 }
 

@@ -139,12 +139,18 @@ impl DliClient {
         &self,
         req: &CreateSqlJobRequest,
     ) -> Result<CreatedFlinkJob, DliError> {
+        let body = req.wire().map_err(|e| {
+            DliError::new(
+                DliErrorKind::Decode,
+                format!("cannot encode the request: {e}"),
+            )
+        })?;
         let call = self.inner.call(
             Method::POST,
             "v1.0",
             &["streaming", "sql-jobs"],
             &[],
-            Some(&req.wire()),
+            Some(&body),
         )?;
         self.write(&call).await
     }
@@ -161,7 +167,7 @@ impl DliClient {
             "v1.0",
             &["streaming", "sql-jobs", &id],
             &[],
-            Some(&req.wire()),
+            Some(req),
         )?;
         self.write(&call).await.map_err(|e| e.with_job_id(id))
     }
