@@ -11,6 +11,7 @@ pub mod client;
 mod client_catalog;
 pub mod config;
 pub mod error;
+pub mod flink;
 pub mod jobs;
 pub mod lenient;
 pub mod schema;
