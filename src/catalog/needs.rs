@@ -18,7 +18,8 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     BinaryOperator, Expr, JoinConstraint, JoinOperator, ObjectName, Query, Select, SelectItem,
-    SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, Visit, Visitor,
+    SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, TableWithJoins, Visit,
+    Visitor,
 };
 
 use super::condterms::{
@@ -225,29 +226,14 @@ impl Finder {
         let mut aliases: HashMap<String, String> = HashMap::new();
         let mut restricting: Vec<&Expr> = Vec::new();
         let mut reads_described = false;
-        let mut factor = |tf: &TableFactor, aliases: &mut HashMap<String, String>| {
-            if let TableFactor::Table { name, alias, .. } = tf {
-                let p = parts(name);
-                let last = p.last().cloned().unwrap_or_default();
-                let key = alias.as_ref().map_or(last.clone(), |a| folded(&a.name));
-                reads_described |= DESCRIBED_RELATIONS.contains(&last.as_str());
-                aliases.insert(key, last);
-            } else if let TableFactor::Function { alias: Some(a), .. }
-            | TableFactor::Derived { alias: Some(a), .. } = tf
-            {
-                aliases.insert(folded(&a.name), String::new());
-            }
-        };
         for twj in &s.from {
-            factor(&twj.relation, &mut aliases);
-            for j in &twj.joins {
-                factor(&j.relation, &mut aliases);
-                if let JoinOperator::Join(JoinConstraint::On(e))
-                | JoinOperator::Inner(JoinConstraint::On(e)) = &j.join_operator
-                {
-                    conjuncts(e, &mut restricting);
-                }
-            }
+            from_item(
+                twj,
+                true,
+                &mut aliases,
+                &mut restricting,
+                &mut reads_described,
+            );
         }
         if let Some(w) = &s.selection {
             conjuncts(w, &mut restricting);
@@ -292,6 +278,60 @@ impl Finder {
             self.need.targets.extend(outer);
         } else {
             self.need.all = true;
+        }
+    }
+}
+
+/// Reads one `FROM` item: its relations into `aliases` (alias -> relation name), whether
+/// it reads a described relation, and — when every row must meet them (`restricts`: not
+/// under an outer join) — its inner joins' `ON` terms. Parenthesised joins (psqlODBC's
+/// `((pg_class c inner join pg_namespace n on …) inner join pg_attribute a on …)`) are
+/// read through.
+fn from_item<'a>(
+    twj: &'a TableWithJoins,
+    restricts: bool,
+    aliases: &mut HashMap<String, String>,
+    restricting: &mut Vec<&'a Expr>,
+    reads_described: &mut bool,
+) {
+    let mut factor = |tf: &'a TableFactor,
+                      restricts: bool,
+                      aliases: &mut HashMap<String, String>,
+                      restricting: &mut Vec<&'a Expr>| match tf {
+        TableFactor::Table { name, alias, .. } => {
+            let p = parts(name);
+            let last = p.last().cloned().unwrap_or_default();
+            let key = alias.as_ref().map_or(last.clone(), |a| folded(&a.name));
+            *reads_described |= DESCRIBED_RELATIONS.contains(&last.as_str());
+            aliases.insert(key, last);
+        }
+        TableFactor::NestedJoin {
+            table_with_joins, ..
+        } => from_item(
+            table_with_joins,
+            restricts,
+            aliases,
+            restricting,
+            reads_described,
+        ),
+        TableFactor::Function { alias: Some(a), .. }
+        | TableFactor::Derived { alias: Some(a), .. } => {
+            aliases.insert(folded(&a.name), String::new());
+        }
+        _ => {}
+    };
+    factor(&twj.relation, restricts, aliases, restricting);
+    for j in &twj.joins {
+        let inner = matches!(
+            j.join_operator,
+            JoinOperator::Join(_) | JoinOperator::Inner(_) | JoinOperator::CrossJoin(_)
+        );
+        factor(&j.relation, restricts && inner, aliases, restricting);
+        if restricts
+            && let JoinOperator::Join(JoinConstraint::On(e))
+            | JoinOperator::Inner(JoinConstraint::On(e)) = &j.join_operator
+        {
+            conjuncts(e, restricting);
         }
     }
 }

@@ -254,3 +254,24 @@ fn user_queries_need_the_databases_they_name() {
         .collect();
     assert_eq!(got, vec!["sales".to_string(), "tpch".to_string()]);
 }
+
+#[test]
+fn parenthesised_joins_are_read_through() {
+    // psqlODBC's SQLColumns: every relation and condition sits in nested joins.
+    let odbc = "select n.nspname, c.relname, a.attname, a.atttypid, t.typname, a.attnum \
+        from (((pg_catalog.pg_class c inner join pg_catalog.pg_namespace n on \
+        n.oid = c.relnamespace and c.relname like 'orders' and n.nspname like 'sales') \
+        inner join pg_catalog.pg_attribute a on (not a.attisdropped) and a.attnum > 0 \
+        and a.attrelid = c.oid) inner join pg_catalog.pg_type t on t.oid = a.atttypid) \
+        left outer join pg_catalog.pg_attrdef d on a.atthasdef and d.adrelid = a.attrelid \
+        order by n.nspname, c.relname, attnum";
+    assert_eq!(needed(odbc), dbs(&["sales"]));
+    // Conditions of an outer join's right side restrict nothing: every database.
+    assert_eq!(
+        needed(
+            "SELECT a.attname FROM pg_class c LEFT JOIN (pg_attribute a \
+             JOIN pg_namespace n ON n.nspname = 'sales') ON a.attrelid = c.oid"
+        ),
+        None
+    );
+}
