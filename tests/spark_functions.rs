@@ -292,7 +292,7 @@ async fn start(dir: &Path) -> (localdli::LocalDli, Svc) {
         .json(&json!({"auth": {
             "identity": {"methods": ["password"], "password": {"user": {
                 "name": "dli", "password": "dli-local-password", "domain": {"name": "local"}}}},
-            "scope": {"project": {"name": "cn-north-4"}}}}))
+            "scope": {"project": {"name": dli.project_id()}}}}))
         .send()
         .await
         .unwrap();
