@@ -7,8 +7,9 @@
 
 use std::any::TypeId;
 
-use sqlparser::ast::{Expr, Statement};
+use sqlparser::ast::{Expr, Ident, ObjectName, Statement};
 use sqlparser::dialect::{Dialect, HiveDialect, SparkSqlDialect};
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
@@ -82,6 +83,33 @@ impl Dialect for SparkDialect {
     fn supports_group_by_with_modifier(&self) -> bool {
         true
     }
+    /// `exists(array, x -> …)`, Spark's higher-order function: sqlparser reads `EXISTS (`
+    /// only as the subquery predicate.
+    fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k);
+        if !word(&parser.peek_token().token, Keyword::EXISTS)
+            || parser.peek_nth_token(1).token != Token::LParen
+        {
+            return None;
+        }
+        let third = parser.peek_nth_token(2).token;
+        if [
+            Keyword::SELECT,
+            Keyword::WITH,
+            Keyword::VALUES,
+            Keyword::FROM,
+        ]
+        .iter()
+        .any(|k| word(&third, *k))
+            || third == Token::LParen
+        {
+            return None;
+        }
+        let Token::Word(w) = parser.next_token().token else {
+            return None;
+        };
+        Some(parser.parse_function(ObjectName::from(vec![Ident::new(w.value)])))
+    }
     /// Spark's `a DIV b`, as sqlparser's own Spark dialect reads it.
     fn parse_infix(
         &self,
@@ -96,10 +124,12 @@ impl Dialect for SparkDialect {
 /// Parse Spark SQL text into statements.
 pub fn parse(sql: &str) -> Result<Vec<Statement>, ParserError> {
     passes::parsed();
-    Parser::new(&SparkDialect)
+    let mut stmts = Parser::new(&SparkDialect)
         .with_recursion_limit(crate::sqldepth::PARSER_RECURSION_LIMIT)
         .try_with_sql(sql)?
-        .parse_statements()
+        .parse_statements()?;
+    stmts.iter_mut().for_each(crate::sqldepth::balance_logic);
+    Ok(stmts)
 }
 
 /// Counts of lexical passes over SQL text on the current thread (tokenisations and full

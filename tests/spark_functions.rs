@@ -434,7 +434,7 @@ async fn spark_documented_examples() {
             now.remove(k);
         }
         match &seen {
-            Seen::Rows(rows) if rows.len() == 1 && rows[0] == documented => {
+            Seen::Rows(rows) if rows.len() == 1 && same_result(entry, documented, &rows[0]) => {
                 now.insert("outcome".into(), json!("ok"));
             }
             Seen::Rows(rows) => {
@@ -486,4 +486,38 @@ async fn spark_documented_examples() {
         entries.len(),
         problems.join("\n")
     );
+}
+
+/// Spark's documented result and the engine's are the same: equal text, or
+/// - for a `double` computed by an aggregate, equal up to rounding (Spark's own result
+///   of such an aggregate depends on how its rows are partitioned: it sums partial
+///   results in whatever order the tasks finish);
+/// - for `collect_set`, the same elements (Spark documents its order as
+///   non-deterministic).
+fn same_result(entry: &BTreeMap<String, Value>, documented: &str, actual: &str) -> bool {
+    if documented == actual {
+        return true;
+    }
+    let class = entry
+        .get("class")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if class.contains(".aggregate.")
+        && let (Ok(d), Ok(a)) = (documented.parse::<f64>(), actual.parse::<f64>())
+    {
+        return documented.contains('.') && (d - a).abs() <= 1e-12 * d.abs().max(1.0);
+    }
+    if entry.get("fn").and_then(Value::as_str) == Some("collect_set") {
+        let sorted = |t: &str| {
+            let mut v: Vec<String> = t
+                .trim_matches(['[', ']'])
+                .split(',')
+                .map(str::to_string)
+                .collect();
+            v.sort();
+            v
+        };
+        return sorted(documented) == sorted(actual);
+    }
+    false
 }

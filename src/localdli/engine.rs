@@ -387,6 +387,7 @@ impl Engine {
         if matches!(stmt, Statement::Query(_)) {
             super::stmt::name_columns(&mut stmt, false);
         }
+        super::sparkfuncs::rewrite(&mut stmt)?;
         let df_stmt = DFStatement::Statement(Box::new(stmt));
         for r in state.resolve_table_references(&df_stmt).map_err(df)? {
             self.check_reference(&r, currentdb)?;

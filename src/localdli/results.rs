@@ -90,8 +90,83 @@ fn render_non_null(a: &dyn Array, row: usize) -> Option<Value> {
         DataType::FixedSizeList(_, _) => list(a.as_fixed_size_list_opt()?.value(row)),
         DataType::Struct(_) => structure(a.as_struct_opt()?, row),
         DataType::Map(_, _) => map(a.as_map_opt()?, row),
+        DataType::Interval(IntervalUnit::MonthDayNano) => {
+            let v = a.as_primitive_opt::<IntervalMonthDayNanoType>()?.value(row);
+            Value::String(calendar_interval_text(
+                v.months,
+                v.days,
+                v.nanoseconds / 1000,
+            ))
+        }
+        DataType::Duration(unit) => {
+            let nanos = match unit {
+                TimeUnit::Second => a
+                    .as_primitive_opt::<DurationSecondType>()?
+                    .value(row)
+                    .checked_mul(1_000_000_000)?,
+                TimeUnit::Millisecond => a
+                    .as_primitive_opt::<DurationMillisecondType>()?
+                    .value(row)
+                    .checked_mul(1_000_000)?,
+                TimeUnit::Microsecond => a
+                    .as_primitive_opt::<DurationMicrosecondType>()?
+                    .value(row)
+                    .checked_mul(1000)?,
+                TimeUnit::Nanosecond => a.as_primitive_opt::<DurationNanosecondType>()?.value(row),
+            };
+            Value::String(day_time_interval_text(nanos))
+        }
         _ => return None,
     })
+}
+
+/// Spark's `CalendarInterval` text: `100 years 11 months 8 days 12 hours 30 minutes
+/// 1.001001 seconds`, zero units left out, `0 seconds` for a zero interval.
+fn calendar_interval_text(months: i32, days: i32, micros: i64) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut unit = |v: i64, name: &str| {
+        if v != 0 {
+            parts.push(format!("{v} {name}"));
+        }
+    };
+    unit(i64::from(months / 12), "years");
+    unit(i64::from(months % 12), "months");
+    unit(i64::from(days), "days");
+    unit(micros / 3_600_000_000, "hours");
+    unit(micros % 3_600_000_000 / 60_000_000, "minutes");
+    let rest = micros % 60_000_000;
+    if rest != 0 {
+        let sign = if rest < 0 { "-" } else { "" };
+        let abs = rest.unsigned_abs();
+        let frac = format!("{:06}", abs % 1_000_000);
+        let frac = frac.trim_end_matches('0');
+        let whole = abs / 1_000_000;
+        parts.push(if frac.is_empty() {
+            format!("{sign}{whole} seconds")
+        } else {
+            format!("{sign}{whole}.{frac} seconds")
+        });
+    }
+    if parts.is_empty() {
+        "0 seconds".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// Spark's day-time interval as its CLI prints it: `1 12:30:01.001001000`.
+fn day_time_interval_text(nanos: i64) -> String {
+    let sign = if nanos < 0 { "-" } else { "" };
+    let n = nanos.unsigned_abs();
+    let secs = n / 1_000_000_000;
+    format!(
+        "{sign}{} {:02}:{:02}:{:02}.{:09}",
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        n % 1_000_000_000
+    )
 }
 
 fn fallback(array: &dyn Array, row: usize) -> Value {
@@ -248,5 +323,26 @@ mod tests {
             Value::String("2023-11-14 22:13:20".into())
         );
         let _keep: ArrayRef = Arc::new(t);
+    }
+
+    #[test]
+    fn intervals_read_as_spark_prints_them() {
+        assert_eq!(
+            calendar_interval_text(1211, 8, 45_001_001_001),
+            "100 years 11 months 8 days 12 hours 30 minutes 1.001001 seconds"
+        );
+        assert_eq!(calendar_interval_text(0, 0, 0), "0 seconds");
+        assert_eq!(
+            calendar_interval_text(-14, 0, -1_500_000),
+            "-1 years -2 months -1.5 seconds"
+        );
+        assert_eq!(
+            day_time_interval_text(131_401_001_001_000),
+            "1 12:30:01.001001000"
+        );
+        assert_eq!(
+            day_time_interval_text(-1_000_000_000),
+            "-0 00:00:01.000000000"
+        );
     }
 }

@@ -9,6 +9,10 @@
 //!   every integer literal as Int64. Rewritten before type coercion, so `bigcol = 1`
 //!   still compares as bigint. LIMIT/OFFSET and VALUES lists keep their planned types.
 //!
+//! - `round(d, n)` of a `decimal(p,s)` is a `decimal(p-s+1+min(s,n), min(s,n))` in Spark
+//!   (`round(2.5, 0)` = `3`); DataFusion keeps the input type (`3.0`): the rounded value
+//!   is cast to Spark's type, which is exact.
+//!
 //! Owns plan rewrites only.
 
 use datafusion::arrow::datatypes::DataType;
@@ -31,7 +35,8 @@ pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
         let rewritten = node.map_expressions(|expr| {
             let saved = names.save(&expr);
             expr.transform_up(|e| {
-                let t = integer_division(e, &schema)?;
+                let t =
+                    integer_division(e, &schema)?.transform_data(|e| decimal_round(e, &schema))?;
                 if int_literals {
                     t.transform_data(spark_int_literal)
                 } else {
@@ -93,4 +98,38 @@ fn integer_division(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         Operator::Divide,
         Box::new(denominator),
     ))))
+}
+
+/// Spark's result type for `round` / `bround` of a decimal with a non-negative scale.
+fn decimal_round(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    let Expr::ScalarFunction(f) = &e else {
+        return Ok(Transformed::no(e));
+    };
+    if !matches!(f.func.name(), "round" | "bround") || f.args.is_empty() || f.args.len() > 2 {
+        return Ok(Transformed::no(e));
+    }
+    let Ok(DataType::Decimal128(p, s)) = f.args[0].get_type(schema) else {
+        return Ok(Transformed::no(e));
+    };
+    let places = match f.args.get(1) {
+        None => 0,
+        Some(Expr::Literal(v, _)) => match v {
+            ScalarValue::Int32(Some(n)) => i64::from(*n),
+            ScalarValue::Int64(Some(n)) => *n,
+            _ => return Ok(Transformed::no(e)),
+        },
+        Some(_) => return Ok(Transformed::no(e)),
+    };
+    if places < 0 || s < 0 {
+        return Ok(Transformed::no(e));
+    }
+    let scale = i64::from(s).min(places);
+    let precision = (i64::from(p) - i64::from(s) + 1 + scale).min(38);
+    let (Ok(precision), Ok(scale)) = (u8::try_from(precision), i8::try_from(scale)) else {
+        return Ok(Transformed::no(e));
+    };
+    Ok(Transformed::yes(cast(
+        e,
+        DataType::Decimal128(precision, scale),
+    )))
 }
