@@ -243,6 +243,12 @@ async fn raw_answers_match_the_reference_examples() {
     }
     let (st, e) = svc.raw("GET", "streaming/jobs/abc", None).await;
     assert_eq!((st, e["error_code"].as_str()), (400, Some("DLI.0001")));
+    // Flink jobs run on general-purpose queues (003 §6.1), listed as such.
+    let (_, q) = svc.raw("GET", "queues?queue_type=general", None).await;
+    assert_eq!(q["queues"][0]["queue_name"], "flink_general");
+    assert_eq!(q["queues"][0]["queue_type"], "general");
+    let (_, q) = svc.raw("GET", "queues?queue_type=all", None).await;
+    assert_eq!(q["queues"].as_array().unwrap().len(), 2);
     // The same IAM and project checks as the SQL-job APIs.
     let (st, e) = svc
         .raw("GET", "/v1.0/other-project/streaming/jobs", None)

@@ -18,6 +18,17 @@ fn bad(key: &str, what: &str) -> ApiError {
 }
 
 impl Body {
+    /// A JSON object body, or DLI.0001.
+    pub fn parse(bytes: &[u8]) -> Result<Body, ApiError> {
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(map)) => Ok(Body(map)),
+            Ok(_) => Err(ApiError::param("The request body must be a JSON object.")),
+            Err(e) => Err(ApiError::param(format!(
+                "The request body is not valid JSON: {e}"
+            ))),
+        }
+    }
+
     fn field(&self, key: &str) -> Option<&Value> {
         self.0.get(key).filter(|v| !v.is_null())
     }

@@ -1,8 +1,7 @@
 //! A deterministic static stream graph from Flink SQL (seed 000's `stream_graph`):
 //! `{"nodes":[{id, operator_id, type, contents, parallelism, predecessors:[{id}]}]}`.
 //!
-//! A small lexer (quotes, back-quoted names, `--` and `/* */` comments) splits the text
-//! into statements and reads:
+//! A small lexer (quotes, back-quoted names, comments) splits statements and reads:
 //! - `CREATE [TEMPORARY] TABLE name (…) WITH (… 'connector' = 'c' …)` (also the older
 //!   `'connector.type'`): the table's connector;
 //! - `CREATE [TEMPORARY] VIEW name AS SELECT …`: its source tables;
@@ -18,7 +17,7 @@
 //! has one node per operator and the difference is not documented.
 //! Statements it does not understand are skipped; no INSERT at all is DLI.0005.
 //!
-//! Owns: the lexer and the graph; never panics on any input.
+//! Owns: the lexer and the graph (never a panic, whatever the input).
 
 use std::collections::HashMap;
 

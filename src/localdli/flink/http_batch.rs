@@ -8,18 +8,17 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use serde_json::{Value, json};
 
 use super::body::Body;
 use super::machine::{self, can_run};
 use super::registry::Jobs;
-use super::{FlinkError, FlinkResult, path_id};
+use super::service::{FlinkError, FlinkResult, FlinkService, path_id};
 use crate::localdli::error::ApiError;
-use crate::localdli::http::AppState;
-use crate::localdli::http::state::json_body;
 
 fn known(jobs: &Jobs, ids: &[i64]) -> Result<(), ApiError> {
     match jobs.first_missing(ids) {
@@ -29,11 +28,10 @@ fn known(jobs: &Jobs, ids: &[i64]) -> Result<(), ApiError> {
 }
 
 /// `POST /v1.0/{p}/streaming/jobs/run` (seed 002).
-pub async fn run_jobs(State(st): State<Arc<AppState>>, body: Bytes) -> FlinkResult {
-    let b = Body(json_body(&body)?);
+pub async fn run_jobs(Extension(f): Extension<Arc<FlinkService>>, body: Bytes) -> FlinkResult {
+    let b = Body::parse(&body)?;
     let ids = b.job_ids()?;
     let resume = b.boolean("resume_savepoint")?.unwrap_or(false);
-    let f = &st.flink;
     let t = f.registry.timing();
     let outcomes = f.registry.write(|jobs, now| {
         known(jobs, &ids)?;
@@ -69,11 +67,10 @@ pub async fn run_jobs(State(st): State<Arc<AppState>>, body: Bytes) -> FlinkResu
 }
 
 /// `POST /v1.0/{p}/streaming/jobs/stop` (003 §9.10).
-pub async fn stop_jobs(State(st): State<Arc<AppState>>, body: Bytes) -> FlinkResult {
-    let b = Body(json_body(&body)?);
+pub async fn stop_jobs(Extension(f): Extension<Arc<FlinkService>>, body: Bytes) -> FlinkResult {
+    let b = Body::parse(&body)?;
     let ids = b.job_ids()?;
     let savepoint = b.boolean("trigger_savepoint")?.unwrap_or(false);
-    let f = &st.flink;
     let t = f.registry.timing();
     let outcomes = f.registry.write(|jobs, now| {
         known(jobs, &ids)?;
@@ -133,11 +130,10 @@ fn tombstone(jobs: &mut Jobs, id: i64, now: i64) {
 
 /// `DELETE /v1.0/{p}/streaming/jobs/{job_id}` (003 §9.11): any state.
 pub async fn delete_job(
-    State(st): State<Arc<AppState>>,
+    Extension(f): Extension<Arc<FlinkService>>,
     Path((_, job_id)): Path<(String, String)>,
 ) -> FlinkResult {
     let id = path_id(&job_id)?;
-    let f = &st.flink;
     f.registry.write(|jobs, now| {
         known(jobs, &[id])?;
         tombstone(jobs, id, now);
@@ -150,10 +146,9 @@ pub async fn delete_job(
 }
 
 /// `POST /v1.0/{p}/streaming/jobs/delete` (003 §9.12): one object for the batch.
-pub async fn delete_jobs(State(st): State<Arc<AppState>>, body: Bytes) -> FlinkResult {
-    let b = Body(json_body(&body)?);
+pub async fn delete_jobs(Extension(f): Extension<Arc<FlinkService>>, body: Bytes) -> FlinkResult {
+    let b = Body::parse(&body)?;
     let ids = b.job_ids()?;
-    let f = &st.flink;
     f.registry
         .write(|jobs, now| {
             known(jobs, &ids)?;

@@ -5,19 +5,30 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use serde_json::{Value, json};
 
 use super::body::Body;
 use super::graph::{self, GraphOptions};
 use super::model::{JOB_TYPES, JobRecord, STATUSES};
 use super::render::{detail, execute_graph as render_plan, list_item};
-use super::{FlinkError, FlinkResult, USER_ID, path_id};
+use super::service::{FlinkError, FlinkResult, FlinkService, USER_ID, path_id};
+
+type Params = std::collections::HashMap<String, String>;
+
+/// Query-string parameters, percent-decoded (`tags=k%3Dv` → `k=v`).
+fn query_params(raw: Option<String>) -> Params {
+    raw.map(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .collect()
+    })
+    .unwrap_or_default()
+}
 use crate::localdli::error::ApiError;
-use crate::localdli::http::AppState;
-use crate::localdli::http::state::{Params, json_body, query_params};
 
 fn param_err(key: &str, what: &str) -> FlinkError {
     FlinkError(ApiError::param(format!(
@@ -117,9 +128,11 @@ impl ListQuery {
 }
 
 /// `GET /v1.0/{p}/streaming/jobs` (seed 004).
-pub async fn list_jobs(State(st): State<Arc<AppState>>, RawQuery(q): RawQuery) -> FlinkResult {
+pub async fn list_jobs(
+    Extension(f): Extension<Arc<FlinkService>>,
+    RawQuery(q): RawQuery,
+) -> FlinkResult {
     let q = ListQuery::read(&query_params(q))?;
-    let f = &st.flink;
     let (total, jobs) = f.registry.read(|jobs, now| {
         let mut hits: Vec<&JobRecord> = jobs.live().filter(|j| q.matches(j)).collect();
         hits.sort_by_key(|j| (j.create_time, j.job_id));
@@ -158,11 +171,10 @@ fn unknown(id: i64) -> FlinkError {
 
 /// `GET /v1.0/{p}/streaming/jobs/{job_id}` (003 §9.8).
 pub async fn job_detail(
-    State(st): State<Arc<AppState>>,
+    Extension(f): Extension<Arc<FlinkService>>,
     Path((_, job_id)): Path<(String, String)>,
 ) -> FlinkResult {
     let id = path_id(&job_id)?;
-    let f = &st.flink;
     let job = f
         .registry
         .read(|jobs, _| jobs.get(id).map(|j| detail(j, USER_ID, &f.project_id)))
@@ -177,11 +189,10 @@ pub async fn job_detail(
 /// `GET /v1.0/{p}/streaming/jobs/{job_id}/execute-graph` (003 §9.9). A job that
 /// never ran has no plan: DLI.0002.
 pub async fn execute_graph(
-    State(st): State<Arc<AppState>>,
+    Extension(f): Extension<Arc<FlinkService>>,
     Path((_, job_id)): Path<(String, String)>,
 ) -> FlinkResult {
     let id = path_id(&job_id)?;
-    let f = &st.flink;
     let plan = f.registry.read(|jobs, now| {
         let job = jobs.get(id).ok_or_else(|| unknown(id))?;
         match &job.jid {
@@ -200,12 +211,12 @@ pub async fn execute_graph(
 
 /// `POST /v3/{p}/streaming/jobs/{job_id}/gen-graph` (seed 000).
 pub async fn gen_graph(
-    State(st): State<Arc<AppState>>,
+    Extension(f): Extension<Arc<FlinkService>>,
     Path((_, job_id)): Path<(String, String)>,
     body: Bytes,
 ) -> FlinkResult {
     let id = path_id(&job_id)?;
-    let b = Body(json_body(&body)?);
+    let b = Body::parse(&body)?;
     let Some(sql) = b.text("sql_body", 0, 1024 * 1024)? else {
         return Err(FlinkError(ApiError::param(
             "The parameter sql_body is mandatory.",
@@ -222,7 +233,6 @@ pub async fn gen_graph(
     b.boolean("static_estimator")?;
     let operator_config = b.json_text("operator_config")?;
     b.json_text("static_estimator_config")?;
-    let f = &st.flink;
     let job = f
         .registry
         .read(|jobs, _| jobs.get(id).cloned())

@@ -7,20 +7,19 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use serde_json::json;
 
 use super::body::Body;
 use super::machine::is_busy;
 use super::model::JobRecord;
+use super::service::{FlinkResult, FlinkService, path_id};
 use super::settings::{Write, apply};
-use super::{FlinkResult, FlinkService, path_id};
 use crate::localdli::error::ApiError;
-use crate::localdli::http::AppState;
-use crate::localdli::http::state::json_body;
 
 fn name_exists(name: &str) -> ApiError {
     ApiError::new(
@@ -35,7 +34,7 @@ fn unsupported(message: String) -> ApiError {
 }
 
 fn create(f: &FlinkService, body: &Bytes, kind: Write) -> Result<i64, ApiError> {
-    let b = Body(json_body(body)?);
+    let b = Body::parse(body)?;
     let mut job = JobRecord {
         owner: f.owner.clone(),
         ..JobRecord::default()
@@ -79,7 +78,7 @@ fn check_path_unique(
 
 fn update(f: &FlinkService, raw_id: &str, body: &Bytes, kind: Write) -> Result<i64, ApiError> {
     let id = path_id(raw_id).map_err(|e| e.0)?;
-    let b = Body(json_body(body)?);
+    let b = Body::parse(body)?;
     let reset = f.reset_on_update;
     f.registry.write(|jobs, now| {
         let Some(current) = jobs.get(id) else {
@@ -122,20 +121,26 @@ fn update(f: &FlinkService, raw_id: &str, body: &Bytes, kind: Write) -> Result<i
 }
 
 /// `POST /v1.0/{p}/streaming/sql-jobs` (003 §9.2).
-pub async fn create_sql_job(State(st): State<Arc<AppState>>, body: Bytes) -> FlinkResult {
-    let id = create(&st.flink, &body, Write::CreateSql)?;
+pub async fn create_sql_job(
+    Extension(f): Extension<Arc<FlinkService>>,
+    body: Bytes,
+) -> FlinkResult {
+    let id = create(&f, &body, Write::CreateSql)?;
     Ok(Json(json!({
-        "is_success": st.flink.style.success(true),
+        "is_success": f.style.success(true),
         "message": "A DLI job is created successfully.",
         "job": {"job_id": id, "status_name": "job_init", "status_desc": ""},
     })))
 }
 
 /// `POST /v1.0/{p}/streaming/flink-jobs` (003 §9.4).
-pub async fn create_jar_job(State(st): State<Arc<AppState>>, body: Bytes) -> FlinkResult {
-    let id = create(&st.flink, &body, Write::CreateJar)?;
+pub async fn create_jar_job(
+    Extension(f): Extension<Arc<FlinkService>>,
+    body: Bytes,
+) -> FlinkResult {
+    let id = create(&f, &body, Write::CreateJar)?;
     Ok(Json(json!({
-        "is_success": st.flink.style.success(false),
+        "is_success": f.style.success(false),
         "message": "A Flink job is created successfully.",
         "job": {"job_id": id, "status_name": "job_init", "status_desc": ""},
     })))
@@ -143,13 +148,13 @@ pub async fn create_jar_job(State(st): State<Arc<AppState>>, body: Bytes) -> Fli
 
 /// `PUT /v1.0/{p}/streaming/sql-jobs/{job_id}` (003 §9.3).
 pub async fn update_sql_job(
-    State(st): State<Arc<AppState>>,
+    Extension(f): Extension<Arc<FlinkService>>,
     Path((_, job_id)): Path<(String, String)>,
     body: Bytes,
 ) -> FlinkResult {
-    let t = update(&st.flink, &job_id, &body, Write::UpdateSql)?;
+    let t = update(&f, &job_id, &body, Write::UpdateSql)?;
     Ok(Json(json!({
-        "is_success": st.flink.style.success(true),
+        "is_success": f.style.success(true),
         "message": "The job is updated successfully.",
         "job": {"update_time": t},
     })))
@@ -157,13 +162,13 @@ pub async fn update_sql_job(
 
 /// `PUT /v1.0/{p}/streaming/flink-jobs/{job_id}` (seed 001 = 003 §9.5).
 pub async fn update_jar_job(
-    State(st): State<Arc<AppState>>,
+    Extension(f): Extension<Arc<FlinkService>>,
     Path((_, job_id)): Path<(String, String)>,
     body: Bytes,
 ) -> FlinkResult {
-    let t = update(&st.flink, &job_id, &body, Write::UpdateJar)?;
+    let t = update(&f, &job_id, &body, Write::UpdateJar)?;
     Ok(Json(json!({
-        "is_success": st.flink.style.success(false),
+        "is_success": f.style.success(false),
         "message": "The Flink job is updated successfully.",
         "job": {"update_time": t},
     })))

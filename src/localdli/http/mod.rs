@@ -79,6 +79,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v3/auth/tokens", post(issue_token))
         .merge(dli)
+        .layer(axum::Extension(Arc::clone(&state.flink)))
         .fallback(|| async { ApiError::not_found("No related resources were found.") })
         .with_state(state)
 }
