@@ -45,6 +45,26 @@ pub struct LocalDliConfig {
     /// to `obs://dli-job-results/jobs/<job_id>` and its status carries `result_path` and
     /// `result_format`. false (default) = like the API reference, whose status has neither.
     pub report_result_path: bool,
+    /// Flink jobs: time of each transient step of the state machine (submitting,
+    /// savepointing, canceling, restarting), in milliseconds.
+    pub flink_step_ms: u64,
+    /// Flink jobs: create the demo jobs when the registry is first created.
+    pub flink_demo_jobs: bool,
+    /// Flink jobs: the general-purpose queues Flink jobs may name (003 §6.1).
+    pub flink_queues: Vec<String>,
+    /// Flink batch stop answer (notes D12): "array" (the table, the current Chinese
+    /// page; default) or "object" (003 §9.10's example).
+    pub flink_stop_reply: String,
+    /// Flink `is_success` spelling: "examples" (default: as each API's example, the
+    /// string "true" except the Jar create/update and gen-graph booleans), "string" or
+    /// "boolean" everywhere.
+    pub flink_is_success: String,
+    /// Fields an update (PUT) omits: "reset" to their documented defaults (default,
+    /// the pessimistic reading of 003 §9.3/§9.5) or "keep" their values.
+    pub flink_update_omitted: String,
+    /// Flink job list shape: "004" (seed 004, newer; default) or "003" (adds
+    /// `graph_editor_enabled` and `has_savepoint`, English message).
+    pub flink_list_style: String,
 }
 
 impl Default for LocalDliConfig {
@@ -65,6 +85,13 @@ impl Default for LocalDliConfig {
             auth_required: true,
             obs_listen: "127.0.0.1:0".into(),
             report_result_path: false,
+            flink_step_ms: 200,
+            flink_demo_jobs: true,
+            flink_queues: vec!["flink_general".into()],
+            flink_stop_reply: "array".into(),
+            flink_is_success: "examples".into(),
+            flink_update_omitted: "reset".into(),
+            flink_list_style: "004".into(),
         }
     }
 }
@@ -87,6 +114,13 @@ impl fmt::Debug for LocalDliConfig {
             .field("auth_required", &self.auth_required)
             .field("obs_listen", &self.obs_listen)
             .field("report_result_path", &self.report_result_path)
+            .field("flink_step_ms", &self.flink_step_ms)
+            .field("flink_demo_jobs", &self.flink_demo_jobs)
+            .field("flink_queues", &self.flink_queues)
+            .field("flink_stop_reply", &self.flink_stop_reply)
+            .field("flink_is_success", &self.flink_is_success)
+            .field("flink_update_omitted", &self.flink_update_omitted)
+            .field("flink_list_style", &self.flink_list_style)
             .finish()
     }
 }
@@ -133,6 +167,7 @@ impl LocalDliConfig {
         if self.job_delay_ms > 3_600_000 {
             return Err("local.job_delay_ms: must be at most 3600000 (one hour)".into());
         }
+        self.validate_flink()?;
         if self.auth_required {
             for (key, value) in [
                 ("local.iam_user", &self.iam_user),
@@ -146,6 +181,50 @@ impl LocalDliConfig {
                     ));
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+impl LocalDliConfig {
+    fn validate_flink(&self) -> Result<(), String> {
+        if self.flink_step_ms > 3_600_000 {
+            return Err("local.flink_step_ms: must be at most 3600000 (one hour)".into());
+        }
+        let choices: [(&str, &str, &[&str]); 4] = [
+            (
+                "flink_stop_reply",
+                &self.flink_stop_reply,
+                &["array", "object"],
+            ),
+            (
+                "flink_is_success",
+                &self.flink_is_success,
+                &["examples", "string", "boolean"],
+            ),
+            (
+                "flink_update_omitted",
+                &self.flink_update_omitted,
+                &["reset", "keep"],
+            ),
+            ("flink_list_style", &self.flink_list_style, &["004", "003"]),
+        ];
+        for (key, value, allowed) in choices {
+            if !allowed.contains(&value) {
+                return Err(format!(
+                    "local.{key}: '{value}' must be one of {}",
+                    allowed.join(", ")
+                ));
+            }
+        }
+        if let Some(q) = self
+            .flink_queues
+            .iter()
+            .find(|q| q.is_empty() || q.len() > 128)
+        {
+            return Err(format!(
+                "local.flink_queues: '{q}' must be 1-128 characters"
+            ));
         }
         Ok(())
     }
@@ -180,5 +259,14 @@ mod tests {
             ..Default::default()
         };
         assert!(cfg.validate().unwrap_err().contains("demo_scale_factor"));
+        let cfg = LocalDliConfig {
+            flink_stop_reply: "list".into(),
+            ..Default::default()
+        };
+        assert!(
+            cfg.validate()
+                .unwrap_err()
+                .contains("local.flink_stop_reply")
+        );
     }
 }

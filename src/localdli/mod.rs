@@ -14,6 +14,8 @@
 //! - [`jobs`] — job states, cancel, timeouts; [`results`] — value rendering, result files;
 //!   [`export`], [`sparktext`] — export-result and `result_path` files in Spark's CSV/JSON;
 //! - [`obs`] — the S3-compatible endpoint over the OBS emulation folder;
+//! - [`flink`] — DLI's Flink job APIs: a persistent job registry with a timed state
+//!   machine, stream graphs from Flink SQL, demo jobs;
 //! - [`demo`] — the TPC-H demo database. Spark types (and their Arrow mapping) are
 //!   [`crate::pgtypes`]', shared with the gateway and the catalog.
 //!
@@ -34,6 +36,7 @@ pub mod engine;
 pub mod error;
 pub mod exec;
 pub mod export;
+pub mod flink;
 mod fromjson;
 pub mod http;
 pub mod jobs;
@@ -145,7 +148,8 @@ pub async fn start(cfg: LocalDliConfig) -> Result<LocalDli, LocalDliError> {
     let wh_path = cfg.warehouse.clone();
     let owner = cfg.iam_user.clone();
     let (demo, sf) = (cfg.demo, cfg.demo_scale_factor);
-    let engine = tokio::task::spawn_blocking(move || -> Result<Engine, LocalDliError> {
+    let flink_cfg = cfg.clone();
+    let (engine, flink) = tokio::task::spawn_blocking(move || -> Result<_, LocalDliError> {
         let wh = Warehouse::open(&wh_path).map_err(|source| LocalDliError::Warehouse {
             path: wh_path.display().to_string(),
             source,
@@ -158,7 +162,14 @@ pub async fn start(cfg: LocalDliConfig) -> Result<LocalDli, LocalDliError> {
             demo::create(&engine.warehouse, &engine.registry, sf, &owner)
                 .map_err(LocalDliError::Demo)?;
         }
-        Ok(engine)
+        let flink =
+            flink::FlinkService::open(engine.warehouse.root(), &flink_cfg).map_err(|source| {
+                LocalDliError::Warehouse {
+                    path: wh_path.display().to_string(),
+                    source,
+                }
+            })?;
+        Ok((engine, flink))
     })
     .await
     .map_err(|e| LocalDliError::Serve(format!("startup task failed: {e}")))??;
@@ -186,6 +197,7 @@ pub async fn start(cfg: LocalDliConfig) -> Result<LocalDli, LocalDliError> {
         cfg,
         engine: Arc::new(engine),
         jobs: Arc::clone(&jobs),
+        flink: Arc::new(flink),
         tokens: http::state::TokenStore::default(),
     });
     let (stop, server) = serve::until_stopped(listener, http::router(state));

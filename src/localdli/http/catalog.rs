@@ -352,10 +352,15 @@ pub async fn create_table(
 }
 
 fn queue_json(st: &AppState) -> Value {
+    queue_entry(st, "default", "sql", "SQL queue of the local DLI service")
+}
+
+/// One queue of the list: `default` (sql) or a `[local] flink_queues` entry (general).
+fn queue_entry(st: &AppState, name: &str, kind: &str, description: &str) -> Value {
     json!({
-        "queue_name": "default", "description": "SQL queue of the local DLI service",
-        "owner": st.cfg.iam_user, "create_time": 0, "queue_type": "sql", "cu_count": 16,
-        "resource_id": "local-default-queue", "enterprise_project_id": "0",
+        "queue_name": name, "description": description,
+        "owner": st.cfg.iam_user, "create_time": 0, "queue_type": kind, "cu_count": 16,
+        "resource_id": format!("local-{name}-queue"), "enterprise_project_id": "0",
         "resource_mode": 0, "platform": "x86_64", "is_restarting": false, "labels": [],
         "cu_spec": 16, "cu_scale_out_limit": 16, "cu_scale_in_limit": 16,
     })
@@ -368,10 +373,18 @@ pub async fn list_queues(State(st): State<Arc<AppState>>, RawQuery(q): RawQuery)
         .get("queue_type")
         .map(|t| t.to_lowercase())
         .unwrap_or_else(|| "sql".into());
-    let queues = if kind == "general" {
-        vec![]
-    } else {
-        vec![queue_json(&st)]
+    let general = st.cfg.flink_queues.iter().map(|q| {
+        queue_entry(
+            &st,
+            q,
+            "general",
+            "General-purpose queue (Flink jobs) of the local DLI service",
+        )
+    });
+    let queues: Vec<Value> = match kind.as_str() {
+        "general" => general.collect(),
+        "all" => std::iter::once(queue_json(&st)).chain(general).collect(),
+        _ => vec![queue_json(&st)],
     };
     ok(json!({"queues": queues}))
 }

@@ -1,5 +1,5 @@
 //! The HTTP surface of the embedded service: the axum router, with the same paths and
-//! methods as DLI.
+//! methods as DLI (the Flink routes are [`crate::localdli::flink::routes`]').
 //!
 //! Owns: the routes only. Shared state and request helpers are [`state`]'s; handlers
 //! live in [`jobs`] (SQL jobs), [`export`] (export-result), [`catalog`] (databases, tables, queues) and [`auth`]
@@ -73,11 +73,13 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(cat::preview_table),
         )
         .route(&format!("{p}/queues"), get(cat::list_queues))
-        .route(&format!("{p}/queues/{{queue}}"), get(cat::get_queue))
+        .route(&format!("{p}/queues/{{queue}}"), get(cat::get_queue));
+    let dli = crate::localdli::flink::routes(dli)
         .route_layer(from_fn_with_state(Arc::clone(&state), require_auth));
     Router::new()
         .route("/v3/auth/tokens", post(issue_token))
         .merge(dli)
+        .layer(axum::Extension(Arc::clone(&state.flink)))
         .fallback(|| async { ApiError::not_found("No related resources were found.") })
         .with_state(state)
 }

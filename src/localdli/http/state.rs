@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::localdli::config::LocalDliConfig;
 use crate::localdli::engine::Engine;
 use crate::localdli::error::ApiError;
+use crate::localdli::flink::FlinkService;
 use crate::localdli::jobs::Jobs;
 
 /// Shared state of every handler.
@@ -25,6 +26,7 @@ pub struct AppState {
     pub cfg: LocalDliConfig,
     pub engine: Arc<Engine>,
     pub jobs: Arc<Jobs>,
+    pub flink: Arc<FlinkService>,
     pub tokens: TokenStore,
 }
 
