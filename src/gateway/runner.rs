@@ -1,9 +1,9 @@
 //! One user statement as one DLI job: check-sql → submit-job → poll → results.
 //!
-//! Owns: the [`JobBackend`] seam (the only way the front end reaches DLI), the job
-//! lifecycle (the wait for the job is [`super::wait`]'s), the statement deadline, and the
-//! guard that cancels the DLI job when the statement is abandoned (cancel request,
-//! timeout, disconnect).
+//! Owns: the job lifecycle over the [`JobBackend`] seam (the only way the front end
+//! reaches DLI, defined in [`super::backend`]; the wait for the job is [`super::wait`]'s),
+//! the statement deadline, and the guard that cancels the DLI job when the statement is
+//! abandoned (cancel request, timeout, disconnect).
 //! Returns plain columns and JSON rows; it never sees pgwire or HTTP types.
 
 use std::sync::Arc;
