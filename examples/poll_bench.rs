@@ -216,7 +216,7 @@ async fn start_gateway(wh: &std::path::Path, runner: RunnerConfig) -> Result<Gat
     cfg.local.warehouse = wh.to_path_buf();
     cfg.local.demo = false;
     cfg.runner = runner;
-    Ok(Gateway::start(cfg).await?)
+    Gateway::start(cfg).await
 }
 
 async fn pg_client(gw: &Gateway) -> Result<tokio_postgres::Client, BoxError> {

@@ -245,10 +245,12 @@ async fn run_many(dli: &DliClient, cfg: RunnerConfig) -> u64 {
 #[tokio::test]
 async fn the_shared_poller_serves_many_statements_with_fewer_calls() {
     let wh = tempfile::tempdir().unwrap();
-    let mut local = LocalDliConfig::default();
-    local.listen = "127.0.0.1:0".into();
-    local.warehouse = wh.path().to_path_buf();
-    local.demo = false;
+    let local = LocalDliConfig {
+        listen: "127.0.0.1:0".into(),
+        warehouse: wh.path().to_path_buf(),
+        demo: false,
+        ..LocalDliConfig::default()
+    };
     let svc = localdli::start(local.clone())
         .await
         .expect("service starts");

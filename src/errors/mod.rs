@@ -282,7 +282,7 @@ impl Notice {
     }
 
     /// A NOTICE that reports progress (no problem at all).
-    pub fn notice(message: impl Into<String>, detail: Option<String>) -> Notice {
+    pub fn info(message: impl Into<String>, detail: Option<String>) -> Notice {
         Notice {
             message: message.into(),
             detail,

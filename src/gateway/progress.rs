@@ -49,7 +49,7 @@ impl ProgressEvent {
             }
         }
         let detail = self.queue.as_ref().map(|q| format!("queue {q}"));
-        Notice::notice(message, detail)
+        Notice::info(message, detail)
     }
 }
 
