@@ -114,6 +114,7 @@ fn server_facts(cfg: &Config) -> ServerFacts {
         default_queue: (!cfg.dli.queue.is_empty()).then(|| cfg.dli.queue.clone()),
         default_timeout_ms: cfg.runner.statement_timeout_ms,
         allow_truncated_results: cfg.runner.allow_truncated_results,
+        progress_notices: cfg.runner.progress_notices,
         standard_conforming_strings: cfg.runner.standard_conforming_strings,
         database_name: cfg.catalog.database_name.clone(),
     }

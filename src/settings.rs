@@ -23,6 +23,8 @@ pub struct SessionValues {
     pub statement_timeout_ms: u64,
     /// Results larger than the preview are sent truncated with a warning.
     pub allow_truncated_results: bool,
+    /// NOTICEs report a waiting statement's DLI job.
+    pub progress_notices: bool,
     /// The session's other `SET` variables, by lower-case name.
     pub variables: BTreeMap<String, String>,
 }
@@ -47,6 +49,9 @@ pub enum Source {
     /// Whether results larger than the preview are sent truncated (`SET
     /// dli.allow_truncated_results`).
     AllowTruncated,
+    /// Whether waiting statements report their DLI job in NOTICEs (`SET
+    /// dli.progress_notices`).
+    ProgressNotices,
     /// The session's own `SET` value, else this default.
     Variable(&'static str),
 }
@@ -90,6 +95,7 @@ settings! {
     "default_transaction_isolation", Fixed("read committed"), false, "Sets the transaction isolation level of each new transaction.";
     "default_transaction_read_only", Fixed("off"), true, "Sets the default read-only status of new transactions.";
     "dli.allow_truncated_results", Source::AllowTruncated, false, "Whether a result larger than the gateway can read is sent truncated, with a warning, instead of failing.";
+    "dli.progress_notices", Source::ProgressNotices, false, "Whether a statement waiting for its DLI job reports the job's state and progress in NOTICEs.";
     "dli.queue", Source::Queue, false, "The DLI queue this session's statements run on (empty: the default queue).";
     "in_hot_standby", Fixed("off"), true, "Shows whether hot standby is currently active.";
     "integer_datetimes", Fixed("on"), true, "Shows whether datetimes are integer based.";
@@ -144,6 +150,7 @@ impl Setting {
             Source::StatementTimeout => format_duration_ms(v.statement_timeout_ms),
             Source::User => v.user.clone(),
             Source::AllowTruncated => on_off(v.allow_truncated_results).to_string(),
+            Source::ProgressNotices => on_off(v.progress_notices).to_string(),
             Source::Variable(default) => v
                 .variables
                 .get(self.name)

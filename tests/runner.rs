@@ -1,6 +1,7 @@
 //! The job lifecycle against a scripted DLI ([`common::fake_jobs::FakeJobs`]) under
-//! paused time: backoff growth and cap, the statement deadline, cancel on drop, and
-//! statuses DLI does not document.
+//! paused time: backoff growth and cap, waits proportional to the elapsed time, a 429
+//! that pauses polling without failing the statement, the statement deadline, cancel on
+//! drop, and statuses DLI does not document.
 
 mod common;
 
@@ -9,12 +10,13 @@ use std::time::Duration;
 
 use common::fake_jobs::{FakeJobs, Step};
 use dli_pg_gateway::dli::{Column, DliErrorKind, JobState};
-use dli_pg_gateway::gateway::config::RunnerConfig;
+use dli_pg_gateway::gateway::config::{PollScheduleKind, RunnerConfig};
 use dli_pg_gateway::gateway::runner::{JobContext, Outcome, Runner};
 use futures::StreamExt;
 
 fn config() -> RunnerConfig {
     RunnerConfig {
+        poll_schedule: PollScheduleKind::Backoff,
         poll_initial_ms: 100,
         poll_max_ms: 800,
         poll_multiplier: 2.0,
@@ -213,4 +215,47 @@ async fn a_result_larger_than_the_preview_fails_or_warns_never_silently() {
         panic!("no rows")
     };
     assert!(notices.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn proportional_waits_grow_with_the_time_the_job_has_run() {
+    let mut steps: Vec<Step> = (0..80).map(|_| Step::State(JobState::Running)).collect();
+    steps.push(Step::State(JobState::Finished));
+    let fake = Arc::new(FakeJobs::new(steps).with_result(vec![Column::new("n", "int")], vec![]));
+    let runner = Runner::new(fake.clone(), RunnerConfig::default());
+    let submitted = tokio::time::Instant::now();
+    runner.run("SELECT 7", &context(0)).await.expect("runs");
+    let polls = fake.poll_times();
+    assert_eq!(polls.len(), 81);
+    // Default: wait 5 ms + 4 % of the time since submission, no jitter (tokio's timer
+    // rounds up to the next millisecond).
+    assert_eq!(polls[0] - submitted, Duration::from_millis(5));
+    for pair in polls.windows(2) {
+        let expected = Duration::from_millis(5) + (pair[0] - submitted).mul_f64(0.04);
+        let waited = pair[1] - pair[0];
+        assert!(
+            waited >= expected && waited <= expected + Duration::from_millis(1),
+            "waited {waited:?}, expected {expected:?}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_status_pauses_polling_and_the_statement_goes_on() {
+    let steps = vec![
+        Step::State(JobState::Running),
+        Step::Fail(DliErrorKind::Throttled),
+        Step::Fail(DliErrorKind::Throttled),
+        Step::State(JobState::Running),
+        Step::State(JobState::Finished),
+    ];
+    let fake = Arc::new(FakeJobs::new(steps).with_result(vec![Column::new("n", "int")], vec![]));
+    let runner = Runner::new(fake.clone(), RunnerConfig::default());
+    runner.run("SELECT 7", &context(0)).await.expect("runs");
+    let polls = fake.poll_times();
+    assert_eq!(polls.len(), 5);
+    // No Retry-After given: each 429 pauses the status budget for a second.
+    assert!(polls[2] - polls[1] >= Duration::from_secs(1));
+    assert!(polls[3] - polls[2] >= Duration::from_secs(1));
+    assert_eq!(fake.cancel_count(), 0);
 }

@@ -342,9 +342,10 @@ fn token_refused(raw: &super::transport::RawResponse) -> bool {
 }
 
 fn finish<T: DeserializeOwned>(raw: &super::transport::RawResponse) -> Result<T, Failure> {
+    let retry_after = super::transport::retry_after(&raw.headers);
     process_response(raw).map_err(|error| Failure {
-        error,
-        retry_after: super::transport::retry_after(&raw.headers),
+        error: error.with_retry_after(retry_after),
+        retry_after,
         not_sent: false,
     })
 }

@@ -53,6 +53,8 @@ pub struct DliError {
     pub message: String,
     /// Job concerned, when known.
     pub job_id: Option<String>,
+    /// `Retry-After` of the answer (429/503), when it gave one.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl DliError {
@@ -63,6 +65,7 @@ impl DliError {
             code: None,
             message: message.into(),
             job_id: None,
+            retry_after: None,
         }
     }
 
@@ -77,6 +80,11 @@ impl DliError {
 
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
         self.code = Some(code.into());
+        self
+    }
+
+    pub fn with_retry_after(mut self, retry_after: Option<std::time::Duration>) -> Self {
+        self.retry_after = retry_after;
         self
     }
 
@@ -100,6 +108,7 @@ impl DliError {
             code,
             message,
             job_id: None,
+            retry_after: None,
         }
     }
 

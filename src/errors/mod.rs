@@ -14,7 +14,9 @@ pub mod wire;
 
 use std::fmt;
 
-use pgwire::error::{ErrorInfo, PgWireError, SEVERITY_ERROR, SEVERITY_FATAL, SEVERITY_WARNING};
+use pgwire::error::{
+    ErrorInfo, PgWireError, SEVERITY_ERROR, SEVERITY_FATAL, SEVERITY_NOTICE, SEVERITY_WARNING,
+};
 
 macro_rules! sqlstates {
     ($($name:ident = $code:literal,)*) => {
@@ -62,6 +64,7 @@ pub mod sqlstate {
         OBJECT_NOT_IN_PREREQUISITE_STATE = "55000",
         SYSTEM_ERROR = "58000",
         WARNING = "01000",
+        SUCCESSFUL_COMPLETION = "00000",
         PROTOCOL_VIOLATION = "08P01",
         INTERNAL_ERROR = "XX000",
     }
@@ -259,11 +262,14 @@ fn info(
     info
 }
 
-/// A warning for the client (a `NoticeResponse`): the statement goes on.
+/// A message for the client (a `NoticeResponse`) while the statement goes on: a
+/// warning, or (`informational`) a NOTICE such as a DLI job's progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub message: String,
     pub detail: Option<String>,
+    /// Severity NOTICE with SQLSTATE 00000 instead of WARNING with 01000.
+    pub informational: bool,
 }
 
 impl Notice {
@@ -271,11 +277,31 @@ impl Notice {
         Notice {
             message: message.into(),
             detail: Some(detail.into()),
+            informational: false,
         }
     }
 
-    /// The fields of the `NoticeResponse` (severity WARNING, SQLSTATE 01000).
+    /// A NOTICE that reports progress (no problem at all).
+    pub fn info(message: impl Into<String>, detail: Option<String>) -> Notice {
+        Notice {
+            message: message.into(),
+            detail,
+            informational: true,
+        }
+    }
+
+    /// The fields of the `NoticeResponse` (severity WARNING, SQLSTATE 01000; or NOTICE,
+    /// 00000 for an informational one).
     pub fn into_notice_info(self) -> ErrorInfo {
+        if self.informational {
+            return info(
+                SEVERITY_NOTICE,
+                sqlstate::SUCCESSFUL_COMPLETION,
+                self.message,
+                self.detail,
+                None,
+            );
+        }
         tracing::debug!(sqlstate = sqlstate::WARNING, warning = %self.message, "client warning");
         info(
             SEVERITY_WARNING,

@@ -127,16 +127,42 @@ impl Default for ServerConfig {
     }
 }
 
+/// Which polling schedule `[runner]` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PollScheduleKind {
+    /// Wait `poll_initial_ms + poll_fraction × elapsed` between status calls.
+    Proportional,
+    /// The former exponential backoff (`poll_initial_ms × poll_multiplier^n`, capped).
+    Backoff,
+}
+
 /// The `[runner]` section: how statements become DLI jobs.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RunnerConfig {
-    /// First wait between two status polls.
+    /// `proportional` (default) or `backoff` (the former schedule, for comparison).
+    pub poll_schedule: PollScheduleKind,
+    /// First and shortest wait between two status polls.
     pub poll_initial_ms: u64,
     /// Longest wait between two status polls.
     pub poll_max_ms: u64,
-    /// Growth factor of the wait after each poll.
+    /// `proportional`: the wait grows by this fraction of the time the job has run.
+    pub poll_fraction: f64,
+    /// `backoff`: growth factor of the wait after each poll.
     pub poll_multiplier: f64,
+    /// Status, list and progress calls per second for the whole gateway (bursts of as
+    /// many); keep it under DLI's flow control for the account.
+    pub status_calls_per_second: u32,
+    /// With at least this many jobs waiting at once, one shared poller lists the
+    /// gateway's jobs (a call per 100 jobs) instead of asking for each job's status.
+    pub batch_poll_min_jobs: usize,
+    /// Send NOTICEs about a waiting statement's DLI job (sessions change it with
+    /// `SET dli.progress_notices`).
+    pub progress_notices: bool,
+    /// A statement's first progress NOTICE comes after this long, then one this often
+    /// and one at each state change of its job.
+    pub progress_interval_ms: u64,
     /// Give up (and cancel the job) after this long; 0 = no limit.
     pub statement_timeout_ms: u64,
     /// Database used when a session has not chosen one.
@@ -166,9 +192,15 @@ pub struct RunnerConfig {
 impl Default for RunnerConfig {
     fn default() -> Self {
         Self {
-            poll_initial_ms: 50,
-            poll_max_ms: 2000,
+            poll_schedule: PollScheduleKind::Proportional,
+            poll_initial_ms: 5,
+            poll_max_ms: 60_000,
+            poll_fraction: 0.04,
             poll_multiplier: 1.6,
+            status_calls_per_second: 50,
+            batch_poll_min_jobs: 8,
+            progress_notices: true,
+            progress_interval_ms: 10_000,
             statement_timeout_ms: 0,
             default_database: "default".to_string(),
             preview_rows: 1000,
@@ -182,7 +214,7 @@ impl Default for RunnerConfig {
 }
 
 impl RunnerConfig {
-    /// Every `[runner]` check: polling, preview size, job conf items.
+    /// Every `[runner]` check: polling, budget, preview size, job conf items.
     pub fn validate(&self) -> Result<(), String> {
         if self.poll_initial_ms == 0 || self.poll_max_ms < self.poll_initial_ms {
             return Err("[runner] needs 0 < poll_initial_ms <= poll_max_ms".into());
@@ -196,6 +228,18 @@ impl RunnerConfig {
         }
         if !(1.0..=10.0).contains(&self.poll_multiplier) {
             return Err("[runner] poll_multiplier must be within 1.0..=10.0".into());
+        }
+        if !(0.0..=1.0).contains(&self.poll_fraction) {
+            return Err("[runner] poll_fraction must be within 0.0..=1.0".into());
+        }
+        if self.status_calls_per_second == 0 {
+            return Err("[runner] status_calls_per_second must be at least 1".into());
+        }
+        if self.batch_poll_min_jobs == 0 {
+            return Err("[runner] batch_poll_min_jobs must be at least 1".into());
+        }
+        if self.progress_interval_ms == 0 {
+            return Err("[runner] progress_interval_ms must be at least 1".into());
         }
         if !(1..=1000).contains(&self.preview_rows) {
             return Err("[runner] preview_rows must be within 1..=1000".into());

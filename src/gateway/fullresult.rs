@@ -97,7 +97,9 @@ impl Runner {
             "exporting the full result"
         );
         let guard = CancelOnDrop::new(self.backend.clone(), &export_id);
-        let done = self.wait(&export_id, deadline).await?;
+        let done = self
+            .wait(&export_id, tokio::time::Instant::now(), deadline, None)
+            .await?;
         guard.disarm();
         match done.status {
             JobState::Finished => {}

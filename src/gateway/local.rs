@@ -37,6 +37,8 @@ pub struct ServerFacts {
     pub default_timeout_ms: u64,
     /// `[runner] allow_truncated_results`.
     pub allow_truncated_results: bool,
+    /// `[runner] progress_notices`.
+    pub progress_notices: bool,
     /// Sessions start with `standard_conforming_strings` on or off.
     pub standard_conforming_strings: bool,
     /// The one Postgres database the gateway presents (`[catalog] database_name`).
@@ -180,6 +182,7 @@ fn reset_all(session: &Session, facts: &ServerFacts) {
         s.queue = facts.default_queue.clone();
         s.statement_timeout_ms = facts.default_timeout_ms;
         s.allow_truncated_results = facts.allow_truncated_results;
+        s.progress_notices = facts.progress_notices;
         s.settings.clear();
     });
 }
@@ -191,6 +194,7 @@ fn reset_one(session: &Session, facts: &ServerFacts, name: &str) {
         "dli.queue" => s.queue = facts.default_queue.clone(),
         "statement_timeout" => s.statement_timeout_ms = facts.default_timeout_ms,
         "dli.allow_truncated_results" => s.allow_truncated_results = facts.allow_truncated_results,
+        "dli.progress_notices" => s.progress_notices = facts.progress_notices,
         _ => {
             s.settings.remove(&name);
         }
@@ -210,6 +214,7 @@ pub fn session_values(s: SessionState, facts: &ServerFacts) -> SessionValues {
         queue: s.queue,
         statement_timeout_ms: s.statement_timeout_ms,
         allow_truncated_results: s.allow_truncated_results,
+        progress_notices: s.progress_notices,
         variables: s.settings,
     }
 }
@@ -303,6 +308,17 @@ pub fn set_named(session: &Session, name: &str, texts: &[String]) -> Result<(), 
                 )
             })?;
             session.update(|s| s.allow_truncated_results = on);
+        }
+        "dli.progress_notices" => {
+            let on = settings::parse_bool(&value).ok_or_else(|| {
+                GatewayError::new(
+                    ErrorKind::InvalidParameter,
+                    format!(
+                        "parameter \"dli.progress_notices\" requires a Boolean value, not \"{value}\""
+                    ),
+                )
+            })?;
+            session.update(|s| s.progress_notices = on);
         }
         _ => session.update(|s| {
             s.settings.insert(name.clone(), value.clone());

@@ -12,6 +12,7 @@ fn setup() -> (Session, ServerFacts) {
         default_queue: None,
         default_timeout_ms: 0,
         allow_truncated_results: false,
+        progress_notices: false,
         standard_conforming_strings: true,
         database_name: "dli".into(),
     };
@@ -22,6 +23,7 @@ fn setup() -> (Session, ServerFacts) {
         queue: None,
         statement_timeout_ms: 0,
         allow_truncated_results: false,
+        progress_notices: false,
         settings: Default::default(),
     });
     (s, facts)

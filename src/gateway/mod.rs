@@ -17,6 +17,7 @@
 
 mod answer;
 pub mod auth;
+pub mod backend;
 pub mod bind;
 pub mod catalog_hook;
 pub mod classify;
@@ -43,6 +44,9 @@ pub mod params;
 pub mod passthrough;
 pub mod pg_handlers;
 pub mod plan;
+pub mod poll;
+pub mod poller;
+pub mod progress;
 pub mod router;
 pub mod runner;
 mod saslcheck;
@@ -50,3 +54,4 @@ pub mod server;
 pub mod session;
 pub mod throttle;
 pub mod tls;
+mod wait;

@@ -32,7 +32,9 @@ use super::encode;
 use super::extended::GatewayParser;
 use super::output::Output;
 use super::plan::Plan;
+use super::progress::ProgressEvent;
 use super::router::Router;
+use super::session::Session;
 
 /// The pgwire query handler: a thin adapter over [`Router`].
 pub struct QueryHandler {
@@ -61,8 +63,13 @@ impl SimpleQueryHandler for QueryHandler {
         let session = session(&self.router, client);
         let every = self.router.heartbeat();
         let before = reported(&self.router, &session);
-        let outputs =
-            watch_client(client, every, self.router.simple_query(&session, query)).await?;
+        let outputs = watch_client(
+            client,
+            every,
+            &session,
+            self.router.simple_query(&session, query),
+        )
+        .await?;
         report_changes(client, before, reported(&self.router, &session)).await?;
         // Notices first, and a leading COPY sent here (pgwire's cancel still covers it);
         // everything else is encoded last, with the streaming cancel installed.
@@ -203,7 +210,7 @@ impl ExtendedQueryHandler for QueryHandler {
         let session = session(&self.router, client);
         let every = self.router.heartbeat();
         let work = super::extended::describe_statement(&self.router, &session, target);
-        watch_cancellable(client, every, work).await
+        watch_cancellable(client, every, &session, work).await
     }
 
     async fn do_describe_portal<C>(
@@ -220,7 +227,7 @@ impl ExtendedQueryHandler for QueryHandler {
         let session = session(&self.router, client);
         let every = self.router.heartbeat();
         let work = super::extended::describe_portal(&self.router, &session, portal);
-        watch_cancellable(client, every, work).await
+        watch_cancellable(client, every, &session, work).await
     }
 
     async fn do_query<C>(
@@ -239,7 +246,7 @@ impl ExtendedQueryHandler for QueryHandler {
         let every = self.router.heartbeat();
         let before = reported(&self.router, &session);
         let work = super::extended::execute(&self.router, &session, portal);
-        let output = watch_client(client, every, work).await??;
+        let output = watch_client(client, every, &session, work).await??;
         report_changes(client, before, reported(&self.router, &session)).await?;
         let (notices, output) = encode::notices(output);
         send_notices(client, notices).await?;
@@ -316,9 +323,30 @@ where
 
 /// Run `work`, writing a harmless ParameterStatus to the client every `every`; if the
 /// client cannot be written to, give up on `work` (dropping it cancels its DLI job).
+/// Meanwhile the statement's progress reports are sent as NOTICEs: only here, while it
+/// waits, so never inside a row stream.
 async fn watch_client<C, F>(
     client: &mut C,
     every: std::time::Duration,
+    session: &Session,
+    work: F,
+) -> PgWireResult<F::Output>
+where
+    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    F: std::future::Future,
+{
+    let (sink, mut progress) = tokio::sync::mpsc::unbounded_channel::<ProgressEvent>();
+    session.listen_progress(Some(sink));
+    let out = watch_with(client, every, &mut progress, work).await;
+    session.listen_progress(None);
+    out
+}
+
+async fn watch_with<C, F>(
+    client: &mut C,
+    every: std::time::Duration,
+    progress: &mut tokio::sync::mpsc::UnboundedReceiver<ProgressEvent>,
     work: F,
 ) -> PgWireResult<F::Output>
 where
@@ -332,6 +360,13 @@ where
     loop {
         tokio::select! {
             out = &mut work => return Ok(out),
+            Some(event) = progress.recv() => {
+                let notice = NoticeResponse::from(event.notice().into_notice_info());
+                if let Err(e) = client.send(PgWireBackendMessage::NoticeResponse(notice)).await {
+                    tracing::info!(peer = %client.socket_addr(), "client went away mid-statement; cancelling its work");
+                    return Err(e.into());
+                }
+            }
             _ = tick.tick() => {
                 let app = client.metadata().get("application_name").cloned().unwrap_or_default();
                 let beat = PgWireBackendMessage::ParameterStatus(ParameterStatus::new("application_name".to_string(), app));
@@ -348,6 +383,7 @@ where
 async fn watch_cancellable<C, F, T>(
     client: &mut C,
     every: std::time::Duration,
+    session: &Session,
     work: F,
 ) -> PgWireResult<T>
 where
@@ -356,7 +392,7 @@ where
     F: std::future::Future<Output = PgWireResult<T>>,
 {
     let cancel = cancel_signal(client).await;
-    watch_client(client, every, cancellable(cancel, work)).await?
+    watch_client(client, every, session, cancellable(cancel, work)).await?
 }
 
 /// A cancel signal for rows that stream after the statement's work is done (pgwire

@@ -100,6 +100,7 @@ impl Router {
                 queue: self.facts.default_queue.clone(),
                 statement_timeout_ms: self.facts.default_timeout_ms,
                 allow_truncated_results: self.facts.allow_truncated_results,
+                progress_notices: self.facts.progress_notices,
                 settings,
             },
             login.backend,
@@ -401,9 +402,19 @@ impl Router {
         );
         async {
             let started = std::time::Instant::now();
+            let progress = session.progress_sink();
             let result = match &session.backend {
-                Some(b) => self.runner.with_backend(b.clone()).run(sql, &ctx).await,
-                None => self.runner.run(sql, &ctx).await,
+                Some(b) => {
+                    self.runner
+                        .with_backend(b.clone())
+                        .run_reporting(sql, &ctx, progress.as_ref())
+                        .await
+                }
+                None => {
+                    self.runner
+                        .run_reporting(sql, &ctx, progress.as_ref())
+                        .await
+                }
             };
             let elapsed_ms = started.elapsed().as_millis() as u64;
             match &result {

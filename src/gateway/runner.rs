@@ -1,83 +1,28 @@
 //! One user statement as one DLI job: check-sql → submit-job → poll → results.
 //!
-//! Owns: the [`JobBackend`] seam (the only way the front end reaches DLI), the job
-//! lifecycle with backoff polling, the statement deadline, and the guard that cancels
-//! the DLI job when the statement is abandoned (cancel request, timeout, disconnect).
+//! Owns: the job lifecycle over the [`JobBackend`] seam (the only way the front end
+//! reaches DLI, defined in [`super::backend`]; the wait for the job is [`super::wait`]'s),
+//! the statement deadline, and the guard that cancels the DLI job when the statement is
+//! abandoned (cancel request, timeout, disconnect).
 //! Returns plain columns and JSON rows; it never sees pgwire or HTTP types.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use backon::{BackoffBuilder, ExponentialBuilder};
 use futures::stream::BoxStream;
 use serde_json::Value;
 use tokio::time::Instant;
 
+pub use super::backend::JobBackend;
 use super::config::RunnerConfig;
 use super::incomplete::{Incomplete, incomplete};
-use crate::dli::{
-    AsyncJobResponse, CheckSqlResponse, Column, DliClient, DliError, ExportResultRequest, JobState,
-    JobStatus, JobType, PreviewResponse, SubmitJobRequest, SubmitJobResponse,
-};
+use super::poll::{Budget, PollSchedule};
+use super::poller::{Polling, SharedPoller};
+use super::progress::ProgressSink;
+use crate::dli::{Column, JobState, JobStatus, JobType, SubmitJobRequest};
 use crate::errors::{ErrorKind, GatewayError, Notice};
 use crate::results::FullResults;
 use crate::results::reader::ResultRead;
-
-/// The DLI operations a statement needs. [`DliClient`] is the real one; the runner tests
-/// substitute a scripted one (`tests/runner.rs`).
-#[async_trait]
-pub trait JobBackend: Send + Sync + 'static {
-    async fn check_sql(&self, sql: &str, currentdb: &str) -> Result<CheckSqlResponse, DliError>;
-    async fn submit_job(&self, req: &SubmitJobRequest) -> Result<SubmitJobResponse, DliError>;
-    async fn job_status(&self, job_id: &str) -> Result<JobStatus, DliError>;
-    async fn preview(
-        &self,
-        job_id: &str,
-        rows: u32,
-        queue: Option<&str>,
-    ) -> Result<PreviewResponse, DliError>;
-    async fn cancel_job(&self, job_id: &str) -> Result<(), DliError>;
-    async fn export_result(
-        &self,
-        job_id: &str,
-        req: &ExportResultRequest,
-    ) -> Result<AsyncJobResponse, DliError>;
-}
-
-#[async_trait]
-impl JobBackend for DliClient {
-    async fn check_sql(&self, sql: &str, currentdb: &str) -> Result<CheckSqlResponse, DliError> {
-        DliClient::check_sql(self, sql, Some(currentdb)).await
-    }
-    async fn submit_job(&self, req: &SubmitJobRequest) -> Result<SubmitJobResponse, DliError> {
-        DliClient::submit_job(self, req).await
-    }
-    async fn job_status(&self, job_id: &str) -> Result<JobStatus, DliError> {
-        DliClient::job_status(self, job_id).await
-    }
-    async fn preview(
-        &self,
-        job_id: &str,
-        rows: u32,
-        queue: Option<&str>,
-    ) -> Result<PreviewResponse, DliError> {
-        DliClient::preview(self, job_id, Some(rows), queue).await
-    }
-    async fn cancel_job(&self, job_id: &str) -> Result<(), DliError> {
-        DliClient::cancel_job(self, job_id).await.map(|_| ())
-    }
-    async fn export_result(
-        &self,
-        job_id: &str,
-        req: &ExportResultRequest,
-    ) -> Result<AsyncJobResponse, DliError> {
-        DliClient::export_result(self, job_id, req).await
-    }
-}
-
-/// How many status polls in a row may report a state DLI does not document.
-const UNKNOWN_STATE_POLLS: u32 = 5;
 
 /// Where and how a statement runs.
 #[derive(Debug, Clone)]
@@ -202,14 +147,26 @@ pub struct Runner {
     pub(super) backend: Arc<dyn JobBackend>,
     cfg: RunnerConfig,
     pub(super) results: Option<FullResults>,
+    pub(super) polling: Polling,
 }
 
 impl Runner {
+    /// A runner on the gateway's backend, with the gateway's one status-call budget and
+    /// shared poller (one per runner made here: clones share them).
     pub fn new(backend: Arc<dyn JobBackend>, cfg: RunnerConfig) -> Self {
+        let budget = Arc::new(Budget::new(cfg.status_calls_per_second));
+        let shared = SharedPoller::new(backend.clone(), budget.clone(), cfg.batch_poll_min_jobs);
+        let polling = Polling {
+            schedule: PollSchedule::from_config(&cfg),
+            budget,
+            shared: Some(Arc::new(shared)),
+            progress_interval: Duration::from_millis(cfg.progress_interval_ms.max(1)),
+        };
         Self {
             backend,
             cfg,
             results: None,
+            polling,
         }
     }
 
@@ -219,12 +176,14 @@ impl Runner {
         self
     }
 
-    /// The same runner on another backend (a session's own DLI credentials).
+    /// The same runner on another backend (a session's own DLI credentials): the same
+    /// status-call budget, no shared poller (its listing runs as the gateway's user).
     pub fn with_backend(&self, backend: Arc<dyn JobBackend>) -> Self {
         Self {
             backend,
             cfg: self.cfg.clone(),
             results: self.results.clone(),
+            polling: self.polling.alone(),
         }
     }
 
@@ -234,6 +193,16 @@ impl Runner {
 
     /// Run one Spark SQL statement to completion.
     pub async fn run(&self, sql: &str, ctx: &JobContext) -> Result<Finished, GatewayError> {
+        self.run_reporting(sql, ctx, None).await
+    }
+
+    /// [`Runner::run`], reporting the job's progress to `progress` while it waits.
+    pub async fn run_reporting(
+        &self,
+        sql: &str,
+        ctx: &JobContext,
+        progress: Option<&ProgressSink>,
+    ) -> Result<Finished, GatewayError> {
         let deadline = (ctx.statement_timeout_ms > 0)
             .then(|| Instant::now() + Duration::from_millis(ctx.statement_timeout_ms));
         if check_sql_knows(sql) {
@@ -251,13 +220,19 @@ impl Runner {
             currentdb: Some(ctx.currentdb.clone()),
             queue_name: ctx.queue.clone(),
             conf,
-            tags: Vec::new(),
+            tags: self
+                .polling
+                .shared
+                .iter()
+                .map(|s| s.tag().clone())
+                .collect(),
         };
         let submitted = self
             .backend
             .submit_job(&req)
             .await
             .map_err(GatewayError::from)?;
+        let submitted_at = Instant::now();
         let job_id = submitted.job_id.clone();
         tracing::Span::current().record("job_id", job_id.as_str());
         if submitted.is_sync() {
@@ -276,83 +251,13 @@ impl Runner {
             return Ok(Finished { job_id, outcome });
         }
         let guard = CancelOnDrop::new(self.backend.clone(), &job_id);
-        let status = self.wait(&job_id, deadline).await?;
+        let status = self.wait(&job_id, submitted_at, deadline, progress).await?;
         // From here on the job is terminal: nothing to cancel.
         guard.disarm();
         let outcome = self
             .collect(&job_id, &submitted.job_type, status, ctx, deadline)
             .await?;
         Ok(Finished { job_id, outcome })
-    }
-
-    /// Poll the job status with exponential backoff (fast at first, capped) until it is
-    /// terminal or the deadline passes.
-    pub(super) async fn wait(
-        &self,
-        job_id: &str,
-        deadline: Option<Instant>,
-    ) -> Result<JobStatus, GatewayError> {
-        let mut delays = ExponentialBuilder::default()
-            .with_min_delay(Duration::from_millis(self.cfg.poll_initial_ms))
-            .with_max_delay(Duration::from_millis(self.cfg.poll_max_ms))
-            .with_factor(self.cfg.poll_multiplier as f32)
-            .with_jitter()
-            .without_max_times()
-            .build();
-        let timed_out = || {
-            GatewayError::canceled("canceling statement due to statement timeout")
-                .with_detail(format!("DLI job {job_id} was cancelled"))
-        };
-        let mut unknown = 0u32;
-        loop {
-            // A slow status answer must not hold the statement past its deadline.
-            let poll = self.backend.job_status(job_id);
-            let answer = match deadline {
-                Some(d) => tokio::time::timeout_at(d, poll)
-                    .await
-                    .map_err(|_| timed_out())?,
-                None => poll.await,
-            };
-            let status = answer.map_err(|e| {
-                let mut g = GatewayError::from(&e);
-                g.detail = Some(format!(
-                    "DLI job {job_id}: {}",
-                    g.detail.unwrap_or_default()
-                ));
-                g
-            })?;
-            if status.status.is_terminal() {
-                return Ok(status);
-            }
-            // A state DLI does not document (or none at all) must not be polled forever:
-            // a few in a row and the statement ends (and its job is cancelled).
-            match &status.status {
-                JobState::Other(state) => {
-                    unknown += 1;
-                    if unknown >= UNKNOWN_STATE_POLLS {
-                        return Err(GatewayError::new(
-                            ErrorKind::Upstream,
-                            format!("DLI job {job_id} reports an unknown status {state:?}"),
-                        )
-                        .with_detail(format!(
-                            "{unknown} status polls in a row gave no known job state; the job is cancelled"
-                        )));
-                    }
-                }
-                _ => unknown = 0,
-            }
-            let delay = delays
-                .next()
-                .unwrap_or(Duration::from_millis(self.cfg.poll_max_ms));
-            let sleep_until = Instant::now() + delay;
-            match deadline {
-                Some(d) if sleep_until >= d => {
-                    tokio::time::sleep_until(d).await;
-                    return Err(timed_out());
-                }
-                _ => tokio::time::sleep_until(sleep_until).await,
-            }
-        }
     }
 
     async fn collect(

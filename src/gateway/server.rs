@@ -49,6 +49,7 @@ impl Parameters {
             queue: facts.default_queue.clone(),
             statement_timeout_ms: facts.default_timeout_ms,
             allow_truncated_results: facts.allow_truncated_results,
+            progress_notices: facts.progress_notices,
             variables: Default::default(),
         };
         let mut defaults = defaults;

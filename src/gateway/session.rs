@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::cursor::Cursors;
+use super::progress::ProgressSink;
 use super::runner::{Finished, JobBackend};
 
 /// A per-login DLI backend (e.g. a user's own DLI credentials), put into the
@@ -33,6 +34,8 @@ pub struct SessionState {
     pub statement_timeout_ms: u64,
     /// Send a result larger than the preview truncated, with a warning, instead of failing.
     pub allow_truncated_results: bool,
+    /// NOTICEs report the progress of the DLI job a statement waits for.
+    pub progress_notices: bool,
     pub settings: BTreeMap<String, String>,
 }
 
@@ -46,6 +49,9 @@ pub struct Session {
     pub cursors: Cursors,
     /// Results of statements run at Describe, waiting for their Execute.
     stashed: Mutex<Vec<(String, Finished)>>,
+    /// Where the statement now running reports its DLI job's progress: the client's
+    /// handler listens while the statement waits (see [`super::pg_handlers`]).
+    progress: Mutex<Option<ProgressSink>>,
 }
 
 /// How many described-but-not-executed results a session keeps.
@@ -70,6 +76,7 @@ impl Session {
             state: Mutex::new(initial),
             stashed: Mutex::new(Vec::new()),
             cursors: Cursors::default(),
+            progress: Mutex::new(None),
         }
     }
 
@@ -97,6 +104,20 @@ impl Session {
             Ok(mut s) => f(&mut s),
             Err(poisoned) => f(&mut poisoned.into_inner()),
         }
+    }
+
+    /// The client listens for progress reports (`Some`) or stopped listening (`None`).
+    pub fn listen_progress(&self, sink: Option<ProgressSink>) {
+        *lock(&self.progress) = sink;
+    }
+
+    /// Where a statement reports its progress: `None` when nobody listens or the session
+    /// turned progress notices off.
+    pub fn progress_sink(&self) -> Option<ProgressSink> {
+        if !self.snapshot().progress_notices {
+            return None;
+        }
+        lock(&self.progress).clone()
     }
 
     /// Keep the result of a statement run at Describe for the Execute that follows.
