@@ -21,6 +21,8 @@ pub struct SessionValues {
     /// The session's DLI queue.
     pub queue: Option<String>,
     pub statement_timeout_ms: u64,
+    /// Close the session after this long idle (0: never).
+    pub idle_session_timeout_ms: u64,
     /// Results larger than the preview are sent truncated with a warning.
     pub allow_truncated_results: bool,
     /// The session's other `SET` variables, by lower-case name.
@@ -42,6 +44,8 @@ pub enum Source {
     Queue,
     /// The session's statement timeout (`SET statement_timeout`).
     StatementTimeout,
+    /// The session's idle timeout (`SET idle_session_timeout`).
+    IdleSessionTimeout,
     /// The login user.
     User,
     /// Whether results larger than the preview are sent truncated (`SET
@@ -91,6 +95,7 @@ settings! {
     "default_transaction_read_only", Fixed("off"), true, "Sets the default read-only status of new transactions.";
     "dli.allow_truncated_results", Source::AllowTruncated, false, "Whether a result larger than the gateway can read is sent truncated, with a warning, instead of failing.";
     "dli.queue", Source::Queue, false, "The DLI queue this session's statements run on (empty: the default queue).";
+    "idle_session_timeout", Source::IdleSessionTimeout, false, "Sets the maximum allowed idle time between queries, when not in a transaction (0: none).";
     "in_hot_standby", Fixed("off"), true, "Shows whether hot standby is currently active.";
     "integer_datetimes", Fixed("on"), true, "Shows whether datetimes are integer based.";
     "intervalstyle" as "IntervalStyle", Fixed("postgres"), true, "Sets the display format for interval values.";
@@ -142,6 +147,7 @@ impl Setting {
             Source::SearchPath => crate::pgsql::quote_ident(&v.currentdb),
             Source::Queue => v.queue.clone().unwrap_or_default(),
             Source::StatementTimeout => format_duration_ms(v.statement_timeout_ms),
+            Source::IdleSessionTimeout => format_duration_ms(v.idle_session_timeout_ms),
             Source::User => v.user.clone(),
             Source::AllowTruncated => on_off(v.allow_truncated_results).to_string(),
             Source::Variable(default) => v

@@ -11,6 +11,7 @@ fn setup() -> (Session, ServerFacts) {
         default_database: "default".into(),
         default_queue: None,
         default_timeout_ms: 0,
+        default_idle_timeout_ms: 0,
         allow_truncated_results: false,
         standard_conforming_strings: true,
         database_name: "dli".into(),
@@ -21,6 +22,7 @@ fn setup() -> (Session, ServerFacts) {
         currentdb: "default".into(),
         queue: None,
         statement_timeout_ms: 0,
+        idle_session_timeout_ms: 0,
         allow_truncated_results: false,
         settings: Default::default(),
     });
