@@ -151,7 +151,8 @@ async fn a_login_over_the_limit_waits_connection_wait_ms_for_a_slot() {
     cfg.server.connection_wait_ms = 60_000;
     let gw = start(cfg).await;
     let first = connect(&gw).await;
-    let second = tokio::spawn(tokio_postgres::connect(&conn_str(&gw), NoTls));
+    let second_str = conn_str(&gw);
+    let second = tokio::spawn(async move { tokio_postgres::connect(&second_str, NoTls).await });
     // The second login waits while the first session lives …
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!second.is_finished(), "the second login did not wait");
