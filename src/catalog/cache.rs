@@ -178,7 +178,7 @@ impl MetadataCache {
             (s.snapshot.clone(), std::mem::take(&mut s.dirty), expired)
         });
         let started = Instant::now();
-        let partial = matches!(&old, Some(_) if !expired && !dirty.all);
+        let partial = old.is_some() && !expired && !dirty.all;
         let loaded = match &old {
             Some(old) if partial => self.partial_load(old, &dirty).await,
             _ => self.full_load(old.as_deref()).await,
