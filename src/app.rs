@@ -2,8 +2,9 @@
 //!
 //! Owns: the start-up order and wiring — the embedded local DLI service on its own runtime
 //! when no DLI endpoint is configured (and pointing the DLI client config at it), the DLI
-//! client, the statement runner, the catalog (only when `[catalog] enabled`), the router
-//! and the Postgres listener — and stopping them again. Called by `main.rs` and by the
+//! client, the statement runner, the catalog (only when `[catalog] enabled`), the router,
+//! the Prometheus endpoint (only when `[metrics] listen` is set) and the Postgres
+//! listener — and stopping them again. Called by `main.rs` and by the
 //! tests. The components never import each other to be wired: only this module names them
 //! all.
 
@@ -19,6 +20,7 @@ use crate::gateway::runner::Runner;
 use crate::gateway::server::GatewayServer;
 use crate::localdli::LocalDliConfig;
 use crate::localdli::{self, LocalDli};
+use crate::metrics::http::MetricsServer;
 use crate::results::{FullResults, ObsProtocol, ResultsConfig};
 
 /// The error of [`Gateway::start`]: whichever component refused to start.
@@ -29,6 +31,7 @@ pub struct Gateway {
     server: GatewayServer,
     local: Option<(LocalDli, ServiceRuntime)>,
     dli_endpoint: String,
+    metrics: Option<MetricsServer>,
 }
 
 /// The embedded service's own runtime: its SQL engine does CPU-heavy work, which must not
@@ -113,6 +116,7 @@ fn server_facts(cfg: &Config) -> ServerFacts {
         default_database: cfg.runner.default_database.clone(),
         default_queue: (!cfg.dli.queue.is_empty()).then(|| cfg.dli.queue.clone()),
         default_timeout_ms: cfg.runner.statement_timeout_ms,
+        default_idle_timeout_ms: cfg.server.idle_session_timeout_ms,
         allow_truncated_results: cfg.runner.allow_truncated_results,
         progress_notices: cfg.runner.progress_notices,
         standard_conforming_strings: cfg.runner.standard_conforming_strings,
@@ -136,11 +140,16 @@ impl Gateway {
             let catalog = DliCatalog::new(client, &cfg.catalog, &cfg.server.server_version)?;
             router = router.with_catalog(catalog);
         }
+        let metrics = match cfg.metrics.enabled() {
+            true => Some(MetricsServer::start(&cfg.metrics).await?),
+            false => None,
+        };
         let server = GatewayServer::start_with_dli(&cfg.server, Some(&cfg.dli), router).await?;
         Ok(Gateway {
             server,
             local,
             dli_endpoint: cfg.dli.endpoint,
+            metrics,
         })
     }
 
@@ -149,14 +158,23 @@ impl Gateway {
         self.server.addr()
     }
 
+    /// The Prometheus endpoint's address, when `[metrics] listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(MetricsServer::addr)
+    }
+
     /// The DLI endpoint in use (the embedded service's when embedded).
     pub fn dli_endpoint(&self) -> &str {
         &self.dli_endpoint
     }
 
-    /// Stop the listener and the embedded service.
+    /// Stop the listener (closing every session, see [`GatewayServer::shutdown`]), then
+    /// the metrics endpoint and the embedded service.
     pub async fn shutdown(self) {
         self.server.shutdown().await;
+        if let Some(metrics) = self.metrics {
+            metrics.shutdown().await;
+        }
         if let Some((local, runtime)) = self.local {
             if let Some(handle) = runtime.handle() {
                 let _ = handle.spawn(local.shutdown()).await;

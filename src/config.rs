@@ -2,7 +2,7 @@
 //!
 //! Owns: the top-level [`Config`], which only aggregates the sections each component owns
 //! (`[server]` and `[runner]`: [`crate::gateway::config`]; `[dli]`: [`crate::dli`];
-//! `[local]`: [`crate::localdli`]; `[catalog]`: [`crate::catalog`]), loading from a file,
+//! `[local]`: [`crate::localdli`]; `[catalog]`: [`crate::catalog`]; `[metrics]`: [`crate::metrics`]), loading from a file,
 //! overriding any key from `DLIGW__SECTION__KEY` environment variables, calling each
 //! section's `validate()` plus the checks that span sections, and clear error messages for
 //! bad input. It never panics and never prints secrets.
@@ -15,6 +15,7 @@ use crate::catalog::CatalogConfig;
 use crate::dli::DliClientConfig;
 use crate::gateway::config::{RunnerConfig, ServerConfig};
 use crate::localdli::LocalDliConfig;
+use crate::metrics::http::MetricsConfig;
 use crate::results::ResultsConfig;
 
 /// Prefix of environment overrides: `DLIGW__DLI__PROJECT_ID=…` sets `[dli] project_id`.
@@ -33,6 +34,8 @@ pub struct Config {
     pub catalog: CatalogConfig,
     /// `[results]`: complete results beyond the preview, from object storage.
     pub results: ResultsConfig,
+    /// `[metrics]`: the Prometheus endpoint (off unless `listen` is set).
+    pub metrics: MetricsConfig,
 }
 
 /// A configuration problem, with a message meant for a person.
@@ -86,6 +89,7 @@ impl Config {
         self.runner.validate().map_err(ConfigError)?;
         self.catalog.validate().map_err(ConfigError)?;
         self.results.validate().map_err(ConfigError)?;
+        self.metrics.validate().map_err(ConfigError)?;
         if self.is_embedded() {
             self.local.validate().map_err(ConfigError)?;
         } else {

@@ -11,6 +11,7 @@
 //! - [`pgtypes`]  — the one type module: Spark types, the Spark ↔ Postgres tables, Spark ↔ Arrow.
 //! - [`settings`] — the one settings table (startup ParameterStatus, SHOW, current_setting, pg_settings).
 //! - [`errors`]   — the one place that chooses SQLSTATEs, severities and log levels.
+//! - [`metrics`]  — the Prometheus registry and its HTTP endpoint (a leaf: plain labels only).
 //! - [`sqldepth`] — how deeply a statement nests, from its tokens (bounded before parsing).
 
 pub mod app;
@@ -20,6 +21,7 @@ pub mod dli;
 pub mod errors;
 pub mod gateway;
 pub mod localdli;
+pub mod metrics;
 pub mod pgsql;
 pub mod pgtypes;
 pub mod results;

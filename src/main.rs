@@ -61,6 +61,9 @@ struct Common {
     /// Artificial delay of every local job, in ms ([local] job_delay_ms).
     #[arg(long, global = true)]
     job_delay_ms: Option<u64>,
+    /// Prometheus metrics endpoint address, e.g. 127.0.0.1:9187 ([metrics] listen).
+    #[arg(long, global = true)]
+    metrics_listen: Option<String>,
     /// Log filter (tracing EnvFilter syntax), e.g. "info" or "dli_pg_gateway=debug".
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     log: String,
@@ -109,6 +112,9 @@ impl Common {
         if let Some(v) = self.job_delay_ms {
             cfg.local.job_delay_ms = v;
         }
+        if let Some(v) = &self.metrics_listen {
+            cfg.metrics.listen = v.clone();
+        }
     }
 }
 
@@ -156,11 +162,32 @@ async fn run(cli: Cli) -> Result<(), String> {
                 gw.addr().ip(),
                 gw.addr().port()
             );
-            tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
-            tracing::info!("shutting down");
+            if let Some(addr) = gw.metrics_addr() {
+                println!("Prometheus metrics on http://{addr}/metrics");
+            }
+            let signal = stop_signal().await.map_err(|e| e.to_string())?;
+            tracing::info!(signal, "shutting down");
             gw.shutdown().await;
+            tracing::info!("shut down");
             Ok(())
         }
+    }
+}
+
+/// Waits for SIGTERM or Ctrl-C (SIGINT); names the one that came.
+async fn stop_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            _ = term.recv() => Ok("SIGTERM"),
+            c = tokio::signal::ctrl_c() => c.map(|()| "SIGINT"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
     }
 }
 

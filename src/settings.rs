@@ -21,6 +21,8 @@ pub struct SessionValues {
     /// The session's DLI queue.
     pub queue: Option<String>,
     pub statement_timeout_ms: u64,
+    /// Close the session after this long idle (0: never).
+    pub idle_session_timeout_ms: u64,
     /// Results larger than the preview are sent truncated with a warning.
     pub allow_truncated_results: bool,
     /// NOTICEs report a waiting statement's DLI job.
@@ -44,6 +46,8 @@ pub enum Source {
     Queue,
     /// The session's statement timeout (`SET statement_timeout`).
     StatementTimeout,
+    /// The session's idle timeout (`SET idle_session_timeout`).
+    IdleSessionTimeout,
     /// The login user.
     User,
     /// Whether results larger than the preview are sent truncated (`SET
@@ -97,6 +101,7 @@ settings! {
     "dli.allow_truncated_results", Source::AllowTruncated, false, "Whether a result larger than the gateway can read is sent truncated, with a warning, instead of failing.";
     "dli.progress_notices", Source::ProgressNotices, false, "Whether a statement waiting for its DLI job reports the job's state and progress in NOTICEs.";
     "dli.queue", Source::Queue, false, "The DLI queue this session's statements run on (empty: the default queue).";
+    "idle_session_timeout", Source::IdleSessionTimeout, false, "Sets the maximum allowed idle time between queries, when not in a transaction (0: none).";
     "in_hot_standby", Fixed("off"), true, "Shows whether hot standby is currently active.";
     "integer_datetimes", Fixed("on"), true, "Shows whether datetimes are integer based.";
     "intervalstyle" as "IntervalStyle", Fixed("postgres"), true, "Sets the display format for interval values.";
@@ -148,6 +153,7 @@ impl Setting {
             Source::SearchPath => crate::pgsql::quote_ident(&v.currentdb),
             Source::Queue => v.queue.clone().unwrap_or_default(),
             Source::StatementTimeout => format_duration_ms(v.statement_timeout_ms),
+            Source::IdleSessionTimeout => format_duration_ms(v.idle_session_timeout_ms),
             Source::User => v.user.clone(),
             Source::AllowTruncated => on_off(v.allow_truncated_results).to_string(),
             Source::ProgressNotices => on_off(v.progress_notices).to_string(),

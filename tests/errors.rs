@@ -54,6 +54,9 @@ fn postgres(name: &str) -> SqlState {
         "INVALID_CURSOR_NAME" => SqlState::INVALID_CURSOR_NAME,
         "PROTOCOL_VIOLATION" => SqlState::PROTOCOL_VIOLATION,
         "INTERNAL_ERROR" => SqlState::INTERNAL_ERROR,
+        "TOO_MANY_CONNECTIONS" => SqlState::TOO_MANY_CONNECTIONS,
+        "ADMIN_SHUTDOWN" => SqlState::ADMIN_SHUTDOWN,
+        "IDLE_SESSION_TIMEOUT" => SqlState::IDLE_SESSION_TIMEOUT,
         other => panic!("errors::sqlstate::{other} has no entry in tests/errors.rs"),
     }
 }
@@ -75,6 +78,15 @@ fn login_kinds_are_fatal_with_their_codes() {
             SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
         ),
         (ErrorKind::LoginUnavailable, SqlState::CONNECTION_FAILURE),
+        (ErrorKind::AdminShutdown, SqlState::ADMIN_SHUTDOWN),
+        (
+            ErrorKind::IdleSessionTimeout,
+            SqlState::IDLE_SESSION_TIMEOUT,
+        ),
+        (
+            ErrorKind::TooManyConnections,
+            SqlState::TOO_MANY_CONNECTIONS,
+        ),
     ];
     for (kind, state) in fatal {
         assert_eq!(kind.sqlstate(), state.code(), "{kind:?}");

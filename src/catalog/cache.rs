@@ -178,10 +178,13 @@ impl MetadataCache {
             (s.snapshot.clone(), std::mem::take(&mut s.dirty), expired)
         });
         let started = Instant::now();
+        let partial = old.is_some() && !expired && !dirty.all;
         let loaded = match &old {
-            Some(old) if !expired && !dirty.all => self.partial_load(old, &dirty).await,
+            Some(old) if partial => self.partial_load(old, &dirty).await,
             _ => self.full_load(old.as_deref()).await,
         };
+        let kind = if partial { "partial" } else { "full" };
+        crate::metrics::catalog_load(kind, loaded.is_ok());
         match loaded {
             Ok(dbs) => {
                 let snap = self.write(|s| {
@@ -341,7 +344,11 @@ impl MetadataCache {
             &Known::new(),
         )
         .await
-        .inspect_err(|e| tracing::warn!(error = %e, "loading catalog columns failed"))?;
+        .inspect_err(|e| {
+            crate::metrics::catalog_load("columns", false);
+            tracing::warn!(error = %e, "loading catalog columns failed");
+        })?;
+        crate::metrics::catalog_load("columns", true);
         let snap = self.write(|s| {
             s.generation += 1;
             let snap = Arc::new(Snapshot::new(dbs, s.generation));

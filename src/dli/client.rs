@@ -317,7 +317,10 @@ impl Inner {
     /// A safe call: retried per the policy.
     pub async fn retrying<T: DeserializeOwned>(&self, call: &ApiCall) -> Result<T, DliError> {
         self.policy
-            .run(call.url.path(), || self.attempt(call))
+            .run(
+                &super::transport::endpoint(&call.method, call.url.path()),
+                || self.attempt(call),
+            )
             .await
     }
 

@@ -1,8 +1,10 @@
 //! HTTP plumbing shared by the DLI and IAM calls: sending one request (with a
 //! tracing event), turning any answer into `Ok(T)` or a [`DliError`]
-//! ([`process_response`]), and the bounded, jittered retry of safe requests.
+//! ([`process_response`]), and the bounded, jittered retry of safe requests. Every call
+//! and retry is counted in [`crate::metrics`] under its [`endpoint`] label (the path with
+//! ids and names blanked, so the label set stays small).
 //!
-//! Knows nothing about authentication or endpoints; never logs headers or bodies.
+//! Knows nothing about authentication; never logs headers or bodies.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -88,6 +90,7 @@ impl RetryPolicy {
             .when(|f: &Failure| f.error.is_retryable())
             .adjust(move |f: &Failure, dur| dur.map(|d| f.retry_after.map_or(d, |ra| ra.min(max))))
             .notify(|f: &Failure, dur| {
+                crate::metrics::dli_retry(what);
                 tracing::debug!(what, error = %f.error, delay_ms = dur.as_millis() as u64, "retrying DLI call");
             })
             .await
@@ -132,7 +135,10 @@ pub(crate) async fn send(
         }
         Err(e) => Err(e),
     };
-    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let elapsed = started.elapsed();
+    let elapsed_ms = elapsed.as_millis() as u64;
+    let status = result.as_ref().ok().map(|raw| raw.status);
+    crate::metrics::dli_call(&endpoint(&method, url.path()), status, elapsed);
     match result {
         Ok(raw) => {
             tracing::debug!(method = %method, path = url.path(), status = raw.status, elapsed_ms, "DLI HTTP call");
@@ -144,6 +150,35 @@ pub(crate) async fn send(
             Err(failure)
         }
     }
+}
+
+/// Path segments kept in an [`endpoint`] label where an id could stand.
+const ACTIONS: &[&str] = &[
+    "auth",
+    "submit-job",
+    "check-sql",
+    "sql-jobs",
+    "flink-jobs",
+    "jar-jobs",
+    "jobs",
+    "execute-graph",
+    "gen-graph",
+];
+
+/// A call's metric label: `METHOD /path` with the project, job ids and database or table
+/// names as `{}` (`GET /v1.0/{}/jobs/{}/status`). Segments after a collection name are
+/// names unless they are known actions; anything id-like (a digit in 6+ characters) is
+/// blanked wherever it stands.
+pub(crate) fn endpoint(method: &Method, path: &str) -> String {
+    let mut label = format!("{method} ");
+    let segments = path.split('/').filter(|s| !s.is_empty());
+    for (i, seg) in segments.enumerate() {
+        let id_like = seg.len() >= 6 && seg.chars().any(|c| c.is_ascii_digit());
+        let keep = i == 0 || (!id_like && (i % 2 == 0 || ACTIONS.contains(&seg)));
+        label.push('/');
+        label.push_str(if keep { seg } else { "{}" });
+    }
+    label
 }
 
 fn transport_failure(method: &Method, url: &Url, e: reqwest::Error) -> Failure {
@@ -275,6 +310,31 @@ mod tests {
         );
         let e = process_response::<T>(&raw(200, "garbage")).unwrap_err();
         assert_eq!(e.kind, DliErrorKind::Decode);
+    }
+
+    #[test]
+    fn endpoint_labels_blank_ids_and_names() {
+        let e = |m: Method, p: &str| endpoint(&m, p);
+        assert_eq!(
+            e(Method::GET, "/v1.0/0a1b2c3d4e/jobs/5f0e-41aa-9c7d/status"),
+            "GET /v1.0/{}/jobs/{}/status"
+        );
+        assert_eq!(
+            e(Method::POST, "/v1.0/p1/jobs/submit-job"),
+            "POST /v1.0/{}/jobs/submit-job"
+        );
+        assert_eq!(
+            e(
+                Method::GET,
+                "/v1.0/p1/databases/tpch/tables/lineitem/preview"
+            ),
+            "GET /v1.0/{}/databases/{}/tables/{}/preview"
+        );
+        assert_eq!(e(Method::POST, "/v3/auth/tokens"), "POST /v3/auth/tokens");
+        assert_eq!(
+            e(Method::GET, "/v1.0/p1/streaming/jobs/123456/execute-graph"),
+            "GET /v1.0/{}/streaming/jobs/{}/execute-graph"
+        );
     }
 
     #[test]

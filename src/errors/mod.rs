@@ -53,10 +53,13 @@ pub mod sqlstate {
         INVALID_TEXT_REPRESENTATION = "22P02",
         NUMERIC_VALUE_OUT_OF_RANGE = "22003",
         QUERY_CANCELED = "57014",
+        ADMIN_SHUTDOWN = "57P01",
+        IDLE_SESSION_TIMEOUT = "57P05",
         INVALID_AUTHORIZATION = "28000",
         INVALID_PASSWORD = "28P01",
         CONNECTION_FAILURE = "08006",
         INSUFFICIENT_RESOURCES = "53000",
+        TOO_MANY_CONNECTIONS = "53300",
         CONFIGURATION_LIMIT_EXCEEDED = "53400",
         PROGRAM_LIMIT_EXCEEDED = "54000",
         STATEMENT_TOO_COMPLEX = "54001",
@@ -127,6 +130,12 @@ pub enum ErrorKind {
     BadEncoding,
     /// A statement nested too deeply to be read safely (Postgres' and Spark's 54001).
     StatementTooComplex,
+    /// The server is shutting down (ends the connection, as Postgres' SIGTERM).
+    AdminShutdown,
+    /// A session idle longer than `idle_session_timeout` (ends the connection).
+    IdleSessionTimeout,
+    /// Every connection slot is taken (ends the connection).
+    TooManyConnections,
     Internal,
 }
 
@@ -206,6 +215,9 @@ impl ErrorKind {
             ErrorKind::UnsupportedProtocol => (FEATURE_NOT_SUPPORTED, Fatal, Outside),
             ErrorKind::BadEncoding => (CHARACTER_NOT_IN_REPERTOIRE, Fatal, Outside),
             ErrorKind::StatementTooComplex => (STATEMENT_TOO_COMPLEX, Error, User),
+            ErrorKind::AdminShutdown => (ADMIN_SHUTDOWN, Fatal, Outside),
+            ErrorKind::IdleSessionTimeout => (IDLE_SESSION_TIMEOUT, Fatal, User),
+            ErrorKind::TooManyConnections => (TOO_MANY_CONNECTIONS, Fatal, Outside),
             ErrorKind::Internal => (INTERNAL_ERROR, Error, Gateway),
         }
     }

@@ -57,8 +57,17 @@ pub struct ServerConfig {
     pub auth_method: AuthMethod,
     /// Accepted logins. Default: one user `dli` with password `dli`.
     pub users: Vec<UserConfig>,
-    /// Connections served at once; more wait for a free slot.
+    /// Sessions served at once. A login past it waits `connection_wait_ms` for a free
+    /// slot, then gets FATAL 53300 (a CancelRequest is always served).
     pub max_connections: usize,
+    /// How long a login over `max_connections` waits for a free slot; 0 = refused at once.
+    pub connection_wait_ms: u64,
+    /// A session idle (between statements) this long is closed with FATAL 57P05, as
+    /// Postgres' `idle_session_timeout` (also `SET idle_session_timeout`); 0 = never.
+    pub idle_session_timeout_ms: u64,
+    /// On SIGTERM / Ctrl-C: how long running statements may go on before their DLI jobs
+    /// are cancelled and their sessions closed with FATAL 57P01.
+    pub shutdown_grace_ms: u64,
     /// Reported as `server_version` and in `version()`.
     pub server_version: String,
     /// `[server.tls]`: certificate, key, and whether TLS is optional or required.
@@ -119,6 +128,9 @@ impl Default for ServerConfig {
                 password: "dli".to_string(),
             }],
             max_connections: 256,
+            connection_wait_ms: 0,
+            idle_session_timeout_ms: 0,
+            shutdown_grace_ms: 30_000,
             server_version: "15.0".to_string(),
             tls: TlsConfig::default(),
             throttle: ThrottleConfig::default(),

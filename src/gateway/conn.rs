@@ -8,6 +8,10 @@
 //! `ErrorResponse` (08P01, or Postgres' code for the case), then the close. pgwire's own
 //! loop drops such a connection without a word, and its decoders panic on the messages
 //! the guard refuses.
+//! Also the connection's end as [`super::lifecycle`] decides it: a session slot taken at
+//! the startup packet (FATAL 53300 when none is free; a CancelRequest needs none), FATAL
+//! 57P05 after `idle_session_timeout`, FATAL 57P01 at shutdown (idle sessions at once, a
+//! running statement when the grace period is over: dropping it cancels its DLI job).
 //!
 //! Why a wrapper and not a patched pgwire: the checks are a few hundred lines of ours
 //! over the wire format, which does not change between pgwire releases, while a vendored
@@ -33,6 +37,8 @@ use tokio::net::TcpStream;
 use tokio_util::codec::{Encoder, Framed};
 
 use super::frames::{self, Frame, Phase};
+use super::lifecycle::{self, Limits};
+use super::session::Session;
 use crate::errors::{ErrorKind, GatewayError};
 
 /// As pgwire's: a client that has not logged in by then is dropped.
@@ -130,7 +136,10 @@ impl<S: AsyncRead + Unpin> AsyncRead for Guarded<S> {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Ready(Ok(())) if rb.filled().is_empty() => this.eof = true,
-                Poll::Ready(Ok(())) => this.raw.extend_from_slice(rb.filled()),
+                Poll::Ready(Ok(())) => {
+                    crate::metrics::bytes_received(rb.filled().len());
+                    this.raw.extend_from_slice(rb.filled());
+                }
             }
         }
     }
@@ -138,7 +147,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Guarded<S> {
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, b: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write(cx, b)
+        let written = Pin::new(&mut self.get_mut().inner).poll_write(cx, b);
+        if let Poll::Ready(Ok(n)) = &written {
+            crate::metrics::bytes_sent(*n);
+        }
+        written
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -274,11 +287,60 @@ async fn negotiate<S>(
     )))
 }
 
+/// A logged-in session, counted in the metrics until the connection ends.
+struct Counted(bool);
+
+impl Counted {
+    fn logged_in(&mut self) {
+        if !self.0 {
+            self.0 = true;
+            crate::metrics::session_opened();
+        }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        if self.0 {
+            crate::metrics::session_closed();
+        }
+    }
+}
+
+/// The session's idle timeout: its own `SET idle_session_timeout`, else the server's.
+fn idle_timeout<C: ClientInfo>(client: &C, limits: &Limits) -> Option<Duration> {
+    let ms = match client.session_extensions().get::<Session>() {
+        Some(session) => session.snapshot().idle_session_timeout_ms,
+        None => limits.idle_default_ms(),
+    };
+    (ms > 0).then(|| Duration::from_millis(ms))
+}
+
+fn fatal(kind: ErrorKind, message: &str) -> ErrorInfo {
+    GatewayError::new(kind, message).into_error_info()
+}
+
+fn shutting_down() -> ErrorInfo {
+    fatal(
+        ErrorKind::AdminShutdown,
+        "terminating connection due to administrator command",
+    )
+}
+
+/// Sleeps `d`, or forever.
+async fn sleep_for(d: Option<Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Serve one TCP connection until it ends.
 pub async fn serve<H: PgWireServerHandlers>(
     tcp: TcpStream,
     tls: Option<TlsAcceptor>,
     handlers: H,
+    limits: Limits,
 ) -> io::Result<()> {
     let deadline = tokio::time::sleep(STARTUP_TIMEOUT);
     tokio::pin!(deadline);
@@ -296,6 +358,9 @@ pub async fn serve<H: PgWireServerHandlers>(
     let copy = handlers.copy_handler();
     let cancel = handlers.cancel_handler();
     let errors = handlers.error_handler();
+    // the session slot, taken at the startup packet and held until the connection ends
+    let mut slot = None;
+    let mut counted = Counted(false);
     loop {
         let logging_in = matches!(
             socket.state(),
@@ -308,7 +373,23 @@ pub async fn serve<H: PgWireServerHandlers>(
                 m = socket.next() => m,
             }
         } else {
-            socket.next().await
+            counted.logged_in();
+            let idle = idle_timeout(&socket, &limits);
+            tokio::select! {
+                m = socket.next() => m,
+                _ = limits.reached(lifecycle::Phase::Draining) => {
+                    refuse(&mut socket, shutting_down()).await;
+                    break;
+                }
+                _ = sleep_for(idle) => {
+                    let info = fatal(
+                        ErrorKind::IdleSessionTimeout,
+                        "terminating connection due to idle-session timeout",
+                    );
+                    refuse(&mut socket, info).await;
+                    break;
+                }
+            }
         };
         let msg = match next {
             None => break,
@@ -323,21 +404,46 @@ pub async fn serve<H: PgWireServerHandlers>(
         if matches!(msg, PgWireFrontendMessage::Terminate(_)) {
             break;
         }
+        if matches!(msg, PgWireFrontendMessage::Startup(_)) && slot.is_none() {
+            if limits.phase() != lifecycle::Phase::Serving {
+                crate::metrics::connection_refused("shutting_down");
+                refuse(&mut socket, shutting_down()).await;
+                break;
+            }
+            slot = limits.admit().await;
+            if slot.is_none() {
+                crate::metrics::connection_refused("too_many_connections");
+                let info = fatal(
+                    ErrorKind::TooManyConnections,
+                    "sorry, too many clients already",
+                );
+                refuse(&mut socket, info).await;
+                break;
+            }
+        }
         let extended_query = match socket.state() {
             PgWireConnectionState::CopyInProgress(extended) => extended,
             _ => msg.is_extended_query(),
         };
         let is_cancel = matches!(msg, PgWireFrontendMessage::CancelRequest(_));
-        let handled = process_message(
-            msg,
-            &mut socket,
-            startup.clone(),
-            simple.clone(),
-            extended.clone(),
-            copy.clone(),
-            cancel.clone(),
-        )
-        .await;
+        let handled = tokio::select! {
+            h = process_message(
+                msg,
+                &mut socket,
+                startup.clone(),
+                simple.clone(),
+                extended.clone(),
+                copy.clone(),
+                cancel.clone(),
+            ) => Some(h),
+            // Past the shutdown grace period: the statement is dropped (which cancels
+            // its DLI job) and the session closed.
+            _ = limits.reached(lifecycle::Phase::Closing) => None,
+        };
+        let Some(handled) = handled else {
+            refuse(&mut socket, shutting_down()).await;
+            break;
+        };
         if let Err(mut e) = handled {
             errors.on_error(&socket, &mut e);
             if e.is_fatal() {
@@ -351,6 +457,7 @@ pub async fn serve<H: PgWireServerHandlers>(
             break;
         }
     }
+    drop(slot);
     Ok(())
 }
 

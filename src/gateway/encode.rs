@@ -149,6 +149,7 @@ fn encode_batch(fields: &Arc<Vec<FieldInfo>>, batch: Batch) -> Vec<PgWireResult<
         }
         out.push(Ok(encoder.take_row()));
     }
+    crate::metrics::rows_sent(out.len());
     out
 }
 

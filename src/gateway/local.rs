@@ -35,6 +35,8 @@ pub struct ServerFacts {
     pub default_database: String,
     pub default_queue: Option<String>,
     pub default_timeout_ms: u64,
+    /// `[server] idle_session_timeout_ms`.
+    pub default_idle_timeout_ms: u64,
     /// `[runner] allow_truncated_results`.
     pub allow_truncated_results: bool,
     /// `[runner] progress_notices`.
@@ -181,6 +183,7 @@ fn reset_all(session: &Session, facts: &ServerFacts) {
         s.currentdb = facts.default_database.clone();
         s.queue = facts.default_queue.clone();
         s.statement_timeout_ms = facts.default_timeout_ms;
+        s.idle_session_timeout_ms = facts.default_idle_timeout_ms;
         s.allow_truncated_results = facts.allow_truncated_results;
         s.progress_notices = facts.progress_notices;
         s.settings.clear();
@@ -193,6 +196,7 @@ fn reset_one(session: &Session, facts: &ServerFacts, name: &str) {
         "search_path" => s.currentdb = facts.default_database.clone(),
         "dli.queue" => s.queue = facts.default_queue.clone(),
         "statement_timeout" => s.statement_timeout_ms = facts.default_timeout_ms,
+        "idle_session_timeout" => s.idle_session_timeout_ms = facts.default_idle_timeout_ms,
         "dli.allow_truncated_results" => s.allow_truncated_results = facts.allow_truncated_results,
         "dli.progress_notices" => s.progress_notices = facts.progress_notices,
         _ => {
@@ -213,6 +217,7 @@ pub fn session_values(s: SessionState, facts: &ServerFacts) -> SessionValues {
         currentdb: s.currentdb,
         queue: s.queue,
         statement_timeout_ms: s.statement_timeout_ms,
+        idle_session_timeout_ms: s.idle_session_timeout_ms,
         allow_truncated_results: s.allow_truncated_results,
         progress_notices: s.progress_notices,
         variables: s.settings,
@@ -285,6 +290,15 @@ pub fn set_named(session: &Session, name: &str, texts: &[String]) -> Result<(), 
                 )
             })?;
             session.update(|s| s.statement_timeout_ms = ms);
+        }
+        "idle_session_timeout" => {
+            let ms = parse_timeout_ms(&value).ok_or_else(|| {
+                GatewayError::new(
+                    ErrorKind::InvalidParameter,
+                    format!("invalid value for parameter \"idle_session_timeout\": \"{value}\""),
+                )
+            })?;
+            session.update(|s| s.idle_session_timeout_ms = ms);
         }
         "standard_conforming_strings" => {
             let on = settings::parse_bool(&value).ok_or_else(|| {

@@ -3,7 +3,8 @@
 //! Owns: the three entry points a protocol needs — [`Router::prepare`] (plan one
 //! statement and learn its types from cached metadata), [`Router::describe`] and
 //! [`Router::execute`] — plus [`Router::simple_query`] (plan + execute per statement),
-//! the per-job tracing span, and what happens after a DLI job (catalog invalidation).
+//! every statement's span, log line and metrics (through [`super::stmtlog`]), and what
+//! happens after a DLI job (catalog invalidation).
 //! Everything it returns is protocol-neutral ([`super::output`]); it imports nothing
 //! from pgwire. Statements are read once, by [`super::plan::plan`].
 
@@ -47,9 +48,6 @@ pub struct Login {
     /// The login's own DLI backend (DLI-credential passthrough).
     pub backend: Option<Arc<dyn JobBackend>>,
 }
-
-/// The longest SQL text put into a log span.
-const SPAN_SQL_CHARS: usize = 200;
 
 impl Router {
     pub fn new(runner: Runner, facts: ServerFacts) -> Self {
@@ -99,6 +97,7 @@ impl Router {
                 currentdb: self.facts.default_database.clone(),
                 queue: self.facts.default_queue.clone(),
                 statement_timeout_ms: self.facts.default_timeout_ms,
+                idle_session_timeout_ms: self.facts.default_idle_timeout_ms,
                 allow_truncated_results: self.facts.allow_truncated_results,
                 progress_notices: self.facts.progress_notices,
                 settings,
@@ -252,8 +251,25 @@ impl Router {
     }
 
     /// Run a planned statement with its bound values (`None`: a simple query, whose
-    /// text is run as written).
+    /// text is run as written), in its `statement` span, ending with its log line.
     pub async fn execute(
+        &self,
+        session: &Session,
+        plan: &Plan,
+        values: Option<&[Param]>,
+    ) -> Result<Output, GatewayError> {
+        let span = super::stmtlog::span(session, plan);
+        async {
+            let started = std::time::Instant::now();
+            let result = self.run_plan(session, plan, values).await;
+            super::stmtlog::done(plan, started, &result);
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn run_plan(
         &self,
         session: &Session,
         plan: &Plan,
@@ -319,7 +335,10 @@ impl Router {
                     None => plan.spark_sql.clone(),
                 };
                 let finished = match session.take_stashed(&spark) {
-                    Some(f) => f,
+                    Some(f) => {
+                        super::stmtlog::job_id(&f.job_id);
+                        f
+                    }
                     None => {
                         let f = self.run_job(session, &spark).await?;
                         self.after_job(session, kind, ran_ddl(&f)).await;
@@ -359,7 +378,7 @@ impl Router {
         values: Option<&[Param]>,
         what: &str,
     ) -> Result<Rows, GatewayError> {
-        match Box::pin(self.execute(session, query, values)).await? {
+        match Box::pin(self.run_plan(session, query, values)).await? {
             Output::Rows(rows) => Ok(rows),
             _ => Err(GatewayError::new(
                 ErrorKind::NotSupported,
@@ -385,7 +404,7 @@ impl Router {
         }
     }
 
-    /// Run Spark SQL as a DLI job inside a span carrying the session, job id and SQL.
+    /// Run Spark SQL as a DLI job (the runner records its id on the statement's span).
     async fn run_job(&self, session: &Session, sql: &str) -> Result<Finished, GatewayError> {
         let state = session.snapshot();
         let ctx = JobContext {
@@ -394,39 +413,20 @@ impl Router {
             statement_timeout_ms: state.statement_timeout_ms,
             allow_truncated_results: state.allow_truncated_results,
         };
-        let span = tracing::info_span!(
-            "statement",
-            session = session.id,
-            job_id = tracing::field::Empty,
-            sql = %truncate(sql, SPAN_SQL_CHARS),
-        );
-        async {
-            let started = std::time::Instant::now();
-            let progress = session.progress_sink();
-            let result = match &session.backend {
-                Some(b) => {
-                    self.runner
-                        .with_backend(b.clone())
-                        .run_reporting(sql, &ctx, progress.as_ref())
-                        .await
-                }
-                None => {
-                    self.runner
-                        .run_reporting(sql, &ctx, progress.as_ref())
-                        .await
-                }
-            };
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            match &result {
-                Ok(_) => tracing::info!(elapsed_ms, "statement done"),
-                Err(e) => {
-                    tracing::info!(elapsed_ms, sqlstate = e.kind.sqlstate(), "statement failed")
-                }
+        let progress = session.progress_sink();
+        match &session.backend {
+            Some(b) => {
+                self.runner
+                    .with_backend(b.clone())
+                    .run_reporting(sql, &ctx, progress.as_ref())
+                    .await
             }
-            result
+            None => {
+                self.runner
+                    .run_reporting(sql, &ctx, progress.as_ref())
+                    .await
+            }
         }
-        .instrument(span)
-        .await
     }
 }
 
@@ -434,13 +434,6 @@ impl Router {
 fn ran_ddl(finished: &Finished) -> bool {
     matches!(&finished.outcome, Outcome::Command { job_type, .. }
         if *job_type != JobType::Insert && *job_type != JobType::Query)
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
 }
 
 fn refresh_fields() -> Vec<Field> {

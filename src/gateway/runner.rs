@@ -127,9 +127,11 @@ impl Drop for CancelOnDrop {
         }
         let backend = self.backend.clone();
         let job_id = std::mem::take(&mut self.job_id);
+        crate::metrics::dli_job_ended("gateway_cancelled");
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => {
-                handle.spawn(async move {
+                // counted, so that shutdown waits for it
+                super::lifecycle::spawn_cancel(&handle, async move {
                     match backend.cancel_job(&job_id).await {
                         Ok(()) => tracing::info!(job_id, "cancelled abandoned DLI job"),
                         Err(e) => tracing::warn!(job_id, error = %e, "could not cancel DLI job"),
@@ -236,6 +238,7 @@ impl Runner {
         let job_id = submitted.job_id.clone();
         tracing::Span::current().record("job_id", job_id.as_str());
         if submitted.is_sync() {
+            crate::metrics::dli_job_ended(JobState::Finished.as_str());
             let outcome = if submitted.schema.is_empty() {
                 Outcome::Command {
                     job_type: submitted.job_type,
@@ -252,6 +255,7 @@ impl Runner {
         }
         let guard = CancelOnDrop::new(self.backend.clone(), &job_id);
         let status = self.wait(&job_id, submitted_at, deadline, progress).await?;
+        crate::metrics::dli_job_ended(status.status.as_str());
         // From here on the job is terminal: nothing to cancel.
         guard.disarm();
         let outcome = self

@@ -1,9 +1,10 @@
 //! The Postgres listener: accept loop, pgwire handler wiring, startup parameters, shutdown.
 //!
-//! Owns: binding the port, the connection limit, TLS negotiation (the acceptor from
+//! Owns: binding the port, accepting (the connection limit and the shutdown phases are
+//! [`super::lifecycle`]'s, applied per connection by [`super::conn`]), TLS negotiation (the acceptor from
 //! [`super::tls`]), building the startup (auth) handler ([`super::auth`]) once, the startup
 //! parameters drivers need, cancel-request routing, installing the error hook
-//! ([`ErrorLog`]), and graceful shutdown. Each connection is served by [`super::conn`]. Query semantics live in [`super::handler`].
+//! ([`ErrorLog`]), and graceful shutdown (stop accepting, then [`Lifecycle::shutdown`]). Each connection is served by [`super::conn`]. Query semantics live in [`super::handler`].
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -18,10 +19,11 @@ use pgwire::api::{
 };
 use pgwire::tokio::TlsAcceptor;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 
 use super::auth::{AuthSettings, GatewayStartup};
 use super::config::{AuthMethod, ServerConfig};
+use super::lifecycle::Lifecycle;
 use super::local::ServerFacts;
 use super::passthrough::Passthrough;
 use super::pg_handlers::QueryHandler;
@@ -48,6 +50,7 @@ impl Parameters {
             currentdb: facts.default_database.clone(),
             queue: facts.default_queue.clone(),
             statement_timeout_ms: facts.default_timeout_ms,
+            idle_session_timeout_ms: facts.default_idle_timeout_ms,
             allow_truncated_results: facts.allow_truncated_results,
             progress_notices: facts.progress_notices,
             variables: Default::default(),
@@ -128,6 +131,8 @@ pub struct GatewayServer {
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    lifecycle: Lifecycle,
+    grace: std::time::Duration,
 }
 
 impl GatewayServer {
@@ -179,14 +184,17 @@ impl GatewayServer {
             cancel: Arc::new(DefaultCancelHandler::new(manager)),
         });
         let acceptor: Option<TlsAcceptor> = tls.map(|t| t.acceptor);
-        let limit = Arc::new(Semaphore::new(cfg.max_connections));
+        let (lifecycle, limits) = Lifecycle::new(
+            cfg.max_connections,
+            std::time::Duration::from_millis(cfg.connection_wait_ms),
+            cfg.idle_session_timeout_ms,
+        );
         let (tx, mut rx) = watch::channel(false);
+        // Every connection is accepted at once: the connection limit is applied to its
+        // startup packet, so a client over the limit hears 53300 instead of hanging and
+        // a CancelRequest still gets through when every slot is taken.
         let task = tokio::spawn(async move {
             loop {
-                let permit = tokio::select! {
-                    _ = rx.changed() => break,
-                    p = limit.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-                };
                 let accepted = tokio::select! {
                     _ = rx.changed() => break,
                     a = listener.accept() => a,
@@ -195,11 +203,13 @@ impl GatewayServer {
                     Ok((socket, peer)) => {
                         let factory = factory.clone();
                         let acceptor = acceptor.clone();
+                        let limits = limits.clone();
                         tokio::spawn(async move {
-                            if let Err(e) = super::conn::serve(socket, acceptor, factory).await {
+                            if let Err(e) =
+                                super::conn::serve(socket, acceptor, factory, limits).await
+                            {
                                 tracing::debug!(%peer, error = %e, "connection ended with an error");
                             }
-                            drop(permit);
                         });
                     }
                     Err(e) => {
@@ -214,6 +224,8 @@ impl GatewayServer {
             addr,
             shutdown: tx,
             task,
+            lifecycle,
+            grace: std::time::Duration::from_millis(cfg.shutdown_grace_ms),
         })
     }
 
@@ -221,9 +233,13 @@ impl GatewayServer {
         self.addr
     }
 
-    /// Stop accepting; open connections finish on their own.
+    /// Stop accepting; close idle sessions (FATAL 57P01) at once and the others when
+    /// their statement ends or `[server] shutdown_grace_ms` has passed (their DLI jobs
+    /// cancelled). Returns once they are all closed and the cancellations are done.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
+        tracing::info!("listener closed; closing sessions");
+        self.lifecycle.shutdown(self.grace).await;
     }
 }

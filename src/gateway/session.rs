@@ -32,6 +32,8 @@ pub struct SessionState {
     pub currentdb: String,
     pub queue: Option<String>,
     pub statement_timeout_ms: u64,
+    /// Close the session after this long idle (0: never; `SET idle_session_timeout`).
+    pub idle_session_timeout_ms: u64,
     /// Send a result larger than the preview truncated, with a warning, instead of failing.
     pub allow_truncated_results: bool,
     /// NOTICEs report the progress of the DLI job a statement waits for.

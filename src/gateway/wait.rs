@@ -45,6 +45,7 @@ impl Runner {
             clock: ProgressClock::new(submitted, polling.progress_interval),
         });
         let (mut calls, mut unknown, mut throttled) = (0u32, 0u32, 0u32);
+        let mut queued = true;
         loop {
             let delay = polling.schedule.jittered(submitted.elapsed(), calls);
             sleep_within(Instant::now() + delay, deadline, job_id).await?;
@@ -71,6 +72,10 @@ impl Runner {
                 Err(e) => return Err(status_error(job_id, &e)),
             };
             throttled = 0;
+            if queued && status.status == JobState::Running {
+                queued = false;
+                crate::metrics::queue_wait(submitted.elapsed());
+            }
             if status.status.is_terminal() {
                 return Ok(status);
             }
