@@ -128,7 +128,12 @@ impl Gateway {
             server_facts(&cfg),
         );
         if cfg.catalog.enabled {
-            let catalog = DliCatalog::new(client, &cfg.catalog, &cfg.server.server_version)?;
+            let catalog = DliCatalog::with_flink(
+                client,
+                &cfg.catalog,
+                &cfg.flink,
+                &cfg.server.server_version,
+            )?;
             router = router.with_catalog(catalog);
         }
         let server = GatewayServer::start_with_dli(&cfg.server, Some(&cfg.dli), router).await?;

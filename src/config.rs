@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::catalog::CatalogConfig;
+use crate::catalog::flink::FlinkConfig;
 use crate::dli::DliClientConfig;
 use crate::gateway::config::{RunnerConfig, ServerConfig};
 use crate::localdli::LocalDliConfig;
@@ -33,6 +34,8 @@ pub struct Config {
     pub catalog: CatalogConfig,
     /// `[results]`: complete results beyond the preview, from object storage.
     pub results: ResultsConfig,
+    /// `[flink]`: the `dli_flink` schema over DLI's Flink job APIs.
+    pub flink: FlinkConfig,
 }
 
 /// A configuration problem, with a message meant for a person.
@@ -86,6 +89,7 @@ impl Config {
         self.runner.validate().map_err(ConfigError)?;
         self.catalog.validate().map_err(ConfigError)?;
         self.results.validate().map_err(ConfigError)?;
+        self.flink.validate().map_err(ConfigError)?;
         if self.is_embedded() {
             self.local.validate().map_err(ConfigError)?;
         } else {

@@ -21,6 +21,7 @@ pub mod config;
 pub mod cursors;
 pub mod describe;
 pub mod engine;
+pub mod flink;
 pub mod fixups;
 pub mod functions;
 pub mod infoschema;
