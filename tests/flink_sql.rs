@@ -32,15 +32,33 @@ fn registry() -> Vec<Job> {
     (1..=30)
         .map(|i| {
             if i <= 12 {
-                job(i, &format!("sql{i}"), "flink_opensource_sql_job", "job_running", "q1")
+                job(
+                    i,
+                    &format!("sql{i}"),
+                    "flink_opensource_sql_job",
+                    "job_running",
+                    "q1",
+                )
             } else {
-                job(i, &format!("jar{i}"), "flink_jar_job", "job_cancel_success", "q2")
+                job(
+                    i,
+                    &format!("jar{i}"),
+                    "flink_jar_job",
+                    "job_cancel_success",
+                    "q2",
+                )
             }
         })
         .collect()
 }
 
-async fn setup() -> (MockServer, flink_mock::Shared, Gateway, Client, tempfile::TempDir) {
+async fn setup() -> (
+    MockServer,
+    flink_mock::Shared,
+    Gateway,
+    Client,
+    tempfile::TempDir,
+) {
     let (server, state) = flink_mock::start(registry()).await;
     let wh = tempfile::tempdir().expect("tempdir");
     let gw = gateway(&server, wh.path()).await;
@@ -50,7 +68,10 @@ async fn setup() -> (MockServer, flink_mock::Shared, Gateway, Client, tempfile::
 
 async fn no_spark_job(server: &MockServer) {
     let foreign = foreign_requests(server).await;
-    assert!(foreign.is_empty(), "requests outside the Flink and catalog APIs: {foreign:?}");
+    assert!(
+        foreign.is_empty(),
+        "requests outside the Flink and catalog APIs: {foreign:?}"
+    );
 }
 
 #[tokio::test]
@@ -66,7 +87,10 @@ async fn list_filters_are_pushed_down_and_paging_is_done_for_the_user() {
     assert_eq!(rows[0][1].as_deref(), Some("sql1"));
     let calls = flink_calls(&server).await;
     assert_eq!(calls.len(), 2, "{calls:?}");
-    assert!(calls.iter().all(|c| c.contains("status=job_running")), "{calls:?}");
+    assert!(
+        calls.iter().all(|c| c.contains("status=job_running")),
+        "{calls:?}"
+    );
     assert!(calls[1].contains("offset=10"), "{calls:?}");
 
     // More jobs than the cap (25 of 30): truncated with a warning naming the total.
@@ -83,7 +107,10 @@ async fn list_filters_are_pushed_down_and_paging_is_done_for_the_user() {
     .await;
     assert_eq!(rows[0][0].as_deref(), Some("10")); // jar20 … jar29
     let calls = flink_calls(&server).await;
-    assert!(calls.iter().any(|c| c.contains("job_type=flink_jar_job")), "{calls:?}");
+    assert!(
+        calls.iter().any(|c| c.contains("job_type=flink_jar_job")),
+        "{calls:?}"
+    );
     no_spark_job(&server).await;
 }
 
@@ -101,7 +128,11 @@ async fn details_graph_plan_and_joins_with_the_catalog() {
     let calls = flink_calls(&server).await;
     assert_eq!(calls[before..], [format!("GET /v1.0/{P}/streaming/jobs/3")]);
     // An unknown id is zero rows, as in Postgres.
-    assert!(common::simple_rows(&c, "SELECT * FROM dli_flink.job_details WHERE job_id = 999").await.is_empty());
+    assert!(
+        common::simple_rows(&c, "SELECT * FROM dli_flink.job_details WHERE job_id = 999")
+            .await
+            .is_empty()
+    );
 
     let graph = common::simple_rows(
         &c,
@@ -111,8 +142,15 @@ async fn details_graph_plan_and_joins_with_the_catalog() {
     assert_eq!(graph.len(), 3);
     assert_eq!(graph[2][1].as_deref(), Some("Sink"));
     assert_eq!(graph[2][2].as_deref(), Some("{2}"));
-    let plan = common::simple_rows(&c, "SELECT flink_job_id, state, end_time FROM dli_flink.execution_plan(3)").await;
-    assert_eq!(plan, vec![vec![Some("jid-3".into()), Some("RUNNING".into()), None]]);
+    let plan = common::simple_rows(
+        &c,
+        "SELECT flink_job_id, state, end_time FROM dli_flink.execution_plan(3)",
+    )
+    .await;
+    assert_eq!(
+        plan,
+        vec![vec![Some("jid-3".into()), Some("RUNNING".into()), None]]
+    );
 
     // A join with the static status table and with pg_catalog.
     let rows = common::simple_rows(
@@ -128,7 +166,10 @@ async fn details_graph_plan_and_joins_with_the_catalog() {
          JOIN dli_flink.job_types t ON t.job_type = 'flink_jar_job' WHERE n.nspname = 'dli_flink' ORDER BY 1",
     )
     .await;
-    let names: Vec<_> = rows.iter().map(|r| r[0].clone().unwrap_or_default()).collect();
+    let names: Vec<_> = rows
+        .iter()
+        .map(|r| r[0].clone().unwrap_or_default())
+        .collect();
     assert_eq!(names, ["job_details", "job_statuses", "job_types", "jobs"]);
     no_spark_job(&server).await;
 }
@@ -146,8 +187,8 @@ async fn introspection_describe_and_empty_probes_call_no_flink_api() {
     assert!(rows.iter().all(|r| r[1].as_deref() == Some("VIEW")));
     let rows = common::simple_rows(
         &c,
-        "SELECT obj_description('dli_flink.jobs'::regclass, 'pg_class') IS NOT NULL, \
-         (SELECT relkind FROM pg_class WHERE oid = 'dli_flink.jobs'::regclass)",
+        "SELECT obj_description(oid, 'pg_class') IS NOT NULL, relkind FROM pg_class \
+         WHERE oid = 'dli_flink.jobs'::regclass",
     )
     .await;
     assert_eq!(rows, vec![vec![Some("t".into()), Some("v".into())]]);
@@ -164,7 +205,10 @@ async fn introspection_describe_and_empty_probes_call_no_flink_api() {
     let d = common::psql(&gw, "\\d dli_flink.jobs").await;
     assert!(d.contains("duration_ms") && d.contains("bigint"), "{d}");
     // Describe (Parse/Describe) of a read and of a control, LIMIT 0, WHERE false.
-    let st = c.prepare("SELECT * FROM dli_flink.jobs WHERE status = $1").await.expect("prepare");
+    let st = c
+        .prepare("SELECT * FROM dli_flink.jobs WHERE status = $1")
+        .await
+        .expect("prepare");
     assert_eq!(st.columns()[0].name(), "job_id");
     let st = c
         .prepare("SELECT * FROM dli_flink.stop_jobs(ARRAY[1, 2], trigger_savepoint => true)")
@@ -189,9 +233,30 @@ async fn run_and_stop_a_mixture_report_one_row_per_job() {
     assert_eq!(
         rows,
         vec![
-            vec![Some("13".into()), Some("jar13".into()), Some("t".into()), None, Some("job_cancel_success".into()), Some("job_running".into())],
-            vec![Some("1".into()), Some("sql1".into()), Some("f".into()), Some("55000".into()), Some("job_running".into()), Some("job_running".into())],
-            vec![Some("999".into()), None, Some("f".into()), Some("42704".into()), None, None],
+            vec![
+                Some("13".into()),
+                Some("jar13".into()),
+                Some("t".into()),
+                None,
+                Some("job_cancel_success".into()),
+                Some("job_running".into())
+            ],
+            vec![
+                Some("1".into()),
+                Some("sql1".into()),
+                Some("f".into()),
+                Some("55000".into()),
+                Some("job_running".into()),
+                Some("job_running".into())
+            ],
+            vec![
+                Some("999".into()),
+                None,
+                Some("f".into()),
+                Some("42704".into()),
+                None,
+                None
+            ],
         ]
     );
     // One run request for the two existing jobs; 999 was never sent.
@@ -201,7 +266,11 @@ async fn run_and_stop_a_mixture_report_one_row_per_job() {
 
     // Extended protocol: the statement runs once, at Execute.
     let st = c.prepare("SELECT job_id, ok FROM dli_flink.stop_jobs($1::int8[], trigger_savepoint => false, wait_ms => 100)").await.expect("prepare");
-    assert_eq!(state.lock().map(|s| s.writes.len()).unwrap_or(0), 1, "Describe ran nothing");
+    assert_eq!(
+        state.lock().map(|s| s.writes.len()).unwrap_or(0),
+        1,
+        "Describe ran nothing"
+    );
     let rows = c.query(&st, &[&vec![2i64, 14]]).await.expect("stop");
     let got: Vec<(i64, Option<bool>)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     assert_eq!(got, vec![(2, Some(true)), (14, Some(false))]);
@@ -220,7 +289,11 @@ async fn update_keeps_what_the_user_did_not_name() {
     )
     .await;
     // Then change only the parallelism.
-    let rows = common::simple_rows(&c, "SELECT ok FROM dli_flink.update_jar_job(20, parallel_number => 3)").await;
+    let rows = common::simple_rows(
+        &c,
+        "SELECT ok FROM dli_flink.update_jar_job(20, parallel_number => 3)",
+    )
+    .await;
     assert_eq!(rows, vec![vec![Some("t".into())]]);
     let rows = common::simple_rows(
         &c,
@@ -239,11 +312,26 @@ async fn update_keeps_what_the_user_did_not_name() {
     );
     // SQL update keeps the SQL text (quotes untouched, not re-quoted for Spark).
     let body = "INSERT INTO snk SELECT \"Car\", 'it''s' FROM src";
-    common::simple_rows(&c, &format!("SELECT * FROM dli_flink.update_sql_job(3, sql_body => $${body}$$)")).await;
-    common::simple_rows(&c, "SELECT * FROM dli_flink.update_sql_job(3, cu_number => 8)").await;
-    let rows = common::simple_rows(&c, "SELECT sql_body, cu_number FROM dli_flink.job_details WHERE job_id = 3").await;
+    common::simple_rows(
+        &c,
+        &format!("SELECT * FROM dli_flink.update_sql_job(3, sql_body => $${body}$$)"),
+    )
+    .await;
+    common::simple_rows(
+        &c,
+        "SELECT * FROM dli_flink.update_sql_job(3, cu_number => 8)",
+    )
+    .await;
+    let rows = common::simple_rows(
+        &c,
+        "SELECT sql_body, cu_number FROM dli_flink.job_details WHERE job_id = 3",
+    )
+    .await;
     assert_eq!(rows, vec![vec![Some(body.to_string()), Some("8".into())]]);
-    let puts = state.lock().map(|s| s.writes.iter().filter(|w| w.0 == "PUT").count()).unwrap_or(0);
+    let puts = state
+        .lock()
+        .map(|s| s.writes.iter().filter(|w| w.0 == "PUT").count())
+        .unwrap_or(0);
     assert_eq!(puts, 4);
     no_spark_job(&server).await;
 }
@@ -253,20 +341,44 @@ async fn errors_have_their_sqlstates() {
     let (server, _st, _gw, c, _wh) = setup().await;
     for (sql, want) in [
         ("SELECT * FROM dli_flink.execution_plan(999)", "42704"),
-        ("SELECT * FROM dli_flink.update_sql_job(999, cu_number => 4)", "42704"),
-        ("SELECT * FROM dli_flink.update_jar_job(3, cu_number => 4)", "42809"),
-        ("SELECT * FROM dli_flink.update_sql_job(20, cu_number => 4)", "42809"),
+        (
+            "SELECT * FROM dli_flink.update_sql_job(999, cu_number => 4)",
+            "42704",
+        ),
+        (
+            "SELECT * FROM dli_flink.update_jar_job(3, cu_number => 4)",
+            "42809",
+        ),
+        (
+            "SELECT * FROM dli_flink.update_sql_job(20, cu_number => 4)",
+            "42809",
+        ),
         ("SELECT * FROM dli_flink.stream_graph(20)", "0A000"),
-        ("SELECT * FROM dli_flink.update_jar_job(20, cu_number => 1)", "22023"),
+        (
+            "SELECT * FROM dli_flink.update_jar_job(20, cu_number => 1)",
+            "22023",
+        ),
         ("SELECT * FROM dli_flink.run_jobs(ARRAY['x'])", "22023"),
         ("SELECT * FROM dli_flink.run_jobs(NULL)", "22004"),
-        ("SELECT * FROM dli_flink.run_jobs(ARRAY[1], bogus => 1)", "42883"),
-        ("SELECT * FROM dli_flink.create_sql_job(name => 'sql1', sql_body => 'x')", "42710"),
-        ("SELECT * FROM dli_flink.run_jobs(ARRAY[1]) LIMIT 1", "0A000"),
+        (
+            "SELECT * FROM dli_flink.run_jobs(ARRAY[1], bogus => 1)",
+            "42883",
+        ),
+        (
+            "SELECT * FROM dli_flink.create_sql_job(name => 'sql1', sql_body => 'x')",
+            "42710",
+        ),
+        (
+            "SELECT * FROM dli_flink.run_jobs(ARRAY[1]) LIMIT 1",
+            "0A000",
+        ),
         ("SELECT dli_flink.run_jobs(ARRAY[1])", "0A000"),
         ("INSERT INTO dli_flink.jobs (job_id) VALUES (1)", "55000"),
         ("DROP SCHEMA dli_flink", "42501"),
-        ("SELECT * FROM dli_flink.jobs j JOIN tpch.nation n ON true", "0A000"),
+        (
+            "SELECT * FROM dli_flink.jobs j JOIN tpch.nation n ON true",
+            "0A000",
+        ),
     ] {
         assert_eq!(common::sqlstate_of(&c, sql).await, want, "{sql}");
     }
@@ -275,7 +387,11 @@ async fn errors_have_their_sqlstates() {
         .simple_query("SELECT * FROM dli_flink.create_sql_job(name => 'sql1', sql_body => 'x')")
         .await
         .expect_err("duplicate");
-    let detail = err.as_db_error().and_then(|d| d.detail()).unwrap_or_default().to_string();
+    let detail = err
+        .as_db_error()
+        .and_then(|d| d.detail())
+        .unwrap_or_default()
+        .to_string();
     assert!(detail.contains("DLI.0006"), "{detail}");
     no_spark_job(&server).await;
 }
@@ -289,10 +405,22 @@ async fn create_and_start() {
          sql_body => $$INSERT INTO snk SELECT * FROM src$$, checkpoint_mode => 'at_least_once', start => true)",
     )
     .await;
-    assert_eq!(rows, vec![vec![Some("car_speed".into()), Some("t".into()), Some("job_running".into())]]);
+    assert_eq!(
+        rows,
+        vec![vec![
+            Some("car_speed".into()),
+            Some("t".into()),
+            Some("job_running".into())
+        ]]
+    );
     let created = state
         .lock()
-        .map(|s| s.writes.iter().find(|w| w.1.ends_with("/sql-jobs")).map(|w| w.2.clone()))
+        .map(|s| {
+            s.writes
+                .iter()
+                .find(|w| w.1.ends_with("/sql-jobs"))
+                .map(|w| w.2.clone())
+        })
         .ok()
         .flatten()
         .unwrap_or_default();

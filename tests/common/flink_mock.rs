@@ -74,15 +74,42 @@ fn id_of(path: &str, after: &str) -> Option<i64> {
 }
 
 const SQL_CONFIG: &[&str] = &[
-    "cu_number", "parallel_number", "checkpoint_enabled", "checkpoint_mode", "checkpoint_interval",
-    "obs_bucket", "log_enabled", "smn_topic", "restart_when_exception", "idle_state_retention",
-    "dirty_data_strategy", "udf_jar_url", "manager_cu_number", "tm_cus", "tm_slot_num",
-    "resume_checkpoint", "resume_max_num", "runtime_config",
+    "cu_number",
+    "parallel_number",
+    "checkpoint_enabled",
+    "checkpoint_mode",
+    "checkpoint_interval",
+    "obs_bucket",
+    "log_enabled",
+    "smn_topic",
+    "restart_when_exception",
+    "idle_state_retention",
+    "dirty_data_strategy",
+    "udf_jar_url",
+    "manager_cu_number",
+    "tm_cus",
+    "tm_slot_num",
+    "resume_checkpoint",
+    "resume_max_num",
+    "runtime_config",
 ];
 const JAR_CONFIG: &[&str] = &[
-    "cu_number", "manager_cu_number", "parallel_number", "log_enabled", "obs_bucket", "smn_topic",
-    "restart_when_exception", "entrypoint", "dependency_jars", "dependency_files", "tm_cus",
-    "tm_slot_num", "resume_checkpoint", "resume_max_num", "checkpoint_path", "runtime_config",
+    "cu_number",
+    "manager_cu_number",
+    "parallel_number",
+    "log_enabled",
+    "obs_bucket",
+    "smn_topic",
+    "restart_when_exception",
+    "entrypoint",
+    "dependency_jars",
+    "dependency_files",
+    "tm_cus",
+    "tm_slot_num",
+    "resume_checkpoint",
+    "resume_max_num",
+    "checkpoint_path",
+    "runtime_config",
 ];
 
 /// A PUT/POST body applied to a job: every documented field is replaced, omitted ones
@@ -90,18 +117,28 @@ const JAR_CONFIG: &[&str] = &[
 fn apply(j: &mut Job, body: &Value, jar: bool) {
     let fields = if jar { JAR_CONFIG } else { SQL_CONFIG };
     for f in fields {
-        j.config.insert((*f).into(), body.get(*f).cloned().unwrap_or(Value::Null));
+        j.config
+            .insert((*f).into(), body.get(*f).cloned().unwrap_or(Value::Null));
     }
     if let Some(n) = body.get("name").and_then(Value::as_str) {
         j.name = n.into();
     }
-    j.queue = body.get("queue_name").and_then(Value::as_str).unwrap_or_default().into();
+    j.queue = body
+        .get("queue_name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .into();
     if jar {
         for f in ["main_class", "entrypoint_args"] {
-            j.top.insert(f.into(), body.get(f).cloned().unwrap_or(Value::Null));
+            j.top
+                .insert(f.into(), body.get(f).cloned().unwrap_or(Value::Null));
         }
     } else {
-        j.sql_body = body.get("sql_body").and_then(Value::as_str).unwrap_or_default().into();
+        j.sql_body = body
+            .get("sql_body")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .into();
     }
 }
 
@@ -134,26 +171,38 @@ impl Respond for Flink {
                 .filter(|j| q("user_name").is_none_or(|s| j.user == s))
                 .collect();
             jobs.sort_by_key(|j| -j.id);
-            let limit: usize = q("limit").and_then(|l| l.parse().ok()).unwrap_or(10).min(100);
+            let limit: usize = q("limit")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(10)
+                .min(100);
             let offset: usize = q("offset").and_then(|l| l.parse().ok()).unwrap_or(0);
             let detail = q("show_detail").as_deref() == Some("true");
-            let page: Vec<Value> = jobs.iter().skip(offset).take(limit).map(|j| job_json(j, detail)).collect();
+            let page: Vec<Value> = jobs
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .map(|j| job_json(j, detail))
+                .collect();
             return ok(json!({"is_success": "true", "message": "",
                 "job_list": {"total_count": jobs.len(), "jobs": page}}));
         }
         if m == "GET" && p.ends_with("/execute-graph") {
             let id = id_of(&p, "/jobs/");
             return match st.jobs.iter().find(|j| Some(j.id) == id) {
-                Some(j) => ok(json!({"is_success": "true", "message": "", "execute_graph": {
+                Some(j) => ok(
+                    json!({"is_success": "true", "message": "", "execute_graph": {
                     "jid": format!("jid-{}", j.id), "name": j.name, "isStoppable": true,
-                    "state": "RUNNING", "start-time": 1578904488436i64, "end-time": -1, "duration": 5}})),
+                    "state": "RUNNING", "start-time": 1578904488436i64, "end-time": -1, "duration": 5}}),
+                ),
                 None => missing(),
             };
         }
         if m == "GET" && p.starts_with(&format!("{base}/jobs/")) {
             let id = id_of(&p, "/jobs/");
             return match st.jobs.iter().find(|j| Some(j.id) == id) {
-                Some(j) => ok(json!({"is_success": "true", "message": "", "job_detail": job_json(j, true)})),
+                Some(j) => ok(
+                    json!({"is_success": "true", "message": "", "job_detail": job_json(j, true)}),
+                ),
                 None => missing(),
             };
         }
@@ -166,15 +215,24 @@ impl Respond for Flink {
             let mut out = Vec::new();
             for id in ids {
                 let Some(j) = st.jobs.iter_mut().find(|j| j.id == id) else {
-                    out.push(json!({"is_success": "false", "message": format!("job {id} not found")}));
+                    out.push(
+                        json!({"is_success": "false", "message": format!("job {id} not found")}),
+                    );
                     continue;
                 };
                 if run && j.status == "job_running" {
-                    out.push(json!({"is_success": "false", "message": "The job is already running."}));
+                    out.push(
+                        json!({"is_success": "false", "message": "The job is already running."}),
+                    );
                 } else if !run && j.status != "job_running" {
                     out.push(json!({"is_success": "false", "message": "The job is not running."}));
                 } else {
-                    j.status = if run { "job_running" } else { "job_cancel_success" }.into();
+                    j.status = if run {
+                        "job_running"
+                    } else {
+                        "job_cancel_success"
+                    }
+                    .into();
                     out.push(json!({"is_success": "true", "message": "The request for submitting DLI jobs is delivered successfully."}));
                 }
             }
@@ -186,8 +244,10 @@ impl Respond for Flink {
             return match st.jobs.iter_mut().find(|j| Some(j.id) == id) {
                 Some(j) => {
                     apply(j, &body, jar);
-                    ok(json!({"is_success": "true", "message": "The job is updated successfully.",
-                        "job": {"update_time": 1_700_000_500_000i64}}))
+                    ok(
+                        json!({"is_success": "true", "message": "The job is updated successfully.",
+                        "job": {"update_time": 1_700_000_500_000i64}}),
+                    )
                 }
                 None => missing(),
             };
@@ -204,7 +264,9 @@ impl Respond for Flink {
             let mut j = Job {
                 id: st.next_id,
                 name,
-                job_type: if jar { "flink_jar_job".into() } else {
+                job_type: if jar {
+                    "flink_jar_job".into()
+                } else {
                     body["job_type"].as_str().unwrap_or("flink_sql_job").into()
                 },
                 status: "job_init".into(),
@@ -217,8 +279,10 @@ impl Respond for Flink {
             apply(&mut j, &body, jar);
             let id = j.id;
             st.jobs.push(j);
-            return ok(json!({"is_success": "true", "message": "A DLI job is created successfully.",
-                "job": {"job_id": id, "status_name": "job_init", "status_desc": ""}}));
+            return ok(
+                json!({"is_success": "true", "message": "A DLI job is created successfully.",
+                "job": {"job_id": id, "status_name": "job_init", "status_desc": ""}}),
+            );
         }
         if m == "POST" && p.ends_with("/gen-graph") {
             let id = id_of(&p, "/jobs/");
@@ -248,7 +312,9 @@ pub async fn start(jobs: Vec<Job>) -> (MockServer, Shared) {
     }));
     Mock::given(method("GET"))
         .and(path(format!("/v1.0/{P}/databases")))
-        .respond_with(ok(json!({"is_success": true, "message": "", "database_count": 0, "databases": []})))
+        .respond_with(ok(
+            json!({"is_success": true, "message": "", "database_count": 0, "databases": []}),
+        ))
         .mount(&server)
         .await;
     Mock::given(path_regex(format!(r"^/(v1\.0|v3)/{P}/streaming/")))
@@ -272,7 +338,8 @@ pub fn job(id: i64, name: &str, job_type: &str, status: &str, queue: &str) -> Jo
         status: status.into(),
         queue: queue.into(),
         user: if id % 2 == 0 { "alice" } else { "bob" }.into(),
-        sql_body: "CREATE TABLE src (a INT) WITH ('connector' = 'kafka', 'password' = 'x''y');".into(),
+        sql_body: "CREATE TABLE src (a INT) WITH ('connector' = 'kafka', 'password' = 'x''y');"
+            .into(),
         config: Map::new(),
         top: Map::new(),
     }
@@ -298,6 +365,13 @@ pub async fn flink_calls(server: &MockServer) -> Vec<String> {
         .unwrap_or_default()
         .iter()
         .filter(|r| r.url.path().contains("/streaming/"))
-        .map(|r| format!("{} {}{}", r.method, r.url.path(), r.url.query().map(|q| format!("?{q}")).unwrap_or_default()))
+        .map(|r| {
+            format!(
+                "{} {}{}",
+                r.method,
+                r.url.path(),
+                r.url.query().map(|q| format!("?{q}")).unwrap_or_default()
+            )
+        })
         .collect()
 }

@@ -182,9 +182,17 @@ pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "create_sql_job",
         args: args!(
-            &[("name", Text, true), ("sql_body", Text, true), ("job_type", Text, false)],
+            &[
+                ("name", Text, true),
+                ("sql_body", Text, true),
+                ("job_type", Text, false)
+            ],
             SQL_SETTINGS,
-            &[("tags", TextArray, false), ("start", Bool, false), ("wait_ms", Int, false)]
+            &[
+                ("tags", TextArray, false),
+                ("start", Bool, false),
+                ("wait_ms", Int, false)
+            ]
         ),
         control: true,
         comment: "Creates a Flink SQL job (POST …/streaming/sql-jobs), optionally starting it",
@@ -194,7 +202,11 @@ pub const FUNCTIONS: &[Function] = &[
         args: args!(
             &[("name", Text, true), ("entrypoint", Text, false)],
             JAR_SETTINGS,
-            &[("tags", TextArray, false), ("start", Bool, false), ("wait_ms", Int, false)]
+            &[
+                ("tags", TextArray, false),
+                ("start", Bool, false),
+                ("wait_ms", Int, false)
+            ]
         ),
         control: true,
         comment: "Creates a Flink Jar job (POST …/streaming/flink-jobs), optionally starting it",
@@ -202,7 +214,11 @@ pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "update_sql_job",
         args: args!(
-            &[("job_id", Int, true), ("name", Text, false), ("sql_body", Text, false)],
+            &[
+                ("job_id", Int, true),
+                ("name", Text, false),
+                ("sql_body", Text, false)
+            ],
             SQL_SETTINGS,
             &[]
         ),
@@ -212,7 +228,11 @@ pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "update_jar_job",
         args: args!(
-            &[("job_id", Int, true), ("name", Text, false), ("entrypoint", Text, false)],
+            &[
+                ("job_id", Int, true),
+                ("name", Text, false),
+                ("entrypoint", Text, false)
+            ],
             JAR_SETTINGS,
             &[]
         ),
@@ -400,7 +420,11 @@ fn typed(lit: Lit, ty: ArgTy, what: &str) -> Result<Option<ArgVal>, GatewayError
         (ArgTy::IntArray, Lit::List(items)) => ArgVal::Ints(
             items
                 .iter()
-                .map(|i| scalar_text(i).ok_or_else(mismatch).and_then(|s| int_of(&s, what)))
+                .map(|i| {
+                    scalar_text(i)
+                        .ok_or_else(mismatch)
+                        .and_then(|s| int_of(&s, what))
+                })
                 .collect::<Result<_, _>>()?,
         ),
         (ArgTy::IntArray, Lit::Str(s)) => ArgVal::Ints(
@@ -436,6 +460,14 @@ pub fn read(f: &Function, call: &[FunctionArg]) -> Result<Args, GatewayError> {
             }
             FunctionArg::Named {
                 name,
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            } => {
+                seen_named = true;
+                (name.value.to_ascii_lowercase(), e)
+            }
+            FunctionArg::ExprNamed {
+                name: Expr::Identifier(name),
                 arg: FunctionArgExpr::Expr(e),
                 ..
             } => {
@@ -484,7 +516,10 @@ pub fn signature(f: &Function) -> String {
 fn no_such_function(f: &Function, why: &str) -> GatewayError {
     GatewayError::new(
         ErrorKind::UndefinedFunction,
-        format!("function dli_flink.{}() does not match the arguments given: {why}", f.name),
+        format!(
+            "function dli_flink.{}() does not match the arguments given: {why}",
+            f.name
+        ),
     )
     .with_hint(format!("dli_flink.{}({})", f.name, signature(f)))
 }
@@ -513,8 +548,15 @@ mod tests {
         else {
             return Err(GatewayError::internal(text));
         };
-        let fname = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone());
-        read(function(&fname.unwrap_or_default()).ok_or_else(|| GatewayError::internal("fn"))?, &a.args)
+        let fname = name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map(|i| i.value.clone());
+        read(
+            function(&fname.unwrap_or_default()).ok_or_else(|| GatewayError::internal("fn"))?,
+            &a.args,
+        )
     }
 
     #[test]
@@ -522,10 +564,15 @@ mod tests {
         let a = call("SELECT * FROM dli_flink.run_jobs(ARRAY[1, 2], wait_ms => 5)").unwrap();
         assert_eq!(a.ints("job_ids"), Some(vec![1, 2]));
         assert_eq!(a.int("wait_ms"), Some(5));
-        let a = call("SELECT * FROM dli_flink.stop_jobs('{3,4}'::int8[], trigger_savepoint => 'on')").unwrap();
+        let a =
+            call("SELECT * FROM dli_flink.stop_jobs('{3,4}'::int8[], trigger_savepoint => 'on')")
+                .unwrap();
         assert_eq!(a.ints("job_ids"), Some(vec![3, 4]));
         assert_eq!(a.bool("trigger_savepoint"), Some(true));
-        let a = call("SELECT * FROM dli_flink.create_sql_job(name => 'x', sql_body => $$SELECT 'a''b'$$)").unwrap();
+        let a = call(
+            "SELECT * FROM dli_flink.create_sql_job(name => 'x', sql_body => $$SELECT 'a''b'$$)",
+        )
+        .unwrap();
         assert_eq!(a.text("sql_body").as_deref(), Some("SELECT 'a''b'"));
         let e = call("SELECT * FROM dli_flink.run_jobs(ARRAY[1], nope => 1)").unwrap_err();
         assert_eq!(e.kind, ErrorKind::UndefinedFunction);

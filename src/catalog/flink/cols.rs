@@ -74,12 +74,8 @@ fn arrow_type(ty: Ty) -> DataType {
         Ty::Text => DataType::Utf8,
         Ty::Bool => DataType::Boolean,
         Ty::Ts => DataType::Timestamp(TimeUnit::Millisecond, None),
-        Ty::TextArray => {
-            DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
-        }
-        Ty::Int4Array => {
-            DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true)))
-        }
+        Ty::TextArray => DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+        Ty::Int4Array => DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true))),
     }
 }
 

@@ -86,7 +86,10 @@ pub fn allowed(run: &FlinkRun, what: &str) -> Result<(), GatewayError> {
     }
     Err(GatewayError::new(
         ErrorKind::ReadOnly,
-        format!("cannot run {}.{what}() in a read-only gateway", run.cfg.schema),
+        format!(
+            "cannot run {}.{what}() in a read-only gateway",
+            run.cfg.schema
+        ),
     )
     .with_hint("[flink] allow_control = false"))
 }
@@ -115,12 +118,18 @@ fn refused_state(message: &str, code: Option<&str>) -> String {
         | ErrorKind::QuotaExceeded
         | ErrorKind::ResourceUnavailable
         | ErrorKind::UndefinedObject => kind.sqlstate().to_string(),
-        _ => ErrorKind::ObjectNotInPrerequisiteState.sqlstate().to_string(),
+        _ => ErrorKind::ObjectNotInPrerequisiteState
+            .sqlstate()
+            .to_string(),
     }
 }
 
 /// Polls the jobs' statuses until none is transient or `wait` has passed.
-async fn statuses(run: &FlinkRun, ids: &[i64], wait: u64) -> Result<Vec<Option<String>>, GatewayError> {
+async fn statuses(
+    run: &FlinkRun,
+    ids: &[i64],
+    wait: u64,
+) -> Result<Vec<Option<String>>, GatewayError> {
     let deadline = Instant::now() + Duration::from_millis(wait);
     let mut pause = Duration::from_millis(50);
     loop {
@@ -128,9 +137,7 @@ async fn statuses(run: &FlinkRun, ids: &[i64], wait: u64) -> Result<Vec<Option<S
         for id in ids {
             out.push(details(&run.client, *id).await?.and_then(|j| j.status));
         }
-        let settled = out
-            .iter()
-            .all(|s| !s.as_deref().is_some_and(is_transient));
+        let settled = out.iter().all(|s| !s.as_deref().is_some_and(is_transient));
         if wait == 0 || settled || Instant::now() >= deadline {
             return Ok(out);
         }
@@ -148,7 +155,11 @@ pub async fn batch(run: &FlinkRun, action: Action, a: &Args) -> Result<Vec<Row>,
     if ids.len() > 1000 {
         return Err(invalid("job_ids may name at most 1000 jobs"));
     }
-    let wait = if action == Action::Delete { 0 } else { wait_ms(run, a)? };
+    let wait = if action == Action::Delete {
+        0
+    } else {
+        wait_ms(run, a)?
+    };
     allowed(run, &format!("{}_jobs", action.verb()))?;
     // Preflight: names and statuses; unknown ids become rows, not requests.
     let mut known: Vec<(i64, FlinkJob)> = Vec::new();
@@ -165,8 +176,16 @@ pub async fn batch(run: &FlinkRun, action: Action, a: &Args) -> Result<Vec<Row>,
         Vec::new()
     } else {
         let answer = match action {
-            Action::Run => run.client.run_flink_jobs(&send, a.bool("resume_savepoint")).await,
-            Action::Stop => run.client.stop_flink_jobs(&send, a.bool("trigger_savepoint")).await,
+            Action::Run => {
+                run.client
+                    .run_flink_jobs(&send, a.bool("resume_savepoint"))
+                    .await
+            }
+            Action::Stop => {
+                run.client
+                    .stop_flink_jobs(&send, a.bool("trigger_savepoint"))
+                    .await
+            }
             Action::Delete if send.len() == 1 => {
                 run.client.delete_flink_job(send[0]).await.map(|m| {
                     vec![JobOutcome {
@@ -222,7 +241,9 @@ pub async fn batch(run: &FlinkRun, action: Action, a: &Args) -> Result<Vec<Row>,
         let status_after = after.get(pos).cloned().flatten();
         let o = outcomes.iter().find(|o| o.job_id == *id);
         let (ok, message, sqlstate, code) = match o {
-            Some(o) if o.status == OutcomeStatus::Accepted => (Some(true), o.message.clone(), None, None),
+            Some(o) if o.status == OutcomeStatus::Accepted => {
+                (Some(true), o.message.clone(), None, None)
+            }
             Some(o) if o.status == OutcomeStatus::Refused => (
                 Some(false),
                 o.message.clone(),

@@ -101,7 +101,10 @@ impl FlinkSurface {
         }
         let schema = self.schema();
         if snap.database(schema).is_some() {
-            tracing::warn!(schema, "a DLI database has the name of the Flink schema; the gateway's schema hides it");
+            tracing::warn!(
+                schema,
+                "a DLI database has the name of the Flink schema; the gateway's schema hides it"
+            );
         }
         let mut dbs: Vec<_> = snap
             .databases

@@ -49,7 +49,11 @@ pub async fn details(client: &DliClient, id: i64) -> Result<Option<FlinkJob>, Ga
 }
 
 /// Every job the pushdown selects (details when `detail`).
-pub async fn jobs(run: &FlinkRun, p: &Pushdown, detail: bool) -> Result<Vec<FlinkJob>, GatewayError> {
+pub async fn jobs(
+    run: &FlinkRun,
+    p: &Pushdown,
+    detail: bool,
+) -> Result<Vec<FlinkJob>, GatewayError> {
     if let Some(ids) = &p.job_ids {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
@@ -111,9 +115,7 @@ pub async fn jobs(run: &FlinkRun, p: &Pushdown, detail: bool) -> Result<Vec<Flin
                 new += 1;
             }
         }
-        let done = got < page as usize
-            || new == 0
-            || total.is_some_and(|t| out.len() as i64 >= t);
+        let done = got < page as usize || new == 0 || total.is_some_and(|t| out.len() as i64 >= t);
         if done {
             return Ok(out);
         }
@@ -253,7 +255,9 @@ pub async fn stream_graph(run: &FlinkRun, a: &Args) -> Result<Vec<Vec<Val>>, Gat
     if !job_type.is_empty() && job_type != "flink_opensource_sql_job" {
         return Err(GatewayError::new(
             ErrorKind::NotSupported,
-            format!("Flink job {id} is a {job_type}: DLI draws stream graphs of flink_opensource_sql_job jobs only"),
+            format!(
+                "Flink job {id} is a {job_type}: DLI draws stream graphs of flink_opensource_sql_job jobs only"
+            ),
         ));
     }
     if let Some(g) = a.text("graph_type")
@@ -267,7 +271,10 @@ pub async fn stream_graph(run: &FlinkRun, a: &Args) -> Result<Vec<Vec<Val>>, Gat
     }
     let c = job.job_config.clone().unwrap_or_default();
     let req = GenGraphRequest {
-        sql_body: a.text("sql_body").or(job.sql_body.clone()).unwrap_or_default(),
+        sql_body: a
+            .text("sql_body")
+            .or(job.sql_body.clone())
+            .unwrap_or_default(),
         cu_number: a.int("cu_number").or(c.cu_number),
         manager_cu_number: a.int("manager_cu_number").or(c.manager_cus()),
         parallel_number: a.int("parallel_number").or(c.parallel_number),

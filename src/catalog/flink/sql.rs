@@ -140,7 +140,10 @@ pub fn refusal(stmt: &Statement, schema: &str, touch: &Touch) -> Option<GatewayE
             ErrorKind::NotSupported,
             format!("CALL {target} is not supported"),
         )
-        .with_hint(format!("Use SELECT * FROM {}", target.trim_end_matches("()").to_string() + "(...)"))
+        .with_hint(format!(
+            "Use SELECT * FROM {}",
+            target.trim_end_matches("()").to_string() + "(...)"
+        ))
     } else {
         GatewayError::new(
             ErrorKind::ObjectNotInPrerequisiteState,
@@ -185,9 +188,7 @@ impl VisitorMut for Rewriter<'_> {
         )))]);
         *call = TableFunctionArgs {
             args: vec![sqlparser::ast::FunctionArg::Unnamed(
-                sqlparser::ast::FunctionArgExpr::Expr(Expr::value(Value::SingleQuotedString(
-                    json,
-                ))),
+                sqlparser::ast::FunctionArgExpr::Expr(Expr::value(Value::SingleQuotedString(json))),
             )],
             settings: None,
         };
@@ -273,9 +274,15 @@ mod tests {
 
     #[test]
     fn touch_and_rewrite() {
-        let s = parse("SELECT j.name, s.label_en FROM dli_flink.jobs j JOIN dli_flink.job_statuses s USING (status)");
+        let s = parse(
+            "SELECT j.name, s.label_en FROM dli_flink.jobs j JOIN dli_flink.job_statuses s USING (status)",
+        );
         assert_eq!(touch(&s, "dli_flink").reads.len(), 2);
-        assert!(touch(&parse("SELECT * FROM tpch.nation"), "dli_flink").reads.is_empty());
+        assert!(
+            touch(&parse("SELECT * FROM tpch.nation"), "dli_flink")
+                .reads
+                .is_empty()
+        );
         let (r, control) = rewrite(
             &parse("SELECT * FROM dli_flink.run_jobs(ARRAY[1,2], wait_ms => 10)"),
             "dli_flink",
@@ -299,14 +306,24 @@ mod tests {
     #[test]
     fn writes_and_ddl_are_refused() {
         for (sql, kind) in [
-            ("INSERT INTO dli_flink.jobs VALUES (1)", ErrorKind::ObjectNotInPrerequisiteState),
-            ("DELETE FROM dli_flink.jobs WHERE job_id = 1", ErrorKind::ObjectNotInPrerequisiteState),
+            (
+                "INSERT INTO dli_flink.jobs VALUES (1)",
+                ErrorKind::ObjectNotInPrerequisiteState,
+            ),
+            (
+                "DELETE FROM dli_flink.jobs WHERE job_id = 1",
+                ErrorKind::ObjectNotInPrerequisiteState,
+            ),
             ("DROP SCHEMA dli_flink", ErrorKind::PermissionDenied),
             ("CALL dli_flink.run_jobs(ARRAY[1])", ErrorKind::NotSupported),
         ] {
             let s = parse(sql);
             let t = touch(&s, "dli_flink");
-            assert_eq!(refusal(&s, "dli_flink", &t).map(|e| e.kind), Some(kind), "{sql}");
+            assert_eq!(
+                refusal(&s, "dli_flink", &t).map(|e| e.kind),
+                Some(kind),
+                "{sql}"
+            );
         }
         let s = parse("SELECT * FROM dli_flink.jobs");
         assert!(refusal(&s, "dli_flink", &touch(&s, "dli_flink")).is_none());

@@ -51,19 +51,47 @@ pub const GRAPH: &[Col] = &[
     col("type", Ty::Text, "Source, Sink or the operator kind"),
     col("contents", Ty::Text, "What the node does"),
     col("parallelism", Ty::Int4, "Parallelism"),
-    col("predecessor_ids", Ty::Int4Array, "IDs of the nodes feeding this one"),
+    col(
+        "predecessor_ids",
+        Ty::Int4Array,
+        "IDs of the nodes feeding this one",
+    ),
 ];
 
 /// Columns of every control function: one row per job.
 pub const OUTCOME: &[Col] = &[
     col("job_id", Ty::Int8, "Requested job ID"),
-    col("name", Ty::Text, "Job name (NULL if the job does not exist)"),
-    col("ok", Ty::Bool, "true: DLI accepted; false: refused or no such job; NULL: outcome unknown"),
-    col("message", Ty::Text, "DLI's message or the gateway's explanation"),
-    col("sqlstate", Ty::Text, "The SQLSTATE of the refusal, NULL when ok"),
-    col("dli_error_code", Ty::Text, "DLI's error code, when it gave one"),
+    col(
+        "name",
+        Ty::Text,
+        "Job name (NULL if the job does not exist)",
+    ),
+    col(
+        "ok",
+        Ty::Bool,
+        "true: DLI accepted; false: refused or no such job; NULL: outcome unknown",
+    ),
+    col(
+        "message",
+        Ty::Text,
+        "DLI's message or the gateway's explanation",
+    ),
+    col(
+        "sqlstate",
+        Ty::Text,
+        "The SQLSTATE of the refusal, NULL when ok",
+    ),
+    col(
+        "dli_error_code",
+        Ty::Text,
+        "DLI's error code, when it gave one",
+    ),
     col("status_before", Ty::Text, "Status before the call"),
-    col("status_after", Ty::Text, "Status read back after the call (and the wait)"),
+    col(
+        "status_after",
+        Ty::Text,
+        "Status read back after the call (and the wait)",
+    ),
 ];
 
 /// The result columns of a function.
@@ -82,8 +110,15 @@ fn gw(e: GatewayError) -> DataFusionError {
 /// What a partition does when executed.
 #[derive(Clone)]
 enum Work {
-    List { detail: bool, pushdown: Pushdown },
-    Call { f: &'static Function, args: Args, done: Arc<AtomicBool> },
+    List {
+        detail: bool,
+        pushdown: Pushdown,
+    },
+    Call {
+        f: &'static Function,
+        args: Args,
+        done: Arc<AtomicBool>,
+    },
 }
 
 struct Part {
@@ -105,13 +140,21 @@ async fn rows(run: &FlinkRun, work: &Work) -> std::result::Result<Vec<Vec<Val>>,
             let jobs = reads::jobs(run, pushdown, *detail).await?;
             Ok(jobs
                 .iter()
-                .map(|j| if *detail { reads::detail_row(j) } else { reads::job_row(j) })
+                .map(|j| {
+                    if *detail {
+                        reads::detail_row(j)
+                    } else {
+                        reads::job_row(j)
+                    }
+                })
                 .collect())
         }
         Work::Call { f, args, done } => {
             args.require(f)?;
             if f.control && done.swap(true, Ordering::SeqCst) {
-                return Err(GatewayError::internal("a Flink control call was about to run twice"));
+                return Err(GatewayError::internal(
+                    "a Flink control call was about to run twice",
+                ));
             }
             let out = match f.name {
                 "execution_plan" => return reads::execution_plan(run, args).await,
@@ -149,7 +192,10 @@ impl PartitionStream for Part {
             let rows = rows(&run, &work).await.map_err(gw)?;
             cols::batch(cols, &schema, &rows)
         };
-        Box::pin(RecordBatchStreamAdapter::new(out, futures::stream::once(fut)))
+        Box::pin(RecordBatchStreamAdapter::new(
+            out,
+            futures::stream::once(fut),
+        ))
     }
 }
 
@@ -177,7 +223,15 @@ pub struct JobsTable {
     run: Arc<FlinkRun>,
 }
 
-const PUSHED: &[&str] = &["job_id", "status", "job_type", "queue_name", "name", "username", "root_id"];
+const PUSHED: &[&str] = &[
+    "job_id",
+    "status",
+    "job_type",
+    "queue_name",
+    "name",
+    "username",
+    "root_id",
+];
 
 fn literal(e: &Expr) -> Option<&ScalarValue> {
     match e {
@@ -189,9 +243,9 @@ fn literal(e: &Expr) -> Option<&ScalarValue> {
 
 fn scalar_text(v: &ScalarValue) -> Option<String> {
     match v {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
-            Some(s.clone())
-        }
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => Some(s.clone()),
         _ => None,
     }
 }
@@ -208,7 +262,12 @@ fn scalar_int(v: &ScalarValue) -> Option<i64> {
 
 /// `(column, value)` of `column = literal`, either way round.
 fn equality(e: &Expr) -> Option<(&str, &ScalarValue)> {
-    let Expr::BinaryExpr(BinaryExpr { left, op: Operator::Eq, right }) = e else {
+    let Expr::BinaryExpr(BinaryExpr {
+        left,
+        op: Operator::Eq,
+        right,
+    }) = e
+    else {
         return None;
     };
     match (left.as_ref(), right.as_ref()) {
@@ -222,11 +281,16 @@ fn equality(e: &Expr) -> Option<(&str, &ScalarValue)> {
 /// The ids of `job_id IN (literals)` (at most 50).
 fn id_list(e: &Expr) -> Option<Vec<i64>> {
     let Expr::InList(l) = e else { return None };
-    let Expr::Column(c) = l.expr.as_ref() else { return None };
+    let Expr::Column(c) = l.expr.as_ref() else {
+        return None;
+    };
     if l.negated || c.name != "job_id" || l.list.len() > 50 {
         return None;
     }
-    l.list.iter().map(|x| literal(x).and_then(scalar_int)).collect()
+    l.list
+        .iter()
+        .map(|x| literal(x).and_then(scalar_int))
+        .collect()
 }
 
 fn pushable(e: &Expr) -> bool {
@@ -278,7 +342,10 @@ impl TableProvider for JobsTable {
         TableType::View
     }
 
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
         Ok(filters
             .iter()
             .map(|f| {
@@ -298,7 +365,11 @@ impl TableProvider for JobsTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let cols = if self.detail { views::JOB_DETAILS } else { views::JOBS };
+        let cols = if self.detail {
+            views::JOB_DETAILS
+        } else {
+            views::JOBS
+        };
         let part = Part {
             schema: self.schema.clone(),
             cols,
@@ -368,7 +439,12 @@ impl TableFunctionImpl for FlinkFn {
             [e] => literal(e).and_then(scalar_text),
             _ => None,
         }
-        .ok_or_else(|| DataFusionError::Plan(format!("{} takes its arguments from the gateway", self.f.name)))?;
+        .ok_or_else(|| {
+            DataFusionError::Plan(format!(
+                "{} takes its arguments from the gateway",
+                self.f.name
+            ))
+        })?;
         let args: Args = serde_json::from_str(&json)
             .map_err(|e| DataFusionError::Plan(format!("{}: {e}", self.f.name)))?;
         let cols = result_cols(self.f);
@@ -386,7 +462,10 @@ impl TableFunctionImpl for FlinkFn {
 /// The schema's relations for one query.
 pub fn relations(run: &Arc<FlinkRun>) -> Result<HashMap<String, Arc<dyn TableProvider>>> {
     let mut out: HashMap<String, Arc<dyn TableProvider>> = HashMap::new();
-    for (name, detail, c) in [("jobs", false, views::JOBS), ("job_details", true, views::JOB_DETAILS)] {
+    for (name, detail, c) in [
+        ("jobs", false, views::JOBS),
+        ("job_details", true, views::JOB_DETAILS),
+    ] {
         out.insert(
             name.into(),
             Arc::new(JobsTable {
@@ -402,7 +481,10 @@ pub fn relations(run: &Arc<FlinkRun>) -> Result<HashMap<String, Arc<dyn TablePro
     ] {
         let schema = cols::schema(c);
         let batch = cols::batch(c, &schema, &rows)?;
-        out.insert(name.into(), Arc::new(MemTable::try_new(schema, vec![vec![batch]])?));
+        out.insert(
+            name.into(),
+            Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
+        );
     }
     Ok(out)
 }

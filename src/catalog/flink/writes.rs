@@ -40,7 +40,9 @@ fn check(a: &Args) -> Result<(), GatewayError> {
     {
         return Err(invalid("name must have 1 to 57 characters"));
     }
-    if a.text("description").is_some_and(|d| d.chars().count() > 512) {
+    if a.text("description")
+        .is_some_and(|d| d.chars().count() > 512)
+    {
         return Err(invalid("description may have at most 512 characters"));
     }
     if a.text("sql_body").is_some_and(|s| s.len() > 1_048_576) {
@@ -49,12 +51,16 @@ fn check(a: &Args) -> Result<(), GatewayError> {
     if let Some(c) = a.int("cu_number")
         && !(2..=400).contains(&c)
     {
-        return Err(invalid(format!("cu_number must be between 2 and 400, not {c}")));
+        return Err(invalid(format!(
+            "cu_number must be between 2 and 400, not {c}"
+        )));
     }
     if let Some(p) = a.int("parallel_number")
         && !(1..=2000).contains(&p)
     {
-        return Err(invalid(format!("parallel_number must be between 1 and 2000, not {p}")));
+        return Err(invalid(format!(
+            "parallel_number must be between 1 and 2000, not {p}"
+        )));
     }
     if let Some(r) = a.int("resume_max_num")
         && r != -1
@@ -63,7 +69,10 @@ fn check(a: &Args) -> Result<(), GatewayError> {
         return Err(invalid("resume_max_num must be -1 (unlimited) or positive"));
     }
     if let Some(m) = a.text("run_mode")
-        && !matches!(m.as_str(), "shared_cluster" | "exclusive_cluster" | "edge_node")
+        && !matches!(
+            m.as_str(),
+            "shared_cluster" | "exclusive_cluster" | "edge_node"
+        )
     {
         return Err(invalid(format!(
             "run_mode must be shared_cluster, exclusive_cluster or edge_node, not \"{m}\""
@@ -108,9 +117,13 @@ fn sql_settings(a: &Args, base: &FlinkJob) -> Result<SqlJobSettings, GatewayErro
         obs_bucket: a.text("obs_bucket").or(c.obs_bucket.clone()),
         log_enabled: a.bool("log_enabled").or(c.log_enabled),
         smn_topic: a.text("smn_topic").or(c.smn_topic.clone()),
-        restart_when_exception: a.bool("restart_when_exception").or(c.restart_when_exception),
+        restart_when_exception: a
+            .bool("restart_when_exception")
+            .or(c.restart_when_exception),
         idle_state_retention: a.int("idle_state_retention_s").or(c.idle_state_retention),
-        dirty_data_strategy: a.text("dirty_data_strategy").or(c.dirty_data_strategy.clone()),
+        dirty_data_strategy: a
+            .text("dirty_data_strategy")
+            .or(c.dirty_data_strategy.clone()),
         udf_jar_url: a.text("udf_jar_url").or(c.udf_jar_url.clone()),
         manager_cu_number: a.int("manager_cu_number").or(c.manager_cus()),
         tm_cus: a.int("tm_cus").or(c.tm_cus),
@@ -138,10 +151,16 @@ fn jar_settings(a: &Args, base: &FlinkJob) -> JarJobSettings {
         smn_topic: a.text("smn_topic").or(c.smn_topic.clone()),
         main_class: a.text("main_class").or(base.main_class.clone()),
         entrypoint_args: a.text("entrypoint_args").or(base.entrypoint_args.clone()),
-        restart_when_exception: a.bool("restart_when_exception").or(c.restart_when_exception),
+        restart_when_exception: a
+            .bool("restart_when_exception")
+            .or(c.restart_when_exception),
         entrypoint: a.text("entrypoint").or(c.entrypoint.clone()),
-        dependency_jars: a.texts("dependency_jars").or(some_list(c.dependency_jars.clone())),
-        dependency_files: a.texts("dependency_files").or(some_list(c.dependency_files.clone())),
+        dependency_jars: a
+            .texts("dependency_jars")
+            .or(some_list(c.dependency_jars.clone())),
+        dependency_files: a
+            .texts("dependency_files")
+            .or(some_list(c.dependency_files.clone())),
         tm_cus: a.int("tm_cus").or(c.tm_cus),
         tm_slot_num: a.int("tm_slot_num").or(c.tm_slot_num),
         resume_checkpoint: a.bool("resume_checkpoint").or(c.resume_checkpoint),
@@ -154,7 +173,11 @@ fn jar_settings(a: &Args, base: &FlinkJob) -> JarJobSettings {
 /// `create_sql_job` / `create_jar_job`: one row for the new job.
 pub async fn create(run: &FlinkRun, a: &Args, jar: bool) -> Result<Vec<Row>, GatewayError> {
     check(a)?;
-    let what = if jar { "create_jar_job" } else { "create_sql_job" };
+    let what = if jar {
+        "create_jar_job"
+    } else {
+        "create_sql_job"
+    };
     allowed(run, what)?;
     let name = a.text("name").unwrap_or_default();
     let blank = FlinkJob::default();
@@ -177,7 +200,12 @@ pub async fn create(run: &FlinkRun, a: &Args, jar: bool) -> Result<Vec<Row>, Gat
     };
     let created = match sent {
         Ok(c) => c,
-        Err(e) if matches!(e.kind, crate::dli::DliErrorKind::Transport | crate::dli::DliErrorKind::Server) => {
+        Err(e)
+            if matches!(
+                e.kind,
+                crate::dli::DliErrorKind::Transport | crate::dli::DliErrorKind::Server
+            ) =>
+        {
             return Ok(vec![Row {
                 job_id: 0,
                 name: Some(name),
@@ -204,11 +232,14 @@ pub async fn create(run: &FlinkRun, a: &Args, jar: bool) -> Result<Vec<Row>, Gat
     };
     if a.bool("start") == Some(true) && info.job_id > 0 {
         let mut run_args = Args::default();
-        run_args
-            .values
-            .insert("job_ids".into(), super::args::ArgVal::Ints(vec![info.job_id]));
+        run_args.values.insert(
+            "job_ids".into(),
+            super::args::ArgVal::Ints(vec![info.job_id]),
+        );
         if let Some(w) = a.int("wait_ms") {
-            run_args.values.insert("wait_ms".into(), super::args::ArgVal::Int(w));
+            run_args
+                .values
+                .insert("wait_ms".into(), super::args::ArgVal::Int(w));
         }
         let started = batch(run, Action::Run, &run_args).await?;
         if let Some(s) = started.into_iter().next() {
@@ -222,12 +253,20 @@ pub async fn create(run: &FlinkRun, a: &Args, jar: bool) -> Result<Vec<Row>, Gat
     Ok(vec![row])
 }
 
-const SQL_TYPES: &[&str] = &["flink_sql_job", "flink_opensource_sql_job", "flink_sql_edge_job"];
+const SQL_TYPES: &[&str] = &[
+    "flink_sql_job",
+    "flink_opensource_sql_job",
+    "flink_sql_edge_job",
+];
 
 /// `update_sql_job` / `update_jar_job`: read the job, overlay, send the full set.
 pub async fn update(run: &FlinkRun, a: &Args, jar: bool) -> Result<Vec<Row>, GatewayError> {
     check(a)?;
-    let what = if jar { "update_jar_job" } else { "update_sql_job" };
+    let what = if jar {
+        "update_jar_job"
+    } else {
+        "update_sql_job"
+    };
     allowed(run, what)?;
     let id = a.int("job_id").unwrap_or_default();
     let job = required(&run.client, id).await?;
@@ -238,10 +277,17 @@ pub async fn update(run: &FlinkRun, a: &Args, jar: bool) -> Result<Vec<Row>, Gat
         SQL_TYPES.contains(&job_type.as_str())
     };
     if !job_type.is_empty() && !fits {
-        let other = if jar { "update_sql_job" } else { "update_jar_job" };
+        let other = if jar {
+            "update_sql_job"
+        } else {
+            "update_jar_job"
+        };
         return Err(GatewayError::new(
             ErrorKind::WrongObjectType,
-            format!("Flink job {id} is a {job_type}, not a {} job", if jar { "Jar" } else { "SQL" }),
+            format!(
+                "Flink job {id} is a {job_type}, not a {} job",
+                if jar { "Jar" } else { "SQL" }
+            ),
         )
         .with_hint(format!("use {}.{other}()", run.cfg.schema)));
     }
@@ -266,14 +312,25 @@ pub async fn update(run: &FlinkRun, a: &Args, jar: bool) -> Result<Vec<Row>, Gat
     let before = job.status.clone();
     let (ok, message, code) = match sent {
         Ok(u) => (Some(true), u.message, None),
-        Err(e) if matches!(e.kind, crate::dli::DliErrorKind::Transport | crate::dli::DliErrorKind::Server) => {
-            (None, format!("outcome unknown: request sent, no answer ({})", e.message), e.code)
+        Err(e)
+            if matches!(
+                e.kind,
+                crate::dli::DliErrorKind::Transport | crate::dli::DliErrorKind::Server
+            ) =>
+        {
+            (
+                None,
+                format!("outcome unknown: request sent, no answer ({})", e.message),
+                e.code,
+            )
         }
         Err(e) => return Err(dli_error(&e)),
     };
     if before.as_deref() == Some("job_running") {
         run.notice(Notice {
-            message: format!("Flink job {id} is running: the changes take effect the next time it runs"),
+            message: format!(
+                "Flink job {id} is running: the changes take effect the next time it runs"
+            ),
             detail: None,
         });
     }
