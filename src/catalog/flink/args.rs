@@ -488,10 +488,10 @@ pub fn read(f: &Function, call: &[FunctionArg]) -> Result<Args, GatewayError> {
         if matches!(lit, Lit::Unbound) {
             out.unbound = true;
         }
-        if let Some(v) = typed(lit, *ty, &name)? {
-            if out.values.insert(name.clone(), v).is_some() {
-                return Err(bad(format!("argument {name} given twice")));
-            }
+        if let Some(v) = typed(lit, *ty, &name)?
+            && out.values.insert(name.clone(), v).is_some()
+        {
+            return Err(bad(format!("argument {name} given twice")));
         }
     }
     Ok(out)

@@ -12,10 +12,10 @@ use crate::dli::flink::{FlinkJob, JobOutcome, OutcomeStatus};
 use crate::dli::{DliError, DliErrorKind};
 use crate::errors::{ErrorKind, GatewayError, Notice};
 
-use super::FlinkRun;
 use super::args::Args;
 use super::cols::Val;
 use super::reads::{details, dli_error};
+use super::run::FlinkRun;
 use super::views::is_transient;
 
 /// One outcome row: job_id, name, ok, message, sqlstate, dli_error_code, status_before,

@@ -17,6 +17,7 @@ pub mod cols;
 pub mod config;
 pub mod control;
 pub mod reads;
+pub mod run;
 pub mod sql;
 pub mod tables;
 pub mod views;
@@ -30,35 +31,11 @@ use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 
 use crate::dli::DliClient;
-use crate::errors::Notice;
 
 pub use config::FlinkConfig;
+pub use run::FlinkRun;
 
 use super::model::Snapshot;
-
-/// What one query's Flink calls need: the client, the settings, and where warnings go.
-#[derive(Debug)]
-pub struct FlinkRun {
-    pub client: DliClient,
-    pub cfg: FlinkConfig,
-    notices: Mutex<Vec<Notice>>,
-}
-
-impl FlinkRun {
-    pub fn notice(&self, n: Notice) {
-        if let Ok(mut v) = self.notices.lock() {
-            v.push(n);
-        }
-    }
-
-    /// The warnings gathered so far (taken).
-    pub fn take_notices(&self) -> Vec<Notice> {
-        self.notices
-            .lock()
-            .map(|mut v| std::mem::take(&mut *v))
-            .unwrap_or_default()
-    }
-}
 
 /// The schema of one gateway.
 pub struct FlinkSurface {

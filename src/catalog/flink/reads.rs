@@ -10,9 +10,9 @@ use crate::dli::flink::{FlinkJob, GenGraphRequest, ListFlinkJobsQuery};
 use crate::dli::{DliClient, DliError, DliErrorKind};
 use crate::errors::{ErrorKind, GatewayError, Notice};
 
-use super::FlinkRun;
 use super::args::Args;
 use super::cols::Val;
+use super::run::FlinkRun;
 
 /// The filters a scan passes to the list API (`None`: not pinned).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -24,11 +24,11 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 
-use super::FlinkRun;
 use super::args::{Args, Function};
 use super::cols::{self, Col, Ty, Val, col};
 use super::control::{self, Action};
 use super::reads::{self, Pushdown};
+use super::run::FlinkRun;
 use super::views;
 use super::writes;
 use crate::errors::GatewayError;

@@ -12,10 +12,10 @@ use crate::dli::flink::{
 use crate::dli::types::JobTag;
 use crate::errors::{ErrorKind, GatewayError, Notice};
 
-use super::FlinkRun;
 use super::args::Args;
 use super::control::{Action, Row, allowed, batch};
 use super::reads::{details, dli_error, required};
+use super::run::FlinkRun;
 
 fn invalid(msg: impl Into<String>) -> GatewayError {
     GatewayError::new(ErrorKind::InvalidParameter, msg)
