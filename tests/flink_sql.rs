@@ -223,7 +223,7 @@ async fn introspection_describe_and_empty_probes_call_no_flink_api() {
 
 #[tokio::test]
 async fn run_and_stop_a_mixture_report_one_row_per_job() {
-    let (server, state, _gw, c, _wh) = setup().await;
+    let (server, state, gw, c, _wh) = setup().await;
     // 13 is stopped (runs), 1 is already running (refused), 999 does not exist.
     let rows = common::simple_rows(
         &c,
@@ -275,6 +275,19 @@ async fn run_and_stop_a_mixture_report_one_row_per_job() {
     let got: Vec<(i64, Option<bool>)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     assert_eq!(got, vec![(2, Some(true)), (14, Some(false))]);
     assert_eq!(state.lock().map(|s| s.writes.len()).unwrap_or(0), 2);
+
+    // psql: a refused job is a row with ok = f, and a WARNING.
+    let out = common::psql_output(
+        &gw,
+        "SELECT job_id, ok, sqlstate FROM dli_flink.run_jobs('{3}')",
+    )
+    .await;
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3|f|55000");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("WARNING:  Flink job 3 was not started"),
+        "{stderr}"
+    );
     no_spark_job(&server).await;
 }
 
