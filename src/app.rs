@@ -71,6 +71,10 @@ async fn start_embedded(
         .ok_or("the embedded service's runtime is gone")?;
     let svc = handle.spawn(localdli::start(cfg.local.clone())).await??;
     cfg.dli = svc.client_config(&cfg.local, &cfg.dli);
+    // The embedded engine's clock functions read UTC.
+    cfg.runner
+        .spark_time_zone
+        .get_or_insert_with(|| "UTC".into());
     embedded_results(&mut cfg.results, &cfg.local, &svc);
     tracing::info!(endpoint = %svc.endpoint(), warehouse = %cfg.local.warehouse.display(), "embedded local DLI service ready");
     Ok(Some((svc, runtime)))

@@ -10,7 +10,15 @@
 //! chain; the gateway ([`crate::gateway::plan`]) and the embedded service
 //! ([`crate::localdli`]) each bound this number before parsing, with their own limit and
 //! error. Knows nothing of either.
+//!
+//! Also owns [`balance_logic`]: as Spark's own parser does, a long chain of one logical
+//! operator (`a OR b OR …`, what BI tools write for a filter of many values) is rebuilt as a
+//! balanced tree right after parsing, so it nests logarithmically; [`nesting`] counts such
+//! chains that way. Every parse whose tree is walked recursively goes through it.
 
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{BinaryOperator, Expr, Statement, VisitMut, VisitorMut};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::Token;
 
@@ -34,22 +42,35 @@ struct Level {
     ops: usize,
     /// Set operations and joins at this level.
     sets: usize,
+    /// `AND`/`OR` operators of the current chain: [`balance_logic`] makes them nest
+    /// logarithmically.
+    logic: usize,
 }
 
 impl Level {
+    fn new(opened: Opened, base: usize) -> Level {
+        Level {
+            opened,
+            base,
+            ops: 0,
+            sets: 0,
+            logic: 0,
+        }
+    }
+
     fn depth(&self) -> usize {
-        self.base + self.ops + self.sets
+        // A chain of n operators nests n deep below [`BALANCE_FROM`] terms and
+        // ⌈log2(n + 1)⌉ deep above; a chain mixing AND and OR is an OR chain of AND
+        // chains, each balanced (or not) on its own, hence twice the larger bound.
+        let log = (usize::BITS - self.logic.leading_zeros()) as usize;
+        let logic = self.logic.min(2 * (BALANCE_FROM + log));
+        self.base + self.ops + self.sets + logic
     }
 }
 
 /// An upper bound of the syntax-tree depth of `tokens` (see the module doc).
 pub fn nesting<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> usize {
-    let mut levels = vec![Level {
-        opened: Opened::Bracket,
-        base: 1,
-        ops: 0,
-        sets: 0,
-    }];
+    let mut levels = vec![Level::new(Opened::Bracket, 1)];
     let mut deepest = 1;
     for token in tokens {
         let nested = levels.len() > 1;
@@ -58,12 +79,9 @@ pub fn nesting<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> usize {
         };
         let current = top.depth();
         match token {
-            Token::LParen | Token::LBracket | Token::LBrace => levels.push(Level {
-                opened: Opened::Bracket,
-                base: current + 1,
-                ops: 0,
-                sets: 0,
-            }),
+            Token::LParen | Token::LBracket | Token::LBrace => {
+                levels.push(Level::new(Opened::Bracket, current + 1))
+            }
             Token::RParen | Token::RBracket | Token::RBrace => {
                 // close the innermost bracket (and any CASE left open inside it)
                 while levels.len() > 1 {
@@ -72,20 +90,21 @@ pub fn nesting<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> usize {
                     }
                 }
             }
-            Token::Comma => top.ops = 0,
+            Token::Comma => {
+                top.ops = 0;
+                top.logic = 0;
+            }
             Token::Word(w) if w.quote_style.is_none() => match w.keyword {
-                Keyword::CASE => levels.push(Level {
-                    opened: Opened::Case,
-                    base: current + 1,
-                    ops: 0,
-                    sets: 0,
-                }),
+                Keyword::CASE => levels.push(Level::new(Opened::Case, current + 1)),
                 Keyword::END if top.opened == Opened::Case && nested => {
                     levels.pop();
                 }
-                Keyword::AND
-                | Keyword::OR
-                | Keyword::NOT
+                // the operand that follows is a sibling under the balanced chain
+                Keyword::AND | Keyword::OR => {
+                    top.logic += 1;
+                    top.ops = 0;
+                }
+                Keyword::NOT
                 | Keyword::XOR
                 | Keyword::IS
                 | Keyword::LIKE
@@ -106,7 +125,10 @@ pub fn nesting<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> usize {
                 | Keyword::HAVING
                 | Keyword::ON
                 | Keyword::BY
-                | Keyword::LIMIT => top.ops = 0,
+                | Keyword::LIMIT => {
+                    top.ops = 0;
+                    top.logic = 0;
+                }
                 Keyword::UNION | Keyword::INTERSECT | Keyword::EXCEPT | Keyword::JOIN => {
                     top.sets += 1
                 }
@@ -120,6 +142,89 @@ pub fn nesting<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> usize {
         }
     }
     deepest
+}
+
+/// Chains of one logical operator shorter than this keep the shape the parser gave them
+/// (so short conditions print and name columns exactly as written).
+const BALANCE_FROM: usize = 32;
+
+/// Rebuild every long chain of one logical operator (`a OR b OR …`, `a AND b AND …`) in
+/// `stmt` as a balanced tree (see the module doc). The chain is taken apart along its
+/// spine without recursion, before the visitor descends into it; AND and OR are
+/// associative, so the meaning is unchanged.
+pub fn balance_logic(stmt: &mut Statement) {
+    struct Balance;
+    impl VisitorMut for Balance {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            balance_chain(expr);
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = stmt.visit(&mut Balance);
+}
+
+fn balance_chain(expr: &mut Expr) {
+    let op = match expr {
+        Expr::BinaryOp {
+            op: op @ (BinaryOperator::And | BinaryOperator::Or),
+            left,
+            ..
+        } if matches!(left.as_ref(), Expr::BinaryOp { op: inner, .. } if inner == op) => op.clone(),
+        _ => return,
+    };
+    // Walk the left spine: `((a OR b) OR c) OR d` gives d, c, b, a.
+    let mut terms = Vec::new();
+    let mut rest = std::mem::replace(expr, Expr::value(sqlparser::ast::Value::Null));
+    loop {
+        match rest {
+            Expr::BinaryOp {
+                left,
+                op: ref o,
+                right,
+            } if *o == op => {
+                terms.push(*right);
+                rest = *left;
+            }
+            other => {
+                terms.push(other);
+                break;
+            }
+        }
+    }
+    terms.reverse();
+    *expr = if terms.len() < BALANCE_FROM {
+        left_deep(terms, &op)
+    } else {
+        balanced(terms, &op)
+    };
+}
+
+fn left_deep(terms: Vec<Expr>, op: &BinaryOperator) -> Expr {
+    let mut terms = terms.into_iter();
+    let first = terms
+        .next()
+        .unwrap_or(Expr::value(sqlparser::ast::Value::Null));
+    terms.fold(first, |left, right| Expr::BinaryOp {
+        left: Box::new(left),
+        op: op.clone(),
+        right: Box::new(right),
+    })
+}
+
+/// Halve until single terms: recursion depth ⌈log2(len)⌉.
+fn balanced(mut terms: Vec<Expr>, op: &BinaryOperator) -> Expr {
+    if terms.len() <= 1 {
+        return terms
+            .pop()
+            .unwrap_or(Expr::value(sqlparser::ast::Value::Null));
+    }
+    let right = terms.split_off(terms.len() / 2);
+    Expr::BinaryOp {
+        left: Box::new(balanced(terms, op)),
+        op: op.clone(),
+        right: Box::new(balanced(right, op)),
+    }
 }
 
 fn is_operator(t: &Token) -> bool {
@@ -179,6 +284,45 @@ mod tests {
         assert_eq!(depth(&cases), 51);
         let unions = vec!["SELECT a, b FROM t"; 100].join(" UNION ALL ");
         assert_eq!(depth(&unions), 100);
+    }
+
+    #[test]
+    fn long_logical_chains_nest_logarithmically_and_are_balanced() {
+        let terms: Vec<String> = (0..10_000).map(|i| format!("x = {i}")).collect();
+        let sql = format!("SELECT 1 FROM t WHERE {}", terms.join(" OR "));
+        assert!(depth(&sql) <= 100, "{}", depth(&sql));
+        // short chains count as written
+        assert_eq!(depth("SELECT a AND b AND c"), 3);
+        let mut stmt = sqlparser::parser::Parser::parse_sql(&GenericDialect {}, &sql)
+            .unwrap()
+            .remove(0);
+        balance_logic(&mut stmt);
+        let text = stmt.to_string();
+        for i in [0, 1, 4_999, 9_999] {
+            assert!(text.contains(&format!("x = {i} ")) || text.ends_with(&format!("x = {i}")));
+        }
+        assert_eq!(text.matches(" OR ").count(), 9_999);
+        fn tree_depth(e: &Expr) -> usize {
+            match e {
+                Expr::BinaryOp { left, right, .. } => 1 + tree_depth(left).max(tree_depth(right)),
+                _ => 0,
+            }
+        }
+        let sqlparser::ast::Statement::Query(q) = &stmt else {
+            panic!("not a query")
+        };
+        let sqlparser::ast::SetExpr::Select(sel) = q.body.as_ref() else {
+            panic!("not a select")
+        };
+        let d = tree_depth(sel.selection.as_ref().unwrap());
+        assert!(d <= 16, "balanced depth {d}");
+        // short chains keep their shape
+        let mut short =
+            sqlparser::parser::Parser::parse_sql(&GenericDialect {}, "SELECT a OR b OR c")
+                .unwrap()
+                .remove(0);
+        balance_logic(&mut short);
+        assert_eq!(short.to_string(), "SELECT a OR b OR c");
     }
 
     #[test]

@@ -331,6 +331,26 @@ async fn deep_statements_are_answered_or_refused_with_54001() {
         common::simple_rows(&client, &in_list).await,
         vec![vec![Some("t".into())]]
     );
+    // long AND / OR chains (a BI filter of many values) nest logarithmically, as Spark
+    // balances them: 10,000 terms are answered, with the right result
+    let ors: Vec<String> = (0..10_000).map(|i| format!("x = {i}")).collect();
+    let or_chain = format!(
+        "SELECT count(*) AS n FROM (VALUES (9999), (10000)) AS t(x) WHERE {}",
+        ors.join(" OR ")
+    );
+    assert_eq!(
+        common::simple_rows(&client, &or_chain).await,
+        vec![vec![Some("1".into())]]
+    );
+    let ands: Vec<String> = (0..10_000).map(|i| format!("x > {i}")).collect();
+    let and_chain = format!(
+        "SELECT x FROM (VALUES (10000), (9999)) AS t(x) WHERE {}",
+        ands.join(" AND ")
+    );
+    assert_eq!(
+        common::simple_rows(&client, &and_chain).await,
+        vec![vec![Some("10000".into())]]
+    );
     // deeper than the embedded service reads: Spark's FAILED_TO_PARSE_TOO_COMPLEX, 54001
     let err = client.simple_query(&sum(1200)).await.unwrap_err();
     let db = err.as_db_error().expect("a database error");

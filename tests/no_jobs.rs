@@ -1,7 +1,8 @@
 //! No DLI job for what the gateway can answer itself (issue 9): connection probes and
 //! constant queries (`SELECT 1` …) with Spark's types and names, and `DEALLOCATE`, in
-//! both protocols — counted on the DLI service. And the embedded engine answers Spark's
-//! clock functions (`now()`, `current_date`, `current_timestamp()`).
+//! both protocols — counted on the DLI service. Spark's clock functions (`now()`,
+//! `current_date`, `current_timestamp()`) run on DLI, or are answered by the gateway on
+//! the configured Spark time zone.
 
 mod common;
 
@@ -68,7 +69,8 @@ async fn probes_and_constants_cost_no_job() {
     assert_eq!(rows, vec![vec![Some("-2147483648".to_string())]]);
     assert_eq!(job_count(&cfg).await, before + 1);
 
-    // The clock functions run on the embedded engine.
+    // Without the queue's Spark time zone, the clock functions run on DLI (here the
+    // embedded engine, whose Spark reads UTC).
     let today = chrono::Utc::now().date_naive().to_string();
     let rows = simple_rows(&client, "SELECT current_date, now(), current_timestamp()").await;
     assert_eq!(rows[0][0].as_deref(), Some(today.as_str()));
@@ -79,6 +81,45 @@ async fn probes_and_constants_cost_no_job() {
             .starts_with(&today[..4])
     );
     assert!(rows[0][2].is_some());
+    assert_eq!(job_count(&cfg).await, before + 2);
+    gw.shutdown().await;
+
+    // With it, the gateway answers them as Spark would on that zone: no job.
+    let mut tokyo = cfg.clone();
+    tokyo.runner.spark_time_zone = Some("Asia/Tokyo".into());
+    let gw = start(tokyo).await;
+    let client = connect(&gw).await;
+    let before = job_count(&cfg).await;
+    let sql = "SELECT now(), current_date, current_timezone(), CURRENT_TIMESTAMP AS ts";
+    let stmt = client.prepare(sql).await.expect("prepare");
+    let first = client.query_one(&stmt, &[]).await.expect("clock row");
+    let names: Vec<&str> = first.columns().iter().map(|c| c.name()).collect();
+    assert_eq!(
+        names,
+        ["now()", "current_date()", "current_timezone()", "ts"]
+    );
+    let tokyo_now = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap())
+        .naive_local();
+    let now: chrono::NaiveDateTime = first.get(0);
+    assert!(
+        (tokyo_now - now).num_seconds().abs() < 60,
+        "{now} is not Tokyo's wall clock {tokyo_now}"
+    );
+    assert_eq!(first.get::<_, chrono::NaiveDate>(1), now.date());
+    assert_eq!(first.get::<_, String>(2), "Asia/Tokyo");
+    assert_eq!(
+        first.get::<_, chrono::NaiveDateTime>(3),
+        now,
+        "one instant per statement"
+    );
+    // a prepared statement reads the clock at each execution
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let second = client.query_one(&stmt, &[]).await.expect("clock row");
+    assert!(second.get::<_, chrono::NaiveDateTime>(0) > now);
+    // in expressions, the clock still goes to Spark
+    simple_rows(&client, "SELECT now() > TIMESTAMP '2000-01-01 00:00:00'").await;
+    assert_eq!(job_count(&cfg).await, before + 1);
     gw.shutdown().await;
     svc.shutdown().await;
 }

@@ -280,7 +280,9 @@ impl Engine {
                     stmts.len()
                 )));
             }
-            stmts.remove(0)
+            let mut stmt = stmts.remove(0);
+            crate::sqldepth::balance_logic(&mut stmt);
+            stmt
         } else {
             self.parser.rewrite(ours.unwrap_or_else(|| raw.clone()))
         };

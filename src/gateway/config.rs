@@ -155,6 +155,12 @@ pub struct RunnerConfig {
     /// Sessions start with `standard_conforming_strings` on (Postgres' default: `'…'`
     /// reads backslashes literally); off makes plain literals read backslash escapes.
     pub standard_conforming_strings: bool,
+    /// The Spark session time zone of the DLI queue (an IANA name such as
+    /// `Asia/Shanghai`). When set, `now()`, `current_timestamp`, `current_date` and
+    /// `current_timezone()` in a constant query are answered by the gateway, as DLI
+    /// would answer them, without a job; unset, they run on DLI. Embedded mode sets it to
+    /// the embedded service's zone (UTC).
+    pub spark_time_zone: Option<String>,
 }
 
 impl Default for RunnerConfig {
@@ -170,6 +176,7 @@ impl Default for RunnerConfig {
             heartbeat_ms: 1000,
             allow_truncated_results: false,
             standard_conforming_strings: true,
+            spark_time_zone: None,
         }
     }
 }
@@ -179,6 +186,13 @@ impl RunnerConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.poll_initial_ms == 0 || self.poll_max_ms < self.poll_initial_ms {
             return Err("[runner] needs 0 < poll_initial_ms <= poll_max_ms".into());
+        }
+        if let Some(zone) = &self.spark_time_zone
+            && super::clock::SparkClock::parse(zone).is_none()
+        {
+            return Err(format!(
+                "[runner] spark_time_zone {zone:?} is not an IANA time zone (e.g. \"Asia/Shanghai\", \"UTC\")"
+            ));
         }
         if !(1.0..=10.0).contains(&self.poll_multiplier) {
             return Err("[runner] poll_multiplier must be within 1.0..=10.0".into());

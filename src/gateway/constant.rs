@@ -16,6 +16,9 @@ use sqlparser::ast::{
     ValueWithSpan,
 };
 
+use chrono::{DateTime, Utc};
+
+use super::clock::{ClockFn, SparkClock, clock_call};
 use crate::pgtypes::{PgValue, SparkType, postgres_type, spark_keyword};
 
 /// One column of a constant row.
@@ -23,7 +26,31 @@ use crate::pgtypes::{PgValue, SparkType, postgres_type, spark_keyword};
 pub struct ConstColumn {
     pub name: String,
     pub ty: SparkType,
-    pub value: PgValue,
+    pub value: ConstValue,
+}
+
+/// A constant's value: known when the statement is planned, or read from the clock each
+/// time it runs ([`super::clock`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConstValue {
+    Fixed(PgValue),
+    Clock(ClockFn),
+}
+
+impl ConstColumn {
+    /// The value when the statement runs at `at`, on `clock`'s Spark time zone (a row
+    /// with clock calls is planned only when the zone is known).
+    pub fn value_at(&self, clock: Option<&SparkClock>, at: DateTime<Utc>) -> PgValue {
+        match (&self.value, clock) {
+            (ConstValue::Fixed(v), _) => v.clone(),
+            (ConstValue::Clock(f), Some(c)) => c.value(*f, at),
+            (ConstValue::Clock(_), None) => PgValue::Null,
+        }
+    }
+
+    pub fn is_clock(&self) -> bool {
+        matches!(self.value, ConstValue::Clock(_))
+    }
 }
 
 /// The row of a constant query, or `None` when the statement is not one.
@@ -63,11 +90,18 @@ pub fn evaluate(stmt: &Statement) -> Option<Vec<ConstColumn>> {
                 SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.value.clone())),
                 _ => return None,
             };
+            if let Some((f, name)) = clock_call(expr) {
+                return Some(ConstColumn {
+                    name: alias.unwrap_or(name),
+                    ty: f.spark_type(),
+                    value: ConstValue::Clock(f),
+                });
+            }
             let (ty, value, name) = eval(expr)?;
             Some(ConstColumn {
                 name: alias.unwrap_or(name),
                 ty,
-                value,
+                value: ConstValue::Fixed(value),
             })
         })
         .collect()
@@ -259,7 +293,10 @@ mod tests {
         let stmt = crate::pgsql::Lexed::split(sql).pop()?.parse().ok()?.pop()?;
         evaluate(&stmt).map(|cols| {
             cols.into_iter()
-                .map(|c| (c.name, c.ty.spark_name(), c.value))
+                .map(|c| {
+                    let value = c.value_at(None, Utc::now());
+                    (c.name, c.ty.spark_name(), value)
+                })
                 .collect()
         })
     }
@@ -362,7 +399,6 @@ mod tests {
             "SELECT 2147483647 + 1",
             "SELECT 1 FROM t",
             "SELECT a",
-            "SELECT now()",
             "SELECT 1 WHERE false",
             "SELECT 1 LIMIT 0",
             "SELECT 1e3",

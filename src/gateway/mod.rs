@@ -21,6 +21,7 @@ pub mod bind;
 pub mod catalog_hook;
 pub mod classify;
 pub mod client;
+pub mod clock;
 pub mod config;
 mod conn;
 pub mod constant;

@@ -110,6 +110,20 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// Send a constant query that calls a clock function to DLI: without the queue's
+    /// Spark time zone the gateway cannot answer it as DLI would ([`super::clock`]).
+    pub fn clocks_to_dli(&mut self) {
+        match &mut self.kind {
+            Kind::Constant(row) if row.iter().any(|c| c.is_clock()) => {
+                self.kind = dli(&self.lexed, &self.spark_sql, &mut None, self.params);
+            }
+            Kind::Copy { query, .. } | Kind::Declare { query, .. } => query.clocks_to_dli(),
+            _ => {}
+        }
+    }
+}
+
 /// Read one statement. `catalog` decides catalog routing (none: everything that is not
 /// a session command goes to DLI).
 pub fn plan(lexed: Lexed, catalog: Option<&dyn CatalogService>) -> Plan {

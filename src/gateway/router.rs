@@ -16,6 +16,7 @@ use tracing::Instrument;
 use super::answer::{constant_fields, job_output, local_output, rows_output, spark_fields};
 use super::catalog_hook::{CatalogContext, CatalogService, Described};
 use super::classify::DliKind;
+use super::clock::SparkClock;
 use super::cursor::{Count, Cursor, CursorCmd};
 use super::local::{self, ServerFacts};
 use super::output::{CommandTag, Counted, Field, Output, Rows};
@@ -32,6 +33,8 @@ pub struct Router {
     runner: Runner,
     facts: ServerFacts,
     catalog: Option<Arc<dyn CatalogService>>,
+    /// The queue's Spark time zone, when configured: clock functions are answered here.
+    clock: Option<SparkClock>,
 }
 
 /// Who logged in, as the protocol layer saw it.
@@ -50,10 +53,16 @@ const SPAN_SQL_CHARS: usize = 200;
 
 impl Router {
     pub fn new(runner: Runner, facts: ServerFacts) -> Self {
+        let clock = runner
+            .config()
+            .spark_time_zone
+            .as_deref()
+            .and_then(SparkClock::parse);
         Self {
             runner,
             facts,
             catalog: None,
+            clock,
         }
     }
 
@@ -112,7 +121,11 @@ impl Router {
 
     /// Plan one statement (no metadata lookups): see [`plan::plan`].
     pub fn plan(&self, lexed: Lexed) -> Plan {
-        plan::plan(lexed, self.catalog.as_deref())
+        let mut plan = plan::plan(lexed, self.catalog.as_deref());
+        if self.clock.is_none() {
+            plan.clocks_to_dli();
+        }
+        plan
     }
 
     /// The extended protocol's Parse: exactly one statement (`None` for an empty one),
@@ -248,11 +261,14 @@ impl Router {
         match &plan.kind {
             Kind::Session(stmt) => Ok(local_output(local::answer(stmt, session, &self.facts)?)),
             Kind::Refresh(db) => Ok(rows_output(self.catalog()?.refresh(db.clone()).await?)),
-            Kind::Constant(row) => Ok(Output::rows(
-                constant_fields(row),
-                vec![row.iter().map(|c| c.value.clone()).collect()],
-                None,
-            )),
+            Kind::Constant(row) => {
+                let at = SparkClock::now();
+                let values = row
+                    .iter()
+                    .map(|c| c.value_at(self.clock.as_ref(), at))
+                    .collect();
+                Ok(Output::rows(constant_fields(row), vec![values], None))
+            }
             Kind::Mixed { catalog, user } => Err(mixed(catalog, user)),
             Kind::Refused(e) => Err(e.clone()),
             Kind::Declare { name, hold, query } => {

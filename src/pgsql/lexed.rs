@@ -176,10 +176,12 @@ impl Lexed {
         };
         passes::parsed();
         let toks: Vec<TokenWithSpan> = toks.iter().map(|(t, _)| t.clone()).collect();
-        Parser::new(&PostgreSqlDialect {})
+        let mut stmts = Parser::new(&PostgreSqlDialect {})
             .with_recursion_limit(crate::sqldepth::PARSER_RECURSION_LIMIT)
             .with_tokens_with_locations(toks)
-            .parse_statements()
+            .parse_statements()?;
+        stmts.iter_mut().for_each(crate::sqldepth::balance_logic);
+        Ok(stmts)
     }
 
     /// The Spark translation, with placeholders kept as `$n`: string literals re-quoted
