@@ -137,7 +137,12 @@ impl Gateway {
             server_facts(&cfg),
         );
         if cfg.catalog.enabled {
-            let catalog = DliCatalog::new(client, &cfg.catalog, &cfg.server.server_version)?;
+            let catalog = DliCatalog::with_flink(
+                client,
+                &cfg.catalog,
+                &cfg.flink,
+                &cfg.server.server_version,
+            )?;
             router = router.with_catalog(catalog);
         }
         let metrics = match cfg.metrics.enabled() {

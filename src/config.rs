@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::catalog::CatalogConfig;
+use crate::catalog::flink::FlinkConfig;
 use crate::dli::DliClientConfig;
 use crate::gateway::config::{RunnerConfig, ServerConfig};
 use crate::localdli::LocalDliConfig;
@@ -36,6 +37,8 @@ pub struct Config {
     pub results: ResultsConfig,
     /// `[metrics]`: the Prometheus endpoint (off unless `listen` is set).
     pub metrics: MetricsConfig,
+    /// `[flink]`: the `dli_flink` schema over DLI's Flink job APIs.
+    pub flink: FlinkConfig,
 }
 
 /// A configuration problem, with a message meant for a person.
@@ -90,6 +93,7 @@ impl Config {
         self.catalog.validate().map_err(ConfigError)?;
         self.results.validate().map_err(ConfigError)?;
         self.metrics.validate().map_err(ConfigError)?;
+        self.flink.validate().map_err(ConfigError)?;
         if self.is_embedded() {
             self.local.validate().map_err(ConfigError)?;
         } else {

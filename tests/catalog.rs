@@ -41,10 +41,11 @@ async fn psql_meta_commands_are_answered_without_jobs() {
     let l = psql(&gw, "\\l").await;
     assert!(lines(&l)[0].starts_with("dli|dli|UTF-8"), "{l}");
 
-    // \dn: every DLI database is a schema, `default` included.
+    // \dn: every DLI database is a schema, `default` included, and the gateway's
+    // Flink schema.
     assert_eq!(
         lines(&psql(&gw, "\\dn").await),
-        ["default|dli", "shop|dli", "tpch|dli"]
+        ["default|dli", "dli_flink|dli", "shop|dli", "tpch|dli"]
     );
 
     // \dt lists the session's database (search_path = currentdb) …

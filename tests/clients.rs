@@ -105,6 +105,7 @@ client_tests! {
     pyodbc => Runner::Python("pyodbc_test.py", &["pyodbc"], &[]);
     catalog_asyncpg => Runner::Python("catalog_asyncpg_test.py", &["asyncpg"], &[]);
     catalog_pgjdbc => Runner::Java("CatalogMeta");
+    flink_psycopg3 => Runner::Python("flink_psycopg3_test.py", &["psycopg"], &[]);
     // Results beyond DLI's 1000-row preview, every value checked (issue 8): each result
     // path with psql and at least one driver, and with gzip exports.
     big_psql => Runner::Python("big_psql_test.py", &[], &["psql"]), Gw::Big(BigMode::Export);
@@ -319,6 +320,7 @@ fn expected_jobs(name: &str) -> &'static str {
         "catalog_pgjdbc" => "DDL 3",
         "catalog_pyodbc" => "DDL 3, INSERT 2, QUERY 2",
         "catalog_sqlalchemy" => "DDL 3, INSERT 1, QUERY 2",
+        "flink_psycopg3" => "",
         "node_pg" => "DDL 4, INSERT 3, QUERY 37",
         "pgjdbc" => "DDL 6, INSERT 16, QUERY 58",
         "psql" => "DDL 2, INSERT 1, QUERY 7",

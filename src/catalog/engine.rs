@@ -51,6 +51,8 @@ pub struct QueryContext {
     pub cursors: Vec<crate::gateway::catalog_hook::OpenCursor>,
     /// For `dli_catalog_status()`.
     pub status: Option<CacheStatus>,
+    /// The Flink schema's name and this query's Flink calls (none: no such schema).
+    pub flink: Option<(String, Arc<super::flink::FlinkRun>)>,
 }
 
 /// Relations and lookups derived from one snapshot.
@@ -218,6 +220,15 @@ impl Engine {
             "information_schema",
             Arc::new(super::schemas::LayeredSchema::new((*info).clone(), None)),
         )?;
+        if let Some((name, run)) = &q.flink {
+            catalog.register_schema(
+                name,
+                Arc::new(super::schemas::LayeredSchema::new(
+                    super::flink::FlinkSurface::relations(run)?,
+                    None,
+                )),
+            )?;
+        }
         let list = MemoryCatalogProviderList::new();
         list.register_catalog(self.database.clone(), Arc::new(catalog));
         let state = SessionStateBuilder::new_from_existing(self.base.clone())
@@ -239,6 +250,9 @@ impl Engine {
             .chain(pgfuncs::udfs(&built.lookups))
         {
             ctx.register_udf(f);
+        }
+        if let Some((_, run)) = &q.flink {
+            super::flink::FlinkSurface::register(run, &ctx);
         }
         if let Some(status) = &q.status {
             ctx.register_udtf(
@@ -302,6 +316,18 @@ impl Engine {
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = df.collect().await?;
         Ok((schema, batches))
+    }
+
+    /// Run a statement that calls a Flink control function: planned and executed once,
+    /// never retried (the action may have been taken).
+    pub async fn run_once(
+        &self,
+        raw: &Statement,
+        snap: &Snapshot,
+        q: &QueryContext,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let stmt = fixups::boolean_literals(self.parser.rewrite(raw.clone()), &self.bool_columns);
+        self.execute(stmt, snap, q).await
     }
 
     /// Run a catalog query (retried once with correlated select-list subqueries as NULL

@@ -22,6 +22,7 @@ pub mod cursors;
 pub mod describe;
 pub mod engine;
 pub mod fixups;
+pub mod flink;
 pub mod functions;
 pub mod infoschema;
 pub mod invalidate;

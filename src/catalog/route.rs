@@ -66,13 +66,22 @@ const CATALOG_FUNCTIONS: &[&str] = &[
 
 /// Classify one statement, parsed with Postgres rules.
 pub fn route(stmt: &Statement) -> CatalogRoute {
+    route_with(stmt, None)
+}
+
+/// [`route`] with the gateway-owned Flink schema (its relations and functions are
+/// answered by the gateway like the catalog's).
+pub fn route_with(stmt: &Statement, flink: Option<&str>) -> CatalogRoute {
     let Statement::Query(query) = stmt else {
         return CatalogRoute::User;
     };
     if let Some(r) = refresh_command(query) {
         return r;
     }
-    let mut v = Classifier::default();
+    let mut v = Classifier {
+        flink: flink.map(str::to_string),
+        ..Classifier::default()
+    };
     let _ = stmt.visit(&mut v);
     match (v.catalog.first(), v.user.first()) {
         (Some(c), Some(u)) => CatalogRoute::Mixed {
@@ -115,6 +124,8 @@ struct Classifier {
     catalog: Vec<String>,
     user: Vec<String>,
     catalog_function: bool,
+    /// The gateway's Flink schema.
+    flink: Option<String>,
 }
 
 impl Classifier {
@@ -122,6 +133,16 @@ impl Classifier {
         let p = parts(name);
         let shown = p.join(".");
         let last = p.last().cloned().unwrap_or_default();
+        let in_flink = |s: &str| self.flink.as_deref() == Some(s);
+        let flink = match p.len() {
+            2 => in_flink(&p[0]),
+            3 => in_flink(&p[1]),
+            _ => false,
+        };
+        if flink {
+            self.catalog.push(shown);
+            return;
+        }
         if is_function && !CATALOG_TABLE_FUNCTIONS.contains(&last.as_str()) {
             // generate_series, string_to_array, unnest, Spark's range(): no relation.
             return;
@@ -171,7 +192,8 @@ impl Visitor for Classifier {
         if let Expr::Function(f) = expr {
             let p = parts(&f.name);
             let last = p.last().map(String::as_str).unwrap_or_default();
-            let qualified = p.len() > 1 && is_catalog_schema(&p[0]);
+            let qualified = p.len() > 1
+                && (is_catalog_schema(&p[0]) || self.flink.as_deref() == Some(p[0].as_str()));
             if qualified || last.starts_with("pg_") || CATALOG_FUNCTIONS.contains(&last) {
                 self.catalog_function = true;
             }

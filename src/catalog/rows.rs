@@ -47,6 +47,7 @@ pub fn local_rows(schema: &Schema, batches: &[RecordBatch]) -> Result<LocalRows,
         fields,
         rows,
         tag: None,
+        notices: Vec::new(),
     })
 }
 

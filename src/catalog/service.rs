@@ -27,9 +27,10 @@ use crate::pgtypes::PgValue;
 use super::cache::{Invalidation, MetadataCache};
 use super::config::CatalogConfig;
 use super::engine::{Engine, QueryContext};
+use super::flink::{self, FlinkConfig, FlinkSurface};
 use super::model::Snapshot;
 use super::needs::{self, Need};
-use super::route::route;
+use super::route::{route, route_with};
 use super::source::{DliSource, MetadataSource};
 use super::types::arrow_pg_type;
 use super::{describe, invalidate, rows};
@@ -38,23 +39,50 @@ use super::{describe, invalidate, rows};
 pub struct DliCatalog {
     cache: Arc<MetadataCache>,
     engine: Arc<Engine>,
+    /// The `dli_flink` schema (none when disabled or without a DLI client).
+    flink: Option<FlinkSurface>,
 }
 
 impl DliCatalog {
-    /// A catalog over DLI's catalog endpoints.
+    /// A catalog over DLI's catalog endpoints, with the Flink schema's defaults.
     pub fn new(
         client: DliClient,
         cfg: &CatalogConfig,
         server_version: &str,
     ) -> Result<Arc<DliCatalog>, GatewayError> {
-        let source = Arc::new(DliSource::new(client));
-        Self::with_source(source, cfg, server_version)
+        Self::with_flink(client, cfg, &FlinkConfig::default(), server_version)
     }
 
-    /// A catalog over any metadata source (tests).
+    /// A catalog over DLI's catalog endpoints, with the `[flink]` schema as configured.
+    pub fn with_flink(
+        client: DliClient,
+        cfg: &CatalogConfig,
+        flink: &FlinkConfig,
+        server_version: &str,
+    ) -> Result<Arc<DliCatalog>, GatewayError> {
+        flink
+            .validate()
+            .map_err(|e| GatewayError::new(ErrorKind::Internal, e))?;
+        let surface = flink
+            .enabled
+            .then(|| FlinkSurface::new(client.clone(), flink.clone()));
+        let source = Arc::new(DliSource::new(client));
+        Self::build(source, cfg, surface, server_version)
+    }
+
+    /// A catalog over any metadata source (tests): no Flink schema.
     pub fn with_source(
         source: Arc<dyn MetadataSource>,
         cfg: &CatalogConfig,
+        server_version: &str,
+    ) -> Result<Arc<DliCatalog>, GatewayError> {
+        Self::build(source, cfg, None, server_version)
+    }
+
+    fn build(
+        source: Arc<dyn MetadataSource>,
+        cfg: &CatalogConfig,
+        flink: Option<FlinkSurface>,
         server_version: &str,
     ) -> Result<Arc<DliCatalog>, GatewayError> {
         cfg.validate()
@@ -71,6 +99,7 @@ impl DliCatalog {
         let catalog = Arc::new(DliCatalog {
             cache: Arc::new(cache),
             engine: Arc::new(engine),
+            flink,
         });
         if cfg.preload {
             let cache = catalog.cache.clone();
@@ -110,6 +139,7 @@ impl DliCatalog {
             fields: vec![("dli_catalog_refresh".into(), Type::TEXT)],
             rows: vec![vec![PgValue::Text(message)]],
             tag: None,
+            notices: Vec::new(),
         })
     }
 
@@ -127,14 +157,43 @@ impl DliCatalog {
         self.cache.with_columns(snap, wanted.as_ref()).await
     }
 
-    fn query_context(&self, ctx: &CatalogContext) -> QueryContext {
+    fn query_context(
+        &self,
+        ctx: &CatalogContext,
+        run: Option<&Arc<super::flink::FlinkRun>>,
+    ) -> QueryContext {
         QueryContext {
             current_schema: ctx.currentdb.clone(),
             user: ctx.user.clone(),
             settings: ctx.settings.clone(),
             cursors: ctx.cursors.clone(),
             status: Some(self.cache.status()),
+            flink: self
+                .flink
+                .as_ref()
+                .zip(run)
+                .map(|(f, r)| (f.schema().to_string(), r.clone())),
         }
+    }
+
+    /// The snapshot as queries see it (with the Flink schema).
+    fn shown(&self, snap: Arc<Snapshot>) -> Arc<Snapshot> {
+        match &self.flink {
+            Some(f) => f.augment(snap),
+            None => snap,
+        }
+    }
+
+    /// A statement touching the Flink schema, rewritten for DataFusion, and whether it
+    /// calls a control function; `None` when it does not touch the schema.
+    fn flink_statement(&self, stmt: &Statement) -> Result<Option<(Statement, bool)>, GatewayError> {
+        let Some(f) = &self.flink else {
+            return Ok(None);
+        };
+        if flink::sql::touch(stmt, f.schema()).reads.is_empty() {
+            return Ok(None);
+        }
+        flink::sql::rewrite(stmt, f.schema()).map(Some)
     }
 
     async fn run(
@@ -144,17 +203,29 @@ impl DliCatalog {
         ctx: &CatalogContext,
     ) -> Result<LocalRows, GatewayError> {
         tracing::trace!(sql, "catalog query");
+        let flink = self.flink_statement(stmt)?;
         let snap = self
             .snapshot_for(&needs::of_catalog_query(stmt), &ctx.currentdb)
             .await
             .map_err(unavailable)?;
+        let snap = self.shown(snap);
         let started = std::time::Instant::now();
-        let (schema, batches) = self
-            .engine
-            .run(sql, stmt, &snap, &self.query_context(ctx))
-            .await
-            .map_err(query_error)?;
-        let out = rows::local_rows(&schema, &batches).map_err(GatewayError::internal)?;
+        let run = self.flink.as_ref().map(FlinkSurface::run);
+        let q = self.query_context(ctx, run.as_ref());
+        let answered = match &flink {
+            Some((rewritten, true)) => self.engine.run_once(rewritten, &snap, &q).await,
+            Some((rewritten, false)) => {
+                self.engine
+                    .run(&rewritten.to_string(), rewritten, &snap, &q)
+                    .await
+            }
+            None => self.engine.run(sql, stmt, &snap, &q).await,
+        };
+        let (schema, batches) = answered.map_err(query_error)?;
+        let mut out = rows::local_rows(&schema, &batches).map_err(GatewayError::internal)?;
+        if let Some(r) = &run {
+            out.notices = r.take_notices();
+        }
         tracing::debug!(
             rows = out.rows.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -258,6 +329,18 @@ fn query_error(e: DataFusionError) -> GatewayError {
     }
 
     let root = e.find_root();
+    // Our own error (a Flink call's), with its detail and hint, goes out as is.
+    if let DataFusionError::External(inner) = root
+        && let Some(g) = inner.downcast_ref::<GatewayError>()
+    {
+        return g.clone();
+    }
+    if let DataFusionError::ArrowError(a, _) = root
+        && let ArrowError::ExternalError(inner) = a.as_ref()
+        && let Some(g) = inner.downcast_ref::<GatewayError>()
+    {
+        return g.clone();
+    }
     GatewayError::new(kind(root), root.to_string())
         .with_detail("catalog query answered by the gateway's pg_catalog emulation")
 }
@@ -272,7 +355,20 @@ fn mixed_or_user(stmt: &Statement) -> GatewayError {
 #[async_trait]
 impl CatalogService for DliCatalog {
     fn route(&self, stmt: &Statement) -> CatalogRoute {
-        route(stmt)
+        let Some(f) = &self.flink else {
+            return route(stmt);
+        };
+        let touch = flink::sql::touch(stmt, f.schema());
+        if let Some(e) = flink::sql::refusal(stmt, f.schema(), &touch) {
+            return CatalogRoute::Refused(e);
+        }
+        match route_with(stmt, Some(f.schema())) {
+            CatalogRoute::Mixed { catalog, user } => CatalogRoute::Mixed {
+                catalog: touch.reads.first().cloned().unwrap_or(catalog),
+                user,
+            },
+            other => other,
+        }
     }
 
     async fn answer(
@@ -290,17 +386,24 @@ impl CatalogService for DliCatalog {
         stmt: &Statement,
         ctx: &CatalogContext,
     ) -> Result<Described, GatewayError> {
-        if route(stmt) != CatalogRoute::Catalog {
+        if self.route(stmt) != CatalogRoute::Catalog {
             return Err(mixed_or_user(stmt));
         }
         // Planning needs no columns of DLI tables (the relations' shapes are fixed), and
-        // the statement's `$n` would make every database look needed.
-        let snap = self.cache.snapshot().await.map_err(unavailable)?;
-        let (schema, params) = self
-            .engine
-            .describe(sql, stmt, &snap, &self.query_context(ctx))
-            .await
-            .map_err(query_error)?;
+        // the statement's `$n` would make every database look needed. Nothing runs: a
+        // Flink function is only planned here.
+        let snap = self.shown(self.cache.snapshot().await.map_err(unavailable)?);
+        let run = self.flink.as_ref().map(FlinkSurface::run);
+        let q = self.query_context(ctx, run.as_ref());
+        let planned = match self.flink_statement(stmt)? {
+            Some((rewritten, _)) => {
+                self.engine
+                    .describe(&rewritten.to_string(), &rewritten, &snap, &q)
+                    .await
+            }
+            None => self.engine.describe(sql, stmt, &snap, &q).await,
+        };
+        let (schema, params) = planned.map_err(query_error)?;
         let mut params: Vec<Option<Type>> = params
             .iter()
             .map(|p| p.as_ref().map(arrow_pg_type))

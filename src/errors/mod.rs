@@ -65,6 +65,9 @@ pub mod sqlstate {
         STATEMENT_TOO_COMPLEX = "54001",
         CHARACTER_NOT_IN_REPERTOIRE = "22021",
         OBJECT_NOT_IN_PREREQUISITE_STATE = "55000",
+        WRONG_OBJECT_TYPE = "42809",
+        NULL_VALUE_NOT_ALLOWED = "22004",
+        READ_ONLY_SQL_TRANSACTION = "25006",
         SYSTEM_ERROR = "58000",
         WARNING = "01000",
         SUCCESSFUL_COMPLETION = "00000",
@@ -136,6 +139,16 @@ pub enum ErrorKind {
     IdleSessionTimeout,
     /// Every connection slot is taken (ends the connection).
     TooManyConnections,
+    /// An object of the wrong kind for the operation (e.g. a Flink SQL job given to
+    /// `update_jar_job`).
+    WrongObjectType,
+    /// NULL where a value is required (a required function argument).
+    NullValueNotAllowed,
+    /// A write refused because writes are off (`[flink] allow_control = false`).
+    ReadOnly,
+    /// The object is not in a state that allows the operation (e.g. writing to a view
+    /// the gateway answers, or a Flink job DLI refused to run or stop).
+    ObjectNotInPrerequisiteState,
     Internal,
 }
 
@@ -218,6 +231,12 @@ impl ErrorKind {
             ErrorKind::AdminShutdown => (ADMIN_SHUTDOWN, Fatal, Outside),
             ErrorKind::IdleSessionTimeout => (IDLE_SESSION_TIMEOUT, Fatal, User),
             ErrorKind::TooManyConnections => (TOO_MANY_CONNECTIONS, Fatal, Outside),
+            ErrorKind::WrongObjectType => (WRONG_OBJECT_TYPE, Error, User),
+            ErrorKind::NullValueNotAllowed => (NULL_VALUE_NOT_ALLOWED, Error, User),
+            ErrorKind::ReadOnly => (READ_ONLY_SQL_TRANSACTION, Error, User),
+            ErrorKind::ObjectNotInPrerequisiteState => {
+                (OBJECT_NOT_IN_PREREQUISITE_STATE, Error, User)
+            }
             ErrorKind::Internal => (INTERNAL_ERROR, Error, Gateway),
         }
     }

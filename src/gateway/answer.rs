@@ -63,7 +63,11 @@ pub(super) fn rows_output(rows: LocalRows) -> Output {
         .into_iter()
         .map(|(n, t)| Field::pg(n, t))
         .collect();
-    Output::rows(fields, rows.rows, rows.tag)
+    let mut out = Output::rows(fields, rows.rows, rows.tag);
+    if let Output::Rows(r) = &mut out {
+        r.notices = rows.notices;
+    }
+    out
 }
 
 /// A finished DLI job as output. When the client was told the result's columns (at

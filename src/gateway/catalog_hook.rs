@@ -23,6 +23,8 @@ pub struct LocalRows {
     pub rows: Vec<Vec<PgValue>>,
     /// Command tag without the row count (pgwire appends it); `None` = `SELECT`.
     pub tag: Option<String>,
+    /// Warnings sent before the rows.
+    pub notices: Vec<crate::errors::Notice>,
 }
 
 /// What a statement would take and return, learnt without running it.
@@ -63,6 +65,9 @@ pub enum CatalogRoute {
     Refresh(Option<String>),
     /// Catalog relations mixed with DLI tables: refused.
     Mixed { catalog: String, user: String },
+    /// A statement the catalog refuses without running anything (a write to a view the
+    /// gateway answers, DDL on a gateway-owned schema).
+    Refused(GatewayError),
     /// Not the catalog's: a DLI job.
     User,
 }

@@ -203,6 +203,7 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
             Some(CatalogRoute::Catalog) => Kind::Catalog(Box::new(stmt)),
             Some(CatalogRoute::Refresh(db)) => Kind::Refresh(db),
             Some(CatalogRoute::Mixed { catalog, user }) => Kind::Mixed { catalog, user },
+            Some(CatalogRoute::Refused(e)) => Kind::Refused(e),
             Some(CatalogRoute::User) | None => dli(&lexed, &spark_sql, &mut casts, params),
         },
         None => dli(&lexed, &spark_sql, &mut casts, params),

@@ -105,6 +105,16 @@ public class CatalogMeta {
         });
 
         int pass = 0, fail = 0, xfail = 0, xpass = 0;
+        check("dli_flink_views", () -> {
+            // The gateway's Flink schema: views with commented columns; no Flink call.
+            DatabaseMetaData md = conn.getMetaData();
+            eq(rows(md.getTables(null, "dli_flink", "%", new String[] {"VIEW"}), "TABLE_NAME", "TABLE_TYPE"),
+                    List.of(List.of("job_details", "VIEW"), List.of("job_statuses", "VIEW"),
+                            List.of("job_types", "VIEW"), List.of("jobs", "VIEW")),
+                    "getTables dli_flink");
+            eq(rows(md.getColumns(null, "dli_flink", "jobs", "job_id"), "TYPE_NAME", "REMARKS"),
+                    List.of(List.of("int8", "Job ID")), "getColumns dli_flink.jobs.job_id");
+        });
         for (var e : CHECKS) {
             String name = e.getKey();
             long t0 = System.nanoTime();
