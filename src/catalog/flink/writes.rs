@@ -332,6 +332,7 @@ pub async fn update(run: &FlinkRun, a: &Args, jar: bool) -> Result<Vec<Row>, Gat
                 "Flink job {id} is running: the changes take effect the next time it runs"
             ),
             detail: None,
+            informational: false,
         });
     }
     let after = details(&run.client, id).await?.and_then(|j| j.status);
