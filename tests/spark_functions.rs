@@ -468,6 +468,10 @@ async fn spark_documented_examples() {
         updated.push(now);
     }
     eprintln!("spark function corpus: {counts:?} of {}", entries.len());
+    // Never a silently different answer: a function runs as Spark documents it or fails.
+    if let Some(n) = counts.get("differs") {
+        problems.push(format!("{n} examples answer other than Spark documents"));
+    }
     dli.shutdown().await;
 
     if std::env::var_os("SPARK_CORPUS_UPDATE").is_some() {

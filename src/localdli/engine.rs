@@ -219,6 +219,7 @@ impl Engine {
         for (name, udf) in [
             ("array", Arc::new(array)),
             ("from_json", Arc::new(super::fromjson::udf())),
+            (super::sparkzip::NAME, Arc::new(super::sparkzip::udf())),
         ] {
             if state.scalar_functions().contains_key(name) {
                 continue;

@@ -50,6 +50,7 @@ pub mod sparkfuncs;
 pub mod sparklit;
 pub mod sparkpattern;
 pub mod sparktext;
+pub mod sparkzip;
 pub mod stmt;
 pub mod warehouse;
 

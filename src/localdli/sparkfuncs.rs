@@ -14,6 +14,8 @@
 //!   `StringLocate`); DataFusion's `position` takes its arguments the other way round.
 //! - `date_format(ts, 'pattern')` → `to_char(ts, …)` with Spark's datetime pattern
 //!   letters translated ([`super::sparkpattern`]).
+//! - `arrays_zip(a, t.b, x)` → `spark_arrays_zip('a', 'b', '2', a, t.b, x)`: Spark's
+//!   field names ([`super::sparkzip`]).
 //! - `json_tuple` is a generator (one column per key) the engine cannot produce: refused
 //!   with Spark's `UNSUPPORTED_FEATURE` wording rather than answered as a struct.
 //!
@@ -89,6 +91,24 @@ fn rewrite_call(expr: &mut Expr) -> Result<(), SqlError> {
         ("array_remove", 2) => *expr = call("array_remove_all", args),
         // DataFusion's `nvl` coerces `nvl(NULL, array(…))` to a string
         ("nvl" | "ifnull", 2) => *expr = call("coalesce", args),
+        ("arrays_zip", n) if n > 0 => {
+            let mut named: Vec<Expr> = args
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let name = match a {
+                        Expr::Identifier(id) => id.value.clone(),
+                        Expr::CompoundIdentifier(p) => {
+                            p.last().map_or_else(|| i.to_string(), |p| p.value.clone())
+                        }
+                        _ => i.to_string(),
+                    };
+                    Expr::value(Value::SingleQuotedString(name))
+                })
+                .collect();
+            named.extend(args);
+            *expr = call(super::sparkzip::NAME, named);
+        }
         ("position" | "locate", 2) => {
             let mut args = args.into_iter();
             if let (Some(sub), Some(s)) = (args.next(), args.next()) {

@@ -80,5 +80,69 @@ def _():
             raise L.CheckFailed(f"{sql}: no {err.__name__}")
 
 
+GRAPH_SQL = """CREATE TABLE src (id INT, speed INT) WITH ('connector' = 'datagen');
+CREATE TABLE snk (id INT, speed INT) WITH ('connector' = 'print');
+INSERT INTO snk SELECT id, speed FROM src WHERE speed > 120;"""
+
+
+def outcomes(cur, sql, params=()):
+    cur.execute(sql, params)
+    return {r[0]: r for r in cur.fetchall()}
+
+
+@suite.check("live_jobs_on_the_embedded_service")
+def _():
+    """The embedded service's Flink emulation through the gateway: create, run a mixture
+    (new, unknown, already running), graph, update without losing settings, stop, delete."""
+    import time
+
+    name = "psycopg_live_%d" % int(time.time() * 1000)
+    with connect() as c, c.cursor() as cur:
+        cur.execute(
+            "SELECT s.label_en, count(*) FROM dli_flink.jobs j "
+            "JOIN dli_flink.job_statuses s ON s.status = j.status GROUP BY 1"
+        )
+        cur.fetchall()
+        cur.execute(
+            "SELECT job_id, ok, sqlstate FROM dli_flink.create_sql_job(name => %s, sql_body => %s, job_type => 'flink_opensource_sql_job', "
+            "description => 'keep me', cu_number => 2, manager_cu_number => 1, parallel_number => 1, "
+            "checkpoint_enabled => true, checkpoint_interval_s => 30)",
+            (name, GRAPH_SQL),
+        )
+        (job_id, created, state), = cur.fetchall()
+        eq((created, state), (True, None), "created")
+        rows = outcomes(
+            cur,
+            f"SELECT job_id, ok, sqlstate, status_after FROM dli_flink.run_jobs(ARRAY[{job_id}, 999999999], wait_ms => 20000)",
+        )
+        eq(rows[job_id][1:3], (True, None), "run accepted")
+        eq(rows[job_id][3], "job_running", "running after the wait")
+        eq(rows[999999999][1:3], (False, "42704"), "unknown job refused, never sent")
+        rows = outcomes(cur, f"SELECT job_id, ok, sqlstate FROM dli_flink.run_jobs(ARRAY[{job_id}])")
+        eq(rows[job_id][1], False, "already running: refused")
+        cur.execute("SELECT type, predecessor_ids FROM dli_flink.stream_graph(%s)", (job_id,))
+        graph = cur.fetchall()
+        ok(len(graph) >= 3, f"graph nodes: {graph}")
+        ok(any("Source" in t for t, _ in graph), f"a source node: {graph}")
+        rows = outcomes(
+            cur, f"SELECT job_id, ok FROM dli_flink.stop_jobs(ARRAY[{job_id}], wait_ms => 20000)"
+        )
+        eq(rows[job_id][1], True, "stopped")
+        rows = outcomes(
+            cur, "SELECT job_id, ok, sqlstate FROM dli_flink.update_sql_job(job_id => %s, parallel_number => 2)", (job_id,)
+        )
+        eq(rows[job_id][1:3], (True, None), "updated")
+        cur.execute(
+            "SELECT description, parallel_number, cu_number, checkpoint_enabled, checkpoint_interval_s "
+            "FROM dli_flink.job_details WHERE job_id = %s",
+            (job_id,),
+        )
+        eq(cur.fetchall(), [("keep me", 2, 2, True, 30)], "settings kept by the update")
+        rows = outcomes(cur, f"SELECT job_id, ok FROM dli_flink.delete_jobs(ARRAY[{job_id}])")
+        eq(rows[job_id][1], True, "deleted")
+        cur.execute("SELECT count(*) FROM dli_flink.jobs WHERE job_id = %s", (job_id,))
+        eq(cur.fetchone(), (0,), "gone")
+
+
 if __name__ == "__main__":
     suite.main()

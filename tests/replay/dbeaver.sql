@@ -10,7 +10,8 @@
 SELECT current_schema(),session_user;
 
 -- @query namespaces
--- @expect rows = 6
+-- @expect rows = 7
+-- @expect row *|*|dli_flink|10|\N|\N|DLI Flink jobs, answered by the gateway from DLI's Flink job APIs (never a Spark job)
 -- @expect row *|*|tpch|10|\N|\N|TPC-H demo data, scale factor 0.001
 SELECT n.oid,n.*,d.description FROM pg_catalog.pg_namespace n LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=n.oid AND d.objsubid=0 AND d.classoid='pg_namespace'::regclass ORDER BY nspname;
 

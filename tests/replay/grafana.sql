@@ -15,8 +15,9 @@ SELECT current_setting('server_version_num')::int/100 as version;
 SELECT extversion FROM pg_extension WHERE extname = 'timescaledb';
 
 -- @query tables
--- @expect rows = 11
+-- @expect rows = 15
 -- @expect columns table
+-- @expect row dli_flink.jobs
 -- @expect row tpch.nation
 SELECT
     CASE WHEN 

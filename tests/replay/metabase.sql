@@ -3,14 +3,14 @@
 -- Run by tests/catalog_replay.rs; format in tests/replay/README.md.
 
 -- @query schemas
--- @expect rows = 6
+-- @expect rows = 7
 -- @expect columns TABLE_SCHEM,TABLE_CATALOG
 -- @expect row tpch|dli
 -- @expect row default|dli
 SELECT nspname AS "TABLE_SCHEM", current_database() AS "TABLE_CATALOG" FROM pg_catalog.pg_namespace  WHERE nspname <> 'pg_toast' AND (nspname !~ '^pg_temp_'  OR nspname = (pg_catalog.current_schemas(true))[1]) AND (nspname !~ '^pg_toast_temp_'  OR nspname = replace((pg_catalog.current_schemas(true))[1], 'pg_temp_', 'pg_toast_temp_'))  ORDER BY "TABLE_SCHEM";
 
 -- @query table_privileges
--- @expect rows = 11
+-- @expect rows = 15
 -- @expect columns role,schema,table,update,select,insert,delete
 -- @expect row \N|tpch|customer|t|t|t|t
 with table_privileges as (

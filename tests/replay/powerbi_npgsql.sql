@@ -71,7 +71,7 @@ ORDER BY oid, enumsortorder;
 select character_set_name from INFORMATION_SCHEMA.character_sets;
 
 -- @query tables
--- @expect rows = 11
+-- @expect rows = 15
 -- @expect columns table_schema,table_name,table_type
 -- @expect row shop|items|BASE TABLE
 -- @expect row tpch|lineitem|BASE TABLE

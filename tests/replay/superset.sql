@@ -13,7 +13,7 @@ FROM pg_type t JOIN pg_namespace ns
 WHERE typname = 'hstore';
 
 -- @query sqlalchemy_1
--- @expect rows = 5
+-- @expect rows = 6
 -- @expect columns nspname
 -- @expect row catcli
 SELECT pg_catalog.pg_namespace.nspname 
