@@ -252,6 +252,7 @@ impl Engine {
         };
         super::depth::check(&text)?;
         let text = super::sparklit::rewrite(&text)?;
+        let text = super::sparkhex::binary_literals(&text);
         let stmt = match parse_ddl(&text) {
             Some(Ok(ddl)) => Stmt::from_ddl(ddl),
             Some(Err(e)) => return Err(sparkerr::parse_error(&e)),

@@ -47,6 +47,7 @@ mod serve;
 pub mod sparkcompat;
 pub mod sparkerr;
 pub mod sparkfuncs;
+pub mod sparkhex;
 pub mod sparklit;
 pub mod sparkpattern;
 pub mod sparktext;
