@@ -115,6 +115,32 @@ public class CatalogMeta {
             eq(rows(md.getColumns(null, "dli_flink", "jobs", "job_id"), "TYPE_NAME", "REMARKS"),
                     List.of(List.of("int8", "Job ID")), "getColumns dli_flink.jobs.job_id");
         });
+        check("dli_flink_controls", () -> {
+            // Live, on the embedded service's Flink emulation: create with bound values, run a
+            // mixture (ours, an unknown id), stop. No Spark job (tests/clients.rs counts them).
+            long id;
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "SELECT job_id, ok FROM dli_flink.create_sql_job(name => ?, sql_body => ?, "
+                    + "job_type => 'flink_opensource_sql_job')")) {
+                ps.setString(1, "pgjdbc_live_" + System.currentTimeMillis());
+                ps.setString(2, "CREATE TABLE s (v INT) WITH ('connector' = 'datagen'); "
+                        + "CREATE TABLE k (v INT) WITH ('connector' = 'print'); INSERT INTO k SELECT v FROM s;");
+                try (ResultSet rs = ps.executeQuery()) {
+                    eq(rs.next(), true, "a create row");
+                    id = rs.getLong("job_id");
+                    eq(rs.getBoolean("ok"), true, "created");
+                }
+            }
+            try (Statement st = conn.createStatement()) {
+                List<List<Object>> run = rows(st.executeQuery("SELECT job_id, ok, sqlstate, status_after FROM "
+                        + "dli_flink.run_jobs(ARRAY[" + id + ", 987654321], wait_ms => 20000)"), "ok", "sqlstate", "status_after");
+                eq(run.size(), 2, "one row per job");
+                eq(run.get(0), Arrays.asList(true, null, "job_running"), "ours runs");
+                eq(run.get(1).subList(0, 2), Arrays.asList(false, "42704"), "the unknown id is refused");
+                eq(rows(st.executeQuery("SELECT ok FROM dli_flink.stop_jobs(ARRAY[" + id + "], wait_ms => 20000)"), "ok"),
+                        List.of(List.of(true)), "stop");
+            }
+        });
         for (var e : CHECKS) {
             String name = e.getKey();
             long t0 = System.nanoTime();
