@@ -8,8 +8,8 @@ mod common;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{PASSWORD, USER};
-use dli_pg_gateway::dli::{DliClient, JobState, ListJobsQuery};
+use common::{PASSWORD, USER, jobs_with, wait_jobs};
+use dli_pg_gateway::dli::{DliClient, JobState};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio_postgres::NoTls;
@@ -340,32 +340,6 @@ async fn outside_service(
     (svc, client, env)
 }
 
-async fn states_of(dli: &DliClient, marker: &str) -> Vec<JobState> {
-    let q = ListJobsQuery {
-        sql_pattern: Some(marker.to_string()),
-        page_size: Some(100),
-        ..Default::default()
-    };
-    let list = dli.list_jobs(&q).await.expect("list jobs");
-    list.jobs.into_iter().map(|j| j.status).collect()
-}
-
-/// Polls (bounded) until `marker`'s jobs satisfy `done`.
-async fn wait_jobs(
-    dli: &DliClient,
-    marker: &str,
-    done: impl Fn(&[JobState]) -> bool,
-) -> Vec<JobState> {
-    let deadline = tokio::time::Instant::now() + BOUND;
-    loop {
-        let states = states_of(dli, marker).await;
-        if done(&states) || tokio::time::Instant::now() > deadline {
-            return states;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn setup_table(client: &tokio_postgres::Client) {
     client
         .batch_execute(
@@ -390,7 +364,10 @@ async fn sigterm_lets_a_running_statement_finish_within_the_grace_period() {
             .await;
         (client, r)
     });
-    let running = wait_jobs(&dli, "grace-marker", |s| s.contains(&JobState::Running)).await;
+    let running = wait_jobs(&dli, "grace-marker", BOUND, |s| {
+        s.contains(&JobState::Running)
+    })
+    .await;
     assert!(running.contains(&JobState::Running), "{running:?}");
     program.sigterm();
 
@@ -421,7 +398,7 @@ async fn sigterm_lets_a_running_statement_finish_within_the_grace_period() {
     assert!(client.is_closed());
     assert!(program.exited().await);
     assert_eq!(
-        states_of(&dli, "grace-marker").await,
+        jobs_with(&dli, "grace-marker").await,
         vec![JobState::Finished]
     );
     svc.shutdown().await;
@@ -439,7 +416,10 @@ async fn sigterm_past_the_grace_period_cancels_the_dli_job_and_sends_57p01() {
             .simple_query("SELECT count(*) FROM s.t /* dli_local_delay_ms=600000 late-marker */")
             .await
     });
-    let running = wait_jobs(&dli, "late-marker", |s| s.contains(&JobState::Running)).await;
+    let running = wait_jobs(&dli, "late-marker", BOUND, |s| {
+        s.contains(&JobState::Running)
+    })
+    .await;
     assert!(running.contains(&JobState::Running), "{running:?}");
     program.sigterm();
     let result = tokio::time::timeout(BOUND, query)
@@ -451,7 +431,7 @@ async fn sigterm_past_the_grace_period_cancels_the_dli_job_and_sends_57p01() {
     assert!(program.exited().await);
     // The program cancelled the job before it exited.
     assert_eq!(
-        states_of(&dli, "late-marker").await,
+        jobs_with(&dli, "late-marker").await,
         vec![JobState::Cancelled]
     );
     svc.shutdown().await;

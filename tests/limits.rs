@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use dli_pg_gateway::dli::{DliClient, JobState, ListJobsQuery};
+use dli_pg_gateway::dli::JobState;
 use tokio::task::JoinHandle;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
@@ -40,32 +40,6 @@ async fn ended_with(conn: JoinHandle<Result<(), tokio_postgres::Error>>) -> Opti
         .expect("the server ends the connection")
         .expect("connection task");
     ended.err().and_then(|e| e.code().cloned())
-}
-
-async fn states_of(dli: &DliClient, marker: &str) -> Vec<JobState> {
-    let q = ListJobsQuery {
-        sql_pattern: Some(marker.to_string()),
-        page_size: Some(100),
-        ..Default::default()
-    };
-    let list = dli.list_jobs(&q).await.expect("list jobs");
-    list.jobs.into_iter().map(|j| j.status).collect()
-}
-
-/// Polls (bounded) until `marker`'s jobs satisfy `done`.
-async fn wait_jobs(
-    dli: &DliClient,
-    marker: &str,
-    done: impl Fn(&[JobState]) -> bool,
-) -> Vec<JobState> {
-    let deadline = tokio::time::Instant::now() + BOUND;
-    loop {
-        let states = states_of(dli, marker).await;
-        if done(&states) || tokio::time::Instant::now() > deadline {
-            return states;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn setup(client: &Client) {
@@ -104,7 +78,10 @@ async fn over_the_limit_a_login_gets_53300_at_once_and_a_cancel_still_gets_throu
             .await;
         (client, r)
     });
-    let running = wait_jobs(&dli, "full-marker", |s| s.contains(&JobState::Running)).await;
+    let running = wait_jobs(&dli, "full-marker", BOUND, |s| {
+        s.contains(&JobState::Running)
+    })
+    .await;
     assert!(running.contains(&JobState::Running), "{running:?}");
     token
         .cancel_query(NoTls)
@@ -116,7 +93,10 @@ async fn over_the_limit_a_login_gets_53300_at_once_and_a_cancel_still_gets_throu
         .expect("query task");
     let err = result.expect_err("the statement was cancelled");
     assert_eq!(err.code(), Some(&SqlState::QUERY_CANCELED), "{err:?}");
-    let states = wait_jobs(&dli, "full-marker", |s| s.iter().all(JobState::is_terminal)).await;
+    let states = wait_jobs(&dli, "full-marker", BOUND, |s| {
+        s.iter().all(JobState::is_terminal)
+    })
+    .await;
     assert_eq!(states, vec![JobState::Cancelled]);
 
     // Once the session ends, its slot is free again.

@@ -10,29 +10,12 @@ use common::*;
 use dli_pg_gateway::dli::{DliClient, JobState, ListJobsQuery};
 use tokio_postgres::types::Type;
 
-/// Jobs whose statement contains `marker`, with their states.
-async fn jobs_with(dli: &DliClient, marker: &str) -> Vec<JobState> {
-    let q = ListJobsQuery {
-        sql_pattern: Some(marker.to_string()),
-        page_size: Some(100),
-        ..Default::default()
-    };
-    let list = dli.list_jobs(&q).await.expect("list jobs");
-    list.jobs.into_iter().map(|j| j.status).collect()
-}
-
 /// Wait until every job with `marker` is terminal; return their states.
 async fn settled_jobs(dli: &DliClient, marker: &str) -> Vec<JobState> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let states = jobs_with(dli, marker).await;
-        if (!states.is_empty() && states.iter().all(JobState::is_terminal))
-            || Instant::now() > deadline
-        {
-            return states;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_jobs(dli, marker, Duration::from_secs(10), |states| {
+        !states.is_empty() && states.iter().all(JobState::is_terminal)
+    })
+    .await
 }
 
 async fn setup(client: &tokio_postgres::Client) {

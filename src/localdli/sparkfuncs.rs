@@ -69,6 +69,20 @@ fn rewrite_call(expr: &mut Expr) -> Result<(), SqlError> {
         return Ok(());
     }
     let lower = name.value.to_ascii_lowercase();
+    const REWRITTEN: &[&str] = &[
+        "struct",
+        "array_remove",
+        "nvl",
+        "ifnull",
+        "arrays_zip",
+        "position",
+        "locate",
+        "date_format",
+        "json_tuple",
+    ];
+    if !REWRITTEN.contains(&lower.as_str()) {
+        return Ok(());
+    }
     let FunctionArguments::List(list) = &mut f.args else {
         return Ok(());
     };

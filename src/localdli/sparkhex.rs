@@ -10,10 +10,13 @@ use crate::sparksql::{LineOffsets, SparkDialect};
 
 /// `sql` with every `X '…'` of hex digits written `X'…'`; anything else unchanged.
 pub fn binary_literals(sql: &str) -> Cow<'_, str> {
-    let spaced = sql
-        .as_bytes()
-        .windows(2)
-        .any(|w| (w[0] == b'X' || w[0] == b'x') && w[1].is_ascii_whitespace());
+    // `X` as a word of its own (not the end of `max`), then white space
+    let bytes = sql.as_bytes();
+    let spaced = (0..bytes.len().saturating_sub(1)).any(|i| {
+        matches!(bytes[i], b'X' | b'x')
+            && bytes[i + 1].is_ascii_whitespace()
+            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+    });
     if !spaced {
         return Cow::Borrowed(sql);
     }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use dli_pg_gateway::app::Gateway;
 use dli_pg_gateway::config::Config;
 use dli_pg_gateway::dli::{
-    AuthMode, DliAuthConfig, DliClient, DliClientConfig, JobStatus, ListJobsQuery,
+    AuthMode, DliAuthConfig, DliClient, DliClientConfig, JobState, JobStatus, ListJobsQuery,
 };
 use dli_pg_gateway::localdli::{self, LocalDli};
 use tokio_postgres::{Client, NoTls};
@@ -237,4 +237,33 @@ pub fn gateway_config(svc: &LocalDli, base: &Config) -> Config {
     cfg.dli.max_read_retries = 0;
     cfg.dli.request_timeout_secs = 5;
     cfg
+}
+
+/// The states of the jobs whose statement contains `marker`.
+pub async fn jobs_with(dli: &DliClient, marker: &str) -> Vec<JobState> {
+    let q = ListJobsQuery {
+        sql_pattern: Some(marker.to_string()),
+        page_size: Some(100),
+        ..Default::default()
+    };
+    let list = dli.list_jobs(&q).await.expect("list jobs");
+    list.jobs.into_iter().map(|j| j.status).collect()
+}
+
+/// Polls [`jobs_with`] until its states satisfy `done` or `bound` has passed; the last
+/// states either way.
+pub async fn wait_jobs(
+    dli: &DliClient,
+    marker: &str,
+    bound: std::time::Duration,
+    done: impl Fn(&[JobState]) -> bool,
+) -> Vec<JobState> {
+    let deadline = tokio::time::Instant::now() + bound;
+    loop {
+        let states = jobs_with(dli, marker).await;
+        if done(&states) || tokio::time::Instant::now() > deadline {
+            return states;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

@@ -8,31 +8,42 @@
 use super::cols::{Col, Ty, Val, col, spark_name};
 use crate::catalog::model::{Column, Database, RelKind, Table};
 
+// Columns both job views have.
+const JOB_ID: Col = col("job_id", Ty::Int8, "Job ID");
+const NAME: Col = col("name", Ty::Text, "Job name");
+const DESCRIPTION: Col = col("description", Ty::Text, "Job description (DLI's desc)");
+const STATUS: Col = col(
+    "status",
+    Ty::Text,
+    "Status code, see dli_flink.job_statuses",
+);
+const STATUS_DESC: Col = col("status_desc", Ty::Text, "Status description given by DLI");
+const USERNAME: Col = col("username", Ty::Text, "User who created the job");
+const QUEUE_NAME: Col = col("queue_name", Ty::Text, "Queue the job runs on");
+const CREATE_TIME: Col = col("create_time", Ty::Ts, "When the job was created (UTC)");
+const UPDATE_TIME: Col = col("update_time", Ty::Ts, "When the job was last updated (UTC)");
+
 /// `dli_flink.jobs`: the job list (`GET …/streaming/jobs`).
 pub const JOBS: &[Col] = &[
-    col("job_id", Ty::Int8, "Job ID"),
-    col("name", Ty::Text, "Job name"),
-    col("description", Ty::Text, "Job description (DLI's desc)"),
+    JOB_ID,
+    NAME,
+    DESCRIPTION,
     col(
         "job_type",
         Ty::Text,
         "flink_sql_job, flink_opensource_sql_job, flink_sql_edge_job or flink_jar_job",
     ),
-    col(
-        "status",
-        Ty::Text,
-        "Status code, see dli_flink.job_statuses",
-    ),
-    col("status_desc", Ty::Text, "Status description given by DLI"),
-    col("username", Ty::Text, "User who created the job"),
-    col("queue_name", Ty::Text, "Queue the job runs on"),
-    col("create_time", Ty::Ts, "When the job was created (UTC)"),
+    STATUS,
+    STATUS_DESC,
+    USERNAME,
+    QUEUE_NAME,
+    CREATE_TIME,
     col(
         "start_time",
         Ty::Ts,
         "When the job last started (UTC); NULL if it never started",
     ),
-    col("update_time", Ty::Ts, "When the job was last updated (UTC)"),
+    UPDATE_TIME,
     col("duration_ms", Ty::Int8, "Running time in milliseconds"),
     col(
         "root_id",
@@ -54,18 +65,14 @@ pub const JOBS: &[Col] = &[
 /// `dli_flink.job_details`: the details (`GET …/streaming/jobs/{id}`), configuration
 /// flattened.
 pub const JOB_DETAILS: &[Col] = &[
-    col("job_id", Ty::Int8, "Job ID"),
-    col("name", Ty::Text, "Job name"),
-    col("description", Ty::Text, "Job description (DLI's desc)"),
+    JOB_ID,
+    NAME,
+    DESCRIPTION,
     col("job_type", Ty::Text, "Job type"),
-    col(
-        "status",
-        Ty::Text,
-        "Status code, see dli_flink.job_statuses",
-    ),
-    col("status_desc", Ty::Text, "Status description given by DLI"),
-    col("username", Ty::Text, "User who created the job"),
-    col("queue_name", Ty::Text, "Queue the job runs on"),
+    STATUS,
+    STATUS_DESC,
+    USERNAME,
+    QUEUE_NAME,
     col("user_id", Ty::Text, "ID of the user who created the job"),
     col("project_id", Ty::Text, "Project the job belongs to"),
     col(
@@ -73,9 +80,9 @@ pub const JOB_DETAILS: &[Col] = &[
         Ty::Text,
         "shared_cluster, exclusive_cluster or edge_node",
     ),
-    col("create_time", Ty::Ts, "When the job was created (UTC)"),
+    CREATE_TIME,
     col("start_time", Ty::Ts, "When the job last started (UTC)"),
-    col("update_time", Ty::Ts, "When the job was last updated (UTC)"),
+    UPDATE_TIME,
     col("sql_body", Ty::Text, "Flink SQL statements of a SQL job"),
     col("main_class", Ty::Text, "Main class of a Jar job"),
     col(
