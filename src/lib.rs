@@ -13,6 +13,7 @@
 //! - [`errors`]   — the one place that chooses SQLSTATEs, severities and log levels.
 //! - [`metrics`]  — the Prometheus registry and its HTTP endpoint (a leaf: plain labels only).
 //! - [`sqldepth`] — how deeply a statement nests, from its tokens (bounded before parsing).
+//! - [`translate`] — Postgres → Spark SQL with Postgres' meaning (or 0A000).
 
 pub mod app;
 pub mod catalog;
@@ -28,3 +29,4 @@ pub mod results;
 pub mod settings;
 pub mod sparksql;
 pub mod sqldepth;
+pub mod translate;
