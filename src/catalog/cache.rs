@@ -164,6 +164,11 @@ impl MetadataCache {
         })
     }
 
+    /// The snapshot held now, fresh or not, without loading anything.
+    pub fn peek(&self) -> Option<Arc<Snapshot>> {
+        self.read(|s| s.snapshot.clone())
+    }
+
     /// The current snapshot, loading or reloading it first when needed.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>, DliError> {
         if let Some(s) = self.fresh() {

@@ -436,6 +436,24 @@ impl CatalogService for DliCatalog {
         describe::user_query(spark, &snap, &ctx.currentdb).await
     }
 
+    fn cached_column_type(
+        &self,
+        db: Option<&str>,
+        table: &str,
+        column: &str,
+    ) -> Option<crate::pgtypes::SparkType> {
+        let snap = self.cache.peek()?;
+        let mut types = snap
+            .databases
+            .iter()
+            .filter(|d| db.is_none_or(|name| d.name == name))
+            .filter_map(|d| d.tables.iter().find(|t| t.name == table))
+            .map(|t| t.columns.iter().find(|c| c.name == column).map(|c| c.spark()));
+        // An unqualified name: only when exactly one cached database has the table.
+        let first = types.next()??;
+        types.next().is_none().then_some(first)
+    }
+
     async fn invalidate(&self, touched: &[Touched], ctx: &CatalogContext) {
         for what in invalidate::invalidations(touched, &ctx.currentdb) {
             self.cache.invalidate(what);

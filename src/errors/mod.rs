@@ -361,6 +361,17 @@ impl fmt::Display for GatewayError {
 
 impl std::error::Error for GatewayError {}
 
+/// A Postgres construct with no Spark equivalent: 0A000, naming the construct.
+impl From<crate::translate::Untranslatable> for GatewayError {
+    fn from(u: crate::translate::Untranslatable) -> Self {
+        let e = GatewayError::new(ErrorKind::NotSupported, u.to_string());
+        match u.hint {
+            Some(h) => e.with_hint(h),
+            None => e,
+        }
+    }
+}
+
 impl GatewayError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {

@@ -37,6 +37,36 @@ pub fn values(portal: &Portal<Plan>) -> Result<Vec<Param>, GatewayError> {
         .collect()
 }
 
+/// An `interval` value: binary as Postgres sends it (microseconds, days, months); text
+/// as written (Spark casts `'1 day'`-style text).
+fn interval(portal: &Portal<Plan>, i: usize) -> Result<Option<Param>, GatewayError> {
+    let Some(Some(raw)) = portal.parameters.get(i) else {
+        return Ok(None);
+    };
+    if !portal.parameter_format.is_binary(i) {
+        return std::str::from_utf8(raw)
+            .map(|t| Some(Param::Text(t.to_string())))
+            .map_err(|e| bad_param(i, e));
+    }
+    let bytes: &[u8] = raw;
+    let (Some(us), Some(d), Some(m)) = (bytes.get(0..8), bytes.get(8..12), bytes.get(12..16))
+    else {
+        return Err(bad_param(i, "an interval is 16 bytes"));
+    };
+    let (Ok(micros), Ok(days), Ok(months)) = (
+        <[u8; 8]>::try_from(us).map(i64::from_be_bytes),
+        <[u8; 4]>::try_from(d).map(i32::from_be_bytes),
+        <[u8; 4]>::try_from(m).map(i32::from_be_bytes),
+    ) else {
+        return Err(bad_param(i, "an interval is 16 bytes"));
+    };
+    Ok(Some(Param::Interval {
+        months,
+        days,
+        micros,
+    }))
+}
+
 fn opt_vec<T>(v: Option<Vec<Option<T>>>, f: impl Fn(T) -> Param) -> Option<Param> {
     v.map(|items| {
         Param::Array(
@@ -70,7 +100,8 @@ fn decode(portal: &Portal<Plan>, i: usize, ty: &Type) -> Result<Param, GatewayEr
         Type::NUMERIC => get!(Decimal).map(Param::Decimal),
         Type::DATE => get!(NaiveDate).map(Param::Date),
         Type::TIMESTAMP => get!(NaiveDateTime).map(Param::Timestamp),
-        Type::TIMESTAMPTZ => get!(DateTime<FixedOffset>).map(|t| Param::Timestamp(t.naive_utc())),
+        Type::TIMESTAMPTZ => get!(DateTime<FixedOffset>).map(Param::TimestampTz),
+        Type::INTERVAL => interval(portal, i)?,
         Type::BYTEA => get!(Vec<u8>).map(Param::Bytes),
         Type::JSON | Type::JSONB => get!(serde_json::Value).map(|v| Param::Text(v.to_string())),
         Type::INT2_ARRAY => opt_vec(get!(Vec<Option<i16>>), |n| int(n.into())),

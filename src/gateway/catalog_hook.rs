@@ -122,4 +122,16 @@ pub trait CatalogService: Send + Sync + 'static {
 
     /// A DDL statement ran on DLI: drop whatever cached metadata it may have changed.
     async fn invalidate(&self, touched: &[Touched], ctx: &CatalogContext);
+
+    /// The type of `table.column` in the metadata already cached (no load, no DLI
+    /// call); `db` = `None`: the table name is unqualified, answered only when one
+    /// cached database has such a table. For the translation's integer division.
+    fn cached_column_type(
+        &self,
+        _db: Option<&str>,
+        _table: &str,
+        _column: &str,
+    ) -> Option<crate::pgtypes::SparkType> {
+        None
+    }
 }

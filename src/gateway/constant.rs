@@ -2,12 +2,13 @@
 //!
 //! Owns: recognising a query that reads no relation and computes only constants —
 //! `SELECT 1` (how connection pools and drivers validate a connection), `SELECT 'ok'`,
-//! `SELECT 2 * 3 AS n`, `SELECT NULL` — and computing its one row with **Spark's**
-//! semantics, which is what DLI would answer: an integer literal is an `int` (or `bigint`
-//! when it does not fit), `1.5` a `decimal(2,1)`, `/` a `double` division (`1/2` = 0.5,
-//! `x/0` NULL), a cast between integers, strings, booleans and doubles where Spark and
-//! Postgres agree (`CAST('42' AS int)`, `1::text`), and an unaliased column is named as
-//! Spark names it (`1`, `(1 + 2)`, `CAST(1 AS STRING)`). Anything else (an overflow
+//! `SELECT 2 * 3 AS n`, `SELECT NULL` — and computing its one row as DLI answers the
+//! statement's translation ([`crate::translate`]): an integer literal is an `int` (or
+//! `bigint` when it does not fit), `1.5` a `decimal(2,1)`, integer `/` truncates as in
+//! Postgres (`1/2` = 0; `x/0` NULL, as Spark's `DIV`), a cast between integers, strings,
+//! booleans and doubles where Spark and Postgres agree (`CAST('42' AS int)`, `1::text`),
+//! and an unaliased column is named as Postgres names it
+//! ([`crate::translate::names::column_name`]: `?column?`, `int4`, `text`). Anything else (an overflow
 //! included: Spark wraps it; a cast the two engines answer differently) goes to DLI as
 //! before. Pure.
 
@@ -90,16 +91,17 @@ pub fn evaluate(stmt: &Statement) -> Option<Vec<ConstColumn>> {
                 SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.value.clone())),
                 _ => return None,
             };
-            if let Some((f, name)) = clock_call(expr) {
+            let name = || crate::translate::names::column_name(expr);
+            if let Some((f, _)) = clock_call(expr) {
                 return Some(ConstColumn {
-                    name: alias.unwrap_or(name),
+                    name: alias.unwrap_or_else(name),
                     ty: f.spark_type(),
                     value: ConstValue::Clock(f),
                 });
             }
-            let (ty, value, name) = eval(expr)?;
+            let (ty, value, _) = eval(expr)?;
             Some(ConstColumn {
-                name: alias.unwrap_or(name),
+                name: alias.unwrap_or_else(name),
                 ty,
                 value: ConstValue::Fixed(value),
             })
@@ -262,17 +264,14 @@ fn arithmetic(
         _ => None,
     };
     let (a, b) = (as_i64(&lv)?, as_i64(&rv)?);
-    if *op == BinaryOperator::Divide {
-        #[allow(clippy::cast_precision_loss)]
-        let value = if b == 0 {
-            PgValue::Null
-        } else {
-            PgValue::F64(a as f64 / b as f64)
-        };
-        return Some((SparkType::Double, value));
-    }
     let wide = lt == SparkType::BigInt || rt == SparkType::BigInt;
     let n = match op {
+        // Postgres truncates, as the translation's `DIV` does on Spark (÷0: NULL there).
+        BinaryOperator::Divide if b == 0 => {
+            let ty = if wide { SparkType::BigInt } else { SparkType::Int };
+            return Some((ty, PgValue::Null));
+        }
+        BinaryOperator::Divide => a.checked_div(b)?,
         BinaryOperator::Plus => a.checked_add(b)?,
         BinaryOperator::Minus => a.checked_sub(b)?,
         BinaryOperator::Multiply => a.checked_mul(b)?,
@@ -302,41 +301,41 @@ mod tests {
     }
 
     #[test]
-    fn probes_and_literals_are_constant_with_spark_types_and_names() {
+    fn probes_and_literals_are_constant_with_spark_types_and_postgres_names() {
         assert_eq!(
             run("SELECT 1"),
-            Some(vec![("1".into(), "int".into(), PgValue::I32(1))])
+            Some(vec![("?column?".into(), "int".into(), PgValue::I32(1))])
         );
         assert_eq!(
             run("select 'ok' AS status, true, NULL"),
             Some(vec![
                 ("status".into(), "string".into(), PgValue::Text("ok".into())),
-                ("true".into(), "boolean".into(), PgValue::Bool(true)),
-                ("NULL".into(), "void".into(), PgValue::Null),
+                ("bool".into(), "boolean".into(), PgValue::Bool(true)),
+                ("?column?".into(), "void".into(), PgValue::Null),
             ])
         );
         assert_eq!(
             run("SELECT 3000000000, 1.50, -2"),
             Some(vec![
                 (
-                    "3000000000".into(),
+                    "?column?".into(),
                     "bigint".into(),
                     PgValue::I64(3_000_000_000)
                 ),
                 (
-                    "1.50".into(),
+                    "?column?".into(),
                     "decimal(3,2)".into(),
                     PgValue::Numeric("1.50".into())
                 ),
-                ("-2".into(), "int".into(), PgValue::I32(-2)),
+                ("?column?".into(), "int".into(), PgValue::I32(-2)),
             ])
         );
         assert_eq!(
             run("SELECT (1 + 2) * 3, 1 / 2, 1 / 0"),
             Some(vec![
-                ("((1 + 2) * 3)".into(), "int".into(), PgValue::I32(9)),
-                ("(1 / 2)".into(), "double".into(), PgValue::F64(0.5)),
-                ("(1 / 0)".into(), "double".into(), PgValue::Null),
+                ("?column?".into(), "int".into(), PgValue::I32(9)),
+                ("?column?".into(), "int".into(), PgValue::I32(0)),
+                ("?column?".into(), "int".into(), PgValue::Null),
             ])
         );
     }
@@ -346,19 +345,19 @@ mod tests {
         assert_eq!(
             run("SELECT CAST('42' AS int), 7::text, CAST(true AS varchar), '-3'::bigint"),
             Some(vec![
-                ("CAST(42 AS INT)".into(), "int".into(), PgValue::I32(42)),
+                ("int4".into(), "int".into(), PgValue::I32(42)),
                 (
-                    "CAST(7 AS STRING)".into(),
+                    "text".into(),
                     "string".into(),
                     PgValue::Text("7".into())
                 ),
                 (
-                    "CAST(true AS STRING)".into(),
+                    "varchar".into(),
                     "string".into(),
                     PgValue::Text("true".into())
                 ),
                 (
-                    "CAST(-3 AS BIGINT)".into(),
+                    "int8".into(),
                     "bigint".into(),
                     PgValue::I64(-3)
                 ),
@@ -369,12 +368,12 @@ mod tests {
             Some(vec![
                 ("n".into(), "int".into(), PgValue::Null),
                 (
-                    "CAST(2 AS DOUBLE)".into(),
+                    "float8".into(),
                     "double".into(),
                     PgValue::F64(2.0)
                 ),
                 (
-                    "CAST(true AS BOOLEAN)".into(),
+                    "bool".into(),
                     "boolean".into(),
                     PgValue::Bool(true)
                 ),
@@ -384,11 +383,11 @@ mod tests {
             run(r"SELECT '\x00ff'::bytea, X'0a'"),
             Some(vec![
                 (
-                    "X'00FF'".into(),
+                    "bytea".into(),
                     "binary".into(),
                     PgValue::Bytes(vec![0, 255])
                 ),
-                ("X'0A'".into(), "binary".into(), PgValue::Bytes(vec![10])),
+                ("?column?".into(), "binary".into(), PgValue::Bytes(vec![10])),
             ])
         );
     }

@@ -13,7 +13,7 @@
 
 use std::ops::ControlFlow;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use sqlparser::ast::{
     Array, CastKind, DataType, Expr, Statement, TimezoneInfo, UnaryOperator, Value,
@@ -36,6 +36,15 @@ pub enum Param {
     Text(String),
     Date(NaiveDate),
     Timestamp(NaiveDateTime),
+    /// A `timestamptz`: an instant, rendered with its offset so Spark's session time
+    /// zone does not shift it.
+    TimestampTz(DateTime<FixedOffset>),
+    /// An `interval` as Postgres stores it: months, days and microseconds.
+    Interval {
+        months: i32,
+        days: i32,
+        micros: i64,
+    },
     Bytes(Vec<u8>),
     Array(Vec<Param>),
     /// Text exactly as the client sent it, typed by its context (a catalog query's
@@ -71,7 +80,7 @@ pub fn render_spark(plan: &Plan, values: &[Param]) -> Result<String, GatewayErro
         return Ok(plan.spark_sql.clone());
     }
     check_count(plan, values.len())?;
-    plan.lexed.spark_with(&mut |n| {
+    plan.spark.spark_with(&mut |n| {
         n.checked_sub(1)
             .and_then(|i| values.get(i))
             .map(spark)
@@ -82,7 +91,7 @@ pub fn render_spark(plan: &Plan, values: &[Param]) -> Result<String, GatewayErro
 /// The statement's Spark translation with every placeholder as NULL (to learn a query's
 /// columns without its values).
 pub fn spark_with_nulls(plan: &Plan) -> String {
-    plan.lexed
+    plan.spark
         .spark_with(&mut |_| Ok::<_, std::convert::Infallible>("NULL".to_string()))
         .unwrap_or_else(|e| match e {})
 }
@@ -149,6 +158,15 @@ fn spark(b: &Param) -> String {
         Param::Text(s) | Param::Untyped(s) => sparksql::quote_string(s),
         Param::Date(d) => format!("DATE '{}'", d.format("%Y-%m-%d")),
         Param::Timestamp(t) => format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.6f")),
+        Param::TimestampTz(t) => format!("TIMESTAMP '{}'", timestamptz_text(t)),
+        Param::Interval {
+            months,
+            days,
+            micros,
+        } => format!(
+            "make_interval(0, {months}, 0, {days}, 0, 0, {})",
+            decimal_literal(&Decimal::new(*micros, 6))
+        ),
         Param::Bytes(b) => format!("X'{}'", hex::encode_upper(b)),
         Param::Array(items) => {
             format!(
@@ -157,6 +175,11 @@ fn spark(b: &Param) -> String {
             )
         }
     }
+}
+
+/// An instant in UTC with its offset: `2024-01-02 01:04:05.000000+00:00`.
+fn timestamptz_text(t: &DateTime<FixedOffset>) -> String {
+    format!("{}+00:00", t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f"))
 }
 
 fn string(s: impl Into<String>) -> Expr {
@@ -200,6 +223,24 @@ fn postgres(b: &Param) -> Expr {
             string(t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
             DataType::Timestamp(None, TimezoneInfo::None),
         ),
+        Param::TimestampTz(t) => cast(
+            string(timestamptz_text(t)),
+            DataType::Timestamp(None, TimezoneInfo::Tz),
+        ),
+        Param::Interval {
+            months,
+            days,
+            micros,
+        } => cast(
+            string(format!(
+                "{months} mons {days} days {} secs",
+                Decimal::new(*micros, 6)
+            )),
+            DataType::Interval {
+                fields: None,
+                precision: None,
+            },
+        ),
         Param::Bytes(b) => cast(string(format!("\\x{}", hex::encode(b))), DataType::Bytea),
         Param::Array(items) => Expr::Array(Array {
             elem: items.iter().map(postgres).collect(),
@@ -234,6 +275,20 @@ mod tests {
             r"'\\\' OR 1=1 --'"
         );
         assert_eq!(spark(&Param::Int(7, "BIGINT")), "CAST(7 AS BIGINT)");
+        let tz = DateTime::parse_from_rfc3339("2024-01-02T03:04:05.5+02:00").unwrap();
+        assert_eq!(
+            spark(&Param::TimestampTz(tz)),
+            "TIMESTAMP '2024-01-02 01:04:05.500000+00:00'"
+        );
+        let iv = Param::Interval {
+            months: 14,
+            days: 3,
+            micros: 3_600_000_001,
+        };
+        assert_eq!(
+            spark(&iv),
+            "make_interval(0, 14, 0, 3, 0, 0, CAST('3600.000001' AS DECIMAL(10, 6)))"
+        );
     }
 
     #[test]

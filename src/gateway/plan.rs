@@ -62,6 +62,10 @@ pub enum Kind {
 pub struct Plan {
     /// The client's text (Postgres lexical rules), tokenised.
     pub lexed: Lexed,
+    /// The statement [`crate::translate`] rewrote into Spark's meaning, as Postgres-lexed
+    /// text with `$n` kept (the client's text when nothing needed rewriting): the text
+    /// bound values are put into ([`super::params`]).
+    pub spark: Lexed,
     /// The Spark translation for DLI, placeholders kept as `$n`.
     pub spark_sql: String,
     /// Number of parameters (the highest `$n`).
@@ -116,7 +120,7 @@ impl Plan {
     pub fn clocks_to_dli(&mut self) {
         match &mut self.kind {
             Kind::Constant(row) if row.iter().any(|c| c.is_clock()) => {
-                self.kind = dli(&self.lexed, &self.spark_sql, &mut None, self.params);
+                self.kind = dli(&self.spark, &self.spark_sql, &mut None, self.params);
             }
             Kind::Copy { query, .. } | Kind::Declare { query, .. } => query.clocks_to_dli(),
             _ => {}
@@ -143,6 +147,7 @@ fn refused(lexed: Lexed, e: GatewayError) -> Plan {
     Plan {
         params: lexed.placeholders().iter().map(|p| p.2).max().unwrap_or(0),
         spark_sql: lexed.text().to_string(),
+        spark: lexed.clone(),
         kind: Kind::Refused(e),
         described: None,
         learnt: OnceLock::new(),
@@ -153,7 +158,17 @@ fn refused(lexed: Lexed, e: GatewayError) -> Plan {
 /// [`plan`] for a statement whose Postgres parse is known (`None`: it did not parse).
 fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn CatalogService>) -> Plan {
     let params = lexed.placeholders().iter().map(|p| p.2).max().unwrap_or(0);
-    let spark_sql = lexed.to_spark();
+    // Postgres → Spark (a refusal matters only if the statement goes to DLI).
+    let (spark, untranslatable) = match pg.as_ref().map(|s| translated(s, catalog)) {
+        Some(Ok(Some(printed))) => (Lexed::new(&printed), None),
+        Some(Err(e)) => (lexed.clone(), Some(GatewayError::from(e))),
+        Some(Ok(None)) | None => (lexed.clone(), None),
+    };
+    let spark_sql = spark.to_spark();
+    let to_dli = |casts: &mut Option<Vec<Option<Type>>>| match &untranslatable {
+        Some(e) => Kind::Refused(e.clone()),
+        None => dli(&spark, &spark_sql, casts, params),
+    };
     let mut casts = pg
         .as_ref()
         .map(|s| super::infer::cast_parameter_types(std::slice::from_ref(s), params));
@@ -204,9 +219,9 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
             Some(CatalogRoute::Refresh(db)) => Kind::Refresh(db),
             Some(CatalogRoute::Mixed { catalog, user }) => Kind::Mixed { catalog, user },
             Some(CatalogRoute::Refused(e)) => Kind::Refused(e),
-            Some(CatalogRoute::User) | None => dli(&lexed, &spark_sql, &mut casts, params),
+            Some(CatalogRoute::User) | None => to_dli(&mut casts),
         },
-        None => dli(&lexed, &spark_sql, &mut casts, params),
+        None => to_dli(&mut casts),
     };
     let described = casts
         .filter(|c| c.iter().any(Option::is_some))
@@ -216,11 +231,35 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
         });
     Plan {
         lexed,
+        spark,
         spark_sql,
         params,
         kind,
         described,
         learnt: OnceLock::new(),
+    }
+}
+
+/// The statement rewritten into Spark's meaning ([`crate::translate`]), with column
+/// types from the catalog's cached metadata where it has them.
+fn translated(
+    stmt: &Statement,
+    catalog: Option<&dyn CatalogService>,
+) -> Result<Option<String>, crate::translate::Untranslatable> {
+    struct Cached<'a>(&'a dyn CatalogService);
+    impl crate::translate::ColumnTypes for Cached<'_> {
+        fn column_type(
+            &self,
+            db: Option<&str>,
+            table: &str,
+            column: &str,
+        ) -> Option<crate::pgtypes::SparkType> {
+            self.0.cached_column_type(db, table, column)
+        }
+    }
+    match catalog {
+        Some(c) => crate::translate::statement(stmt, &Cached(c)),
+        None => crate::translate::statement(stmt, &crate::translate::NoColumns),
     }
 }
 

@@ -2,21 +2,78 @@
 //! (DLI's Spark 3.3) that means the same, or refused with `0A000` naming the construct
 //! that has no Spark equivalent. Never a silently different answer.
 //!
-//! Owns: the rewrite of a parsed Postgres statement into Spark's meaning. The lexical
-//! layer (string quoting, identifiers, `$n` values) stays in [`crate::pgsql`].
+//! Owns: the rewrite of a parsed Postgres statement into Spark's meaning. The result is
+//! printed back as Postgres-lexed text with `$n` kept; the lexical layer
+//! ([`crate::pgsql::Lexed::spark_with`]) stays the one owner of quoting: string
+//! literals, `"identifiers"` and bound values. A statement the rewrite leaves unchanged
+//! keeps the client's own text (and its comments).
 //!
-//! Layout (work in progress, session 6): `mod.rs` drives the rewrite; [`datetime`] owns
-//! date/time constructs (EXTRACT/date_part fields, date_trunc, intervals and date
-//! arithmetic, to_char/to_timestamp/to_date) with [`pgpattern`] for format patterns.
+//! Layout: [`visit`] walks the statement and calls every rewrite; [`types`] casts and
+//! type names; [`exprs`] operators and functions; [`names`] Postgres' output column
+//! names; [`paging`] NULL ordering, `OFFSET` and `FETCH`; [`datetime`] (engineer
+//! `pgformat`) date/time constructs with [`pgpattern`] for format patterns.
 
 pub mod datetime;
 mod error;
+mod exprs;
+pub mod names;
+mod paging;
 pub mod pgpattern;
+mod types;
+mod visit;
+
+use sqlparser::ast::Statement;
 
 pub use error::Untranslatable;
 
-/// The Spark text for one Postgres statement, placeholders kept as `$n`.
-/// Placeholder until the translator lands: the token-level translation.
-pub fn to_spark(sql: &str) -> Result<String, Untranslatable> {
-    Ok(crate::pgsql::Lexed::new(sql).to_spark())
+use crate::pgtypes::SparkType;
+
+/// Column types from cached metadata, for the rewrites whose meaning depends on them
+/// (integer division). `db` is `None` for an unqualified table name.
+pub trait ColumnTypes {
+    fn column_type(&self, db: Option<&str>, table: &str, column: &str) -> Option<SparkType>;
 }
+
+/// No metadata: every column's type is unknown.
+pub struct NoColumns;
+
+impl ColumnTypes for NoColumns {
+    fn column_type(&self, _: Option<&str>, _: &str, _: &str) -> Option<SparkType> {
+        None
+    }
+}
+
+/// The Spark text for one Postgres statement, placeholders kept as `$n`. Text that does
+/// not parse as one Postgres statement (Spark-only DDL such as `CREATE TABLE … USING
+/// parquet`) gets the token translation only, as before the translator.
+pub fn to_spark(sql: &str) -> Result<String, Untranslatable> {
+    to_spark_with(sql, &NoColumns)
+}
+
+/// [`to_spark`] with column types from cached metadata.
+pub fn to_spark_with(sql: &str, columns: &dyn ColumnTypes) -> Result<String, Untranslatable> {
+    let lexed = crate::pgsql::Lexed::new(sql);
+    let parsed = lexed.parse().ok().filter(|v| v.len() == 1);
+    match parsed.as_ref().and_then(|v| v.first()) {
+        Some(stmt) => match statement(stmt, columns)? {
+            Some(printed) => Ok(crate::pgsql::Lexed::new(&printed).to_spark()),
+            None => Ok(lexed.to_spark()),
+        },
+        None => Ok(lexed.to_spark()),
+    }
+}
+
+/// The rewrite of one parsed Postgres statement, printed with Postgres' lexical rules
+/// (`$n` kept) for [`crate::pgsql::Lexed`] to translate; `None` when nothing needed
+/// rewriting (the client's text is then used as written).
+pub fn statement(
+    stmt: &Statement,
+    columns: &dyn ColumnTypes,
+) -> Result<Option<String>, Untranslatable> {
+    let mut out = stmt.clone();
+    let changed = visit::rewrite(&mut out, columns)?;
+    Ok(changed.then(|| out.to_string()))
+}
+
+#[cfg(test)]
+mod tests;

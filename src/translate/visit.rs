@@ -1,0 +1,204 @@
+//! The walk over one statement that calls every rewrite.
+//!
+//! Order: [`super::datetime::rewrite`] is called **pre-order** on every expression node
+//! (before its children are visited; the children of what it returns are then visited,
+//! so it must not return the node it was given as one of its own descendants unchanged).
+//! The rewrites of [`super::exprs`] and [`super::types`] run **post-order** (children
+//! first), so they see children already in Spark's words. Query-level rewrites (NULL
+//! ordering, `OFFSET`, output names) run when a query has been visited.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Expr, Ident, Query, SetExpr, Statement, TableFactor, VisitMut, VisitorMut, WindowType,
+};
+
+use super::{ColumnTypes, Untranslatable, datetime, exprs, names, paging};
+use crate::pgtypes::SparkType;
+
+/// Rewrite `stmt` in place; `true` when anything changed.
+pub fn rewrite(stmt: &mut Statement, columns: &dyn ColumnTypes) -> Result<bool, Untranslatable> {
+    let mut v = Rewriter {
+        columns,
+        scopes: Vec::new(),
+        changed: false,
+        name_outputs: matches!(stmt, Statement::Query(_)),
+    };
+    match stmt.visit(&mut v) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(v.changed),
+    }
+}
+
+/// A relation of a query's FROM clause, as far as column types go.
+#[derive(Debug)]
+enum Rel {
+    /// A table: (database, table, alias), lower case as Postgres folds them.
+    Table(Option<String>, String, Option<String>),
+    /// A derived table, table function …: its columns are unknown.
+    Opaque(Option<String>),
+}
+
+struct Rewriter<'a> {
+    columns: &'a dyn ColumnTypes,
+    /// The relations of each query being visited, innermost last.
+    scopes: Vec<Vec<Rel>>,
+    changed: bool,
+    /// The statement is a query: its outermost select list gets Postgres' names.
+    name_outputs: bool,
+}
+
+/// An identifier as Postgres reads it: unquoted folds to lower case.
+pub fn folded(id: &Ident) -> String {
+    match id.quote_style {
+        Some(_) => id.value.clone(),
+        None => id.value.to_lowercase(),
+    }
+}
+
+fn relations(q: &Query) -> Vec<Rel> {
+    let ctes: Vec<String> = q
+        .with
+        .iter()
+        .flat_map(|w| w.cte_tables.iter().map(|c| folded(&c.alias.name)))
+        .collect();
+    let mut out = Vec::new();
+    let mut bodies = vec![q.body.as_ref()];
+    while let Some(body) = bodies.pop() {
+        match body {
+            SetExpr::Select(s) => {
+                for twj in &s.from {
+                    let factors =
+                        std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation));
+                    out.extend(factors.map(|f| relation(f, &ctes)));
+                }
+            }
+            SetExpr::SetOperation { left, right, .. } => {
+                bodies.push(left);
+                bodies.push(right);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn relation(f: &TableFactor, ctes: &[String]) -> Rel {
+    match f {
+        TableFactor::Table {
+            name, alias, args, ..
+        } if args.is_none() => {
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .filter_map(|p| p.as_ident().map(folded))
+                .collect();
+            let alias = alias.as_ref().map(|a| folded(&a.name));
+            match parts.as_slice() {
+                [t] if !ctes.contains(t) => Rel::Table(None, t.clone(), alias),
+                [db, t] => Rel::Table(Some(db.clone()), t.clone(), alias),
+                _ => Rel::Opaque(alias.or_else(|| parts.last().cloned())),
+            }
+        }
+        TableFactor::Table { alias, .. } | TableFactor::Derived { alias, .. } => {
+            Rel::Opaque(alias.as_ref().map(|a| folded(&a.name)))
+        }
+        _ => Rel::Opaque(None),
+    }
+}
+
+impl Rewriter<'_> {
+    /// The type of a column reference in the innermost query, when exactly one of its
+    /// relations is known to have it and no relation of unknown columns could.
+    fn lookup(&self, parts: &[Ident]) -> Option<SparkType> {
+        let scope = self.scopes.last()?;
+        let (qualifier, column) = match parts {
+            [c] => (None, folded(c)),
+            [q, c] => (Some(folded(q)), folded(c)),
+            _ => return None,
+        };
+        let mut found = None;
+        for rel in scope {
+            match rel {
+                Rel::Table(db, t, alias) => {
+                    let named = alias.as_deref().unwrap_or(t);
+                    if qualifier.as_deref().is_some_and(|q| q != named) {
+                        continue;
+                    }
+                    if let Some(ty) = self.columns.column_type(db.as_deref(), t, &column) {
+                        if found.is_some() {
+                            return None;
+                        }
+                        found = Some(ty);
+                    }
+                }
+                Rel::Opaque(alias) => {
+                    if qualifier.is_none() || qualifier == *alias {
+                        return None;
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    fn note(&mut self, r: Result<bool, Untranslatable>) -> ControlFlow<Untranslatable> {
+        match r {
+            Ok(changed) => {
+                self.changed |= changed;
+                ControlFlow::Continue(())
+            }
+            Err(e) => ControlFlow::Break(e),
+        }
+    }
+}
+
+impl VisitorMut for Rewriter<'_> {
+    type Break = Untranslatable;
+
+    fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<Untranslatable> {
+        // Names come from the expressions as the client wrote them, before any rewrite:
+        // the outermost select list, and a query paged with OFFSET (whose columns the
+        // rewrite must name).
+        let outermost = self.scopes.is_empty() && self.name_outputs;
+        let paged = matches!(
+            &q.limit_clause,
+            Some(sqlparser::ast::LimitClause::LimitOffset {
+                offset: Some(_),
+                ..
+            })
+        );
+        if outermost || paged {
+            self.changed |= names::alias_outputs(q);
+        }
+        self.scopes.push(relations(q));
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<Untranslatable> {
+        self.scopes.pop();
+        let mut r = paging::order_nulls(q).map(|c| c | paging::fetch_to_limit(q));
+        if let Ok(c) = r {
+            r = paging::offset(q).map(|o| o | c);
+        }
+        self.note(r)
+    }
+
+    fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<Untranslatable> {
+        let r = datetime::rewrite(e);
+        self.note(r)
+    }
+
+    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<Untranslatable> {
+        let mut r = Ok(false);
+        if let Expr::Function(f) = e {
+            if let Some(WindowType::WindowSpec(spec)) = &mut f.over {
+                r = Ok(paging::nulls(&mut spec.order_by));
+            }
+            r = r.map(|c| c | paging::nulls(&mut f.within_group));
+        }
+        let lookup = |parts: &[Ident]| self.lookup(parts);
+        let r = r.and_then(|c| exprs::rewrite(e, &lookup).map(|x| x | c));
+        self.note(r)
+    }
+}
