@@ -39,7 +39,10 @@ async fn postgres_meaning_on_the_embedded_service() {
 
     // Output columns are named as Postgres names them.
     let rows = c
-        .query("SELECT sum(n), count(*), max(n) + 1, n::text FROM tr.t GROUP BY n ORDER BY 1 LIMIT 1", &[])
+        .query(
+            "SELECT sum(n), count(*), max(n) + 1, n::text FROM tr.t GROUP BY n ORDER BY 1 LIMIT 1",
+            &[],
+        )
         .await
         .expect("names");
     let names: Vec<&str> = rows[0].columns().iter().map(|c| c.name()).collect();
@@ -57,18 +60,36 @@ async fn postgres_meaning_on_the_embedded_service() {
     assert_eq!(col(&div, 0), vec![s("3"), s("4"), s("-3")]);
 
     // OFFSET paging over the query's own order.
-    let page = simple_rows(&c, "SELECT id, s FROM tr.t ORDER BY id DESC LIMIT 1 OFFSET 1").await;
+    let page = simple_rows(
+        &c,
+        "SELECT id, s FROM tr.t ORDER BY id DESC LIMIT 1 OFFSET 1",
+    )
+    .await;
     assert_eq!(page, vec![vec![s("2"), None]]);
     let rest = simple_rows(&c, "SELECT id FROM tr.t ORDER BY id OFFSET 1").await;
     assert_eq!(col(&rest, 0), vec![s("2"), s("3")]);
 
     // Regex operators.
-    let re = simple_rows(&c, "SELECT id FROM tr.t WHERE s ~* '^a' OR s ~ 'z$' ORDER BY id").await;
+    let re = simple_rows(
+        &c,
+        "SELECT id FROM tr.t WHERE s ~* '^a' OR s ~ 'z$' ORDER BY id",
+    )
+    .await;
     assert_eq!(col(&re, 0), vec![s("1"), s("3")]);
-    let not = simple_rows(&c, "SELECT id FROM tr.t WHERE s !~ '[[:upper:]]' ORDER BY id").await;
+    let not = simple_rows(
+        &c,
+        "SELECT id FROM tr.t WHERE s !~ '[[:upper:]]' ORDER BY id",
+    )
+    .await;
     assert_eq!(col(&not, 0), vec![s("3")]);
 
     // No Spark equivalent: 0A000 naming the construct, nothing run.
-    assert_eq!(sqlstate_of(&c, "SELECT id::regclass FROM tr.t").await, "0A000");
-    assert_eq!(sqlstate_of(&c, "SELECT * FROM tr.t LIMIT 1 OFFSET 1").await, "0A000");
+    assert_eq!(
+        sqlstate_of(&c, "SELECT id::regclass FROM tr.t").await,
+        "0A000"
+    );
+    assert_eq!(
+        sqlstate_of(&c, "SELECT * FROM tr.t LIMIT 1 OFFSET 1").await,
+        "0A000"
+    );
 }

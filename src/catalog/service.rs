@@ -448,7 +448,12 @@ impl CatalogService for DliCatalog {
             .iter()
             .filter(|d| db.is_none_or(|name| d.name == name))
             .filter_map(|d| d.tables.iter().find(|t| t.name == table))
-            .map(|t| t.columns.iter().find(|c| c.name == column).map(|c| c.spark()));
+            .map(|t| {
+                t.columns
+                    .iter()
+                    .find(|c| c.name == column)
+                    .map(|c| c.spark())
+            });
         // An unqualified name: only when exactly one cached database has the table.
         let first = types.next()??;
         types.next().is_none().then_some(first)

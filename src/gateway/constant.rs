@@ -268,7 +268,11 @@ fn arithmetic(
     let n = match op {
         // Postgres truncates, as the translation's `DIV` does on Spark (÷0: NULL there).
         BinaryOperator::Divide if b == 0 => {
-            let ty = if wide { SparkType::BigInt } else { SparkType::Int };
+            let ty = if wide {
+                SparkType::BigInt
+            } else {
+                SparkType::Int
+            };
             return Some((ty, PgValue::Null));
         }
         BinaryOperator::Divide => a.checked_div(b)?,
@@ -346,37 +350,21 @@ mod tests {
             run("SELECT CAST('42' AS int), 7::text, CAST(true AS varchar), '-3'::bigint"),
             Some(vec![
                 ("int4".into(), "int".into(), PgValue::I32(42)),
-                (
-                    "text".into(),
-                    "string".into(),
-                    PgValue::Text("7".into())
-                ),
+                ("text".into(), "string".into(), PgValue::Text("7".into())),
                 (
                     "varchar".into(),
                     "string".into(),
                     PgValue::Text("true".into())
                 ),
-                (
-                    "int8".into(),
-                    "bigint".into(),
-                    PgValue::I64(-3)
-                ),
+                ("int8".into(), "bigint".into(), PgValue::I64(-3)),
             ])
         );
         assert_eq!(
             run("SELECT CAST(NULL AS int) AS n, CAST(2 AS double), 'true'::boolean"),
             Some(vec![
                 ("n".into(), "int".into(), PgValue::Null),
-                (
-                    "float8".into(),
-                    "double".into(),
-                    PgValue::F64(2.0)
-                ),
-                (
-                    "bool".into(),
-                    "boolean".into(),
-                    PgValue::Bool(true)
-                ),
+                ("float8".into(), "double".into(), PgValue::F64(2.0)),
+                ("bool".into(), "boolean".into(), PgValue::Bool(true)),
             ])
         );
         assert_eq!(

@@ -114,18 +114,18 @@ fn int_width(e: &Expr, lookup: &dyn Fn(&[Ident]) -> Option<SparkType>) -> Option
             op: UnaryOperator::Minus | UnaryOperator::Plus,
             expr: x,
         } => int_width(x, lookup),
-        Expr::Cast { data_type, .. } => {
-            match data_type.to_string().to_ascii_uppercase().as_str() {
-                "INT" | "SMALLINT" | "TINYINT" => Some(32),
-                "BIGINT" => Some(64),
-                _ => None,
-            }
-        }
+        Expr::Cast { data_type, .. } => match data_type.to_string().to_ascii_uppercase().as_str() {
+            "INT" | "SMALLINT" | "TINYINT" => Some(32),
+            "BIGINT" => Some(64),
+            _ => None,
+        },
         Expr::BinaryOp { left, op, right } => match op {
             BinaryOperator::Plus
             | BinaryOperator::Minus
             | BinaryOperator::Multiply
-            | BinaryOperator::Modulo => Some(int_width(left, lookup)?.max(int_width(right, lookup)?)),
+            | BinaryOperator::Modulo => {
+                Some(int_width(left, lookup)?.max(int_width(right, lookup)?))
+            }
             _ => None,
         },
         Expr::Function(f) => {
@@ -174,10 +174,7 @@ fn substring(
             pattern: Box::new(pattern.clone()),
             regexp: false,
         };
-        let extract = call(
-            "regexp_extract",
-            vec![expr.clone(), pattern, number(group)],
-        );
+        let extract = call("regexp_extract", vec![expr.clone(), pattern, number(group)]);
         return Ok(Some(case_when(matched, extract)));
     }
     let Some(start) = int_literal(from) else {

@@ -6,8 +6,7 @@
 //! Postgres' default spelled out.
 
 use sqlparser::ast::{
-    Expr, LimitClause, NamedWindowExpr, OrderByExpr, OrderByKind, Query, SelectItem, SetExpr,
-    Value,
+    Expr, LimitClause, NamedWindowExpr, OrderByExpr, OrderByKind, Query, SelectItem, SetExpr, Value,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;

@@ -25,7 +25,10 @@ fn spark(sql: &str) -> String {
 #[test]
 fn casts_and_type_names() {
     for (pg, want) in [
-        ("SELECT x::text FROM t", "SELECT CAST(x AS STRING) AS `x` FROM t"),
+        (
+            "SELECT x::text FROM t",
+            "SELECT CAST(x AS STRING) AS `x` FROM t",
+        ),
         (
             "SELECT CAST(x AS DOUBLE PRECISION), y::int8, z::float8 FROM t",
             "SELECT CAST(x AS DOUBLE) AS `x`, CAST(y AS BIGINT) AS `y`, CAST(z AS DOUBLE) AS `z` FROM t",
@@ -141,10 +144,16 @@ fn refused_constructs_name_themselves() {
     for (pg, construct) in [
         ("SELECT x::regclass FROM t", "type regclass"),
         ("SELECT x::time FROM t", "type time"),
-        ("SELECT DISTINCT a FROM t ORDER BY a OFFSET 2", "OFFSET on SELECT DISTINCT"),
+        (
+            "SELECT DISTINCT a FROM t ORDER BY a OFFSET 2",
+            "OFFSET on SELECT DISTINCT",
+        ),
     ] {
         let out = spark(pg);
-        assert!(out.starts_with("REFUSED") && out.contains(construct), "{pg}: {out}");
+        assert!(
+            out.starts_with("REFUSED") && out.contains(construct),
+            "{pg}: {out}"
+        );
     }
 }
 
@@ -160,4 +169,28 @@ fn what_does_not_parse_as_postgres_keeps_the_token_translation() {
         to_spark(plain).unwrap(),
         "SELECT a FROM `T` WHERE b = $1 AND c = 'it\\'s'"
     );
+}
+
+/// Prints the translation of each line of the file `$PG_TO_SPARK_CORPUS` as
+/// `sql<TAB>ok|refused<TAB>spark or reason`, for checking against real Spark
+/// (`cargo test --lib translate::tests::corpus -- --ignored --nocapture`). Columns of
+/// `t(id, n, m int)` are known integers.
+#[test]
+#[ignore]
+fn corpus() {
+    struct T;
+    impl ColumnTypes for T {
+        fn column_type(&self, _: Option<&str>, table: &str, column: &str) -> Option<SparkType> {
+            (table == "t" && ["id", "n", "m"].contains(&column)).then_some(SparkType::Int)
+        }
+    }
+    let Ok(path) = std::env::var("PG_TO_SPARK_CORPUS") else {
+        return;
+    };
+    for line in std::fs::read_to_string(path).unwrap_or_default().lines() {
+        match to_spark_with(line, &T) {
+            Ok(s) => println!("CORPUS\t{line}\tok\t{s}"),
+            Err(e) => println!("CORPUS\t{line}\trefused\t{e}"),
+        }
+    }
 }

@@ -46,7 +46,14 @@ pub fn rewrite(e: &mut Expr) -> Result<bool, Untranslatable> {
                     let cast = e.clone();
                     let len = number(&n);
                     *e = if pad {
-                        call("rpad", vec![cast, len, Expr::Value(Value::SingleQuotedString(" ".into()).into())])
+                        call(
+                            "rpad",
+                            vec![
+                                cast,
+                                len,
+                                Expr::Value(Value::SingleQuotedString(" ".into()).into()),
+                            ],
+                        )
                     } else {
                         call("substr", vec![cast, number("1"), len])
                     };
@@ -59,7 +66,11 @@ pub fn rewrite(e: &mut Expr) -> Result<bool, Untranslatable> {
             if text.starts_with("date") || text.starts_with("timestamp") {
                 // Spark reads `DATE '…'` and `TIMESTAMP '…'`; a zone offset in the text
                 // is honoured, as Postgres' timestamptz does.
-                let spark = if text.starts_with("date") { "DATE" } else { "TIMESTAMP" };
+                let spark = if text.starts_with("date") {
+                    "DATE"
+                } else {
+                    "TIMESTAMP"
+                };
                 let changed = text != spark.to_ascii_lowercase();
                 t.data_type = custom(spark);
                 return Ok(changed);
@@ -101,7 +112,9 @@ fn literal_decimal(e: &Expr) -> Option<String> {
         return None;
     }
     let scale = frac.len();
-    let precision = (int.trim_start_matches('0').len() + scale).max(scale).max(1);
+    let precision = (int.trim_start_matches('0').len() + scale)
+        .max(scale)
+        .max(1);
     (precision <= 38).then(|| format!("DECIMAL({precision},{scale})"))
 }
 
@@ -117,7 +130,9 @@ fn spark_type(t: &DataType, literal: Option<String>) -> Result<Option<Spark>, Un
             sqlparser::ast::ArrayElemTypeDef::None => return Ok(None),
         };
         return Ok(match spark_type(inner, None)? {
-            Some(Spark::Type(s) | Spark::Varchar(s) | Spark::Char(s)) if s.parse::<u32>().is_err() => {
+            Some(Spark::Type(s) | Spark::Varchar(s) | Spark::Char(s))
+                if s.parse::<u32>().is_err() =>
+            {
                 Some(Spark::Type(format!("ARRAY<{s}>")))
             }
             _ => Some(Spark::Type("ARRAY<STRING>".into())),
