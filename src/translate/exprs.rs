@@ -7,12 +7,13 @@
 //! `substring(x FROM a FOR b)` mean the same on Spark 3.3 and are left as written.
 
 use sqlparser::ast::{
-    AccessExpr, BinaryOperator, CaseWhen, CastKind, DataType, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName, Subscript,
+    AccessExpr, BinaryOperator, CaseWhen, CastKind, DataType, Expr, Ident, ObjectName, Subscript,
     UnaryOperator, Value,
 };
 
-use super::{Untranslatable, types};
+use super::build::{call, number};
+use super::error::Untranslatable;
+use super::types;
 use crate::pgtypes::SparkType;
 
 /// Rewrite one node (its children already rewritten); `true` when it changed.
@@ -241,38 +242,12 @@ fn string(s: &str) -> Expr {
     Expr::Value(Value::SingleQuotedString(s.into()).into())
 }
 
-/// An integer literal.
-pub fn number(n: &str) -> Expr {
-    Expr::Value(Value::Number(n.into(), false).into())
-}
-
 fn nested(e: Expr) -> Expr {
     match e {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_) | Expr::Nested(_) => e,
         Expr::Function(_) | Expr::Cast { .. } => e,
         other => Expr::Nested(Box::new(other)),
     }
-}
-
-/// A call of the function `name` on `args`.
-pub fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a)))
-                .collect(),
-            clauses: Vec::new(),
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: Vec::new(),
-    })
 }
 
 fn case_when(cond: Expr, then: Expr) -> Expr {

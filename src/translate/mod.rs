@@ -13,6 +13,8 @@
 //! names; [`paging`] NULL ordering, `OFFSET` and `FETCH`; [`datetime`] (engineer
 //! `pgformat`) date/time constructs with [`pgpattern`] for format patterns.
 
+mod build;
+mod columns;
 pub mod datetime;
 mod error;
 mod exprs;
@@ -24,24 +26,8 @@ mod visit;
 
 use sqlparser::ast::Statement;
 
+pub use columns::{ColumnTypes, NoColumns};
 pub use error::Untranslatable;
-
-use crate::pgtypes::SparkType;
-
-/// Column types from cached metadata, for the rewrites whose meaning depends on them
-/// (integer division). `db` is `None` for an unqualified table name.
-pub trait ColumnTypes {
-    fn column_type(&self, db: Option<&str>, table: &str, column: &str) -> Option<SparkType>;
-}
-
-/// No metadata: every column's type is unknown.
-pub struct NoColumns;
-
-impl ColumnTypes for NoColumns {
-    fn column_type(&self, _: Option<&str>, _: &str, _: &str) -> Option<SparkType> {
-        None
-    }
-}
 
 /// The Spark text for one Postgres statement, placeholders kept as `$n`. Text that does
 /// not parse as one Postgres statement (Spark-only DDL such as `CREATE TABLE … USING

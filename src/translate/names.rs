@@ -10,7 +10,7 @@ use sqlparser::ast::{
     AccessExpr, DataType, Expr, Ident, Query, SelectItem, SetExpr, TrimWhereField, Value,
 };
 
-use super::visit::folded;
+use super::build::folded;
 
 const NO_NAME: &str = "?column?";
 

@@ -11,7 +11,8 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
-use super::{Untranslatable, names};
+use super::error::Untranslatable;
+use super::names;
 
 /// Spell out Postgres' NULL ordering on each item; `true` when any changed.
 pub fn nulls(items: &mut [OrderByExpr]) -> bool {
@@ -103,7 +104,7 @@ pub fn offset(q: &mut Query) -> Result<bool, Untranslatable> {
         match item {
             SelectItem::UnnamedExpr(e) => outputs.push((names::column_name(e), e.clone())),
             SelectItem::ExprWithAlias { expr, alias } => {
-                outputs.push((super::visit::folded(alias), expr.clone()))
+                outputs.push((super::build::folded(alias), expr.clone()))
             }
             _ => return Err(refuse("SELECT *")),
         }
@@ -174,7 +175,7 @@ fn by_output(e: Expr, outputs: &[(String, Expr)]) -> Expr {
             _ => e,
         },
         Expr::Identifier(id) => {
-            let name = super::visit::folded(id);
+            let name = super::build::folded(id);
             outputs
                 .iter()
                 .find(|(n, _)| *n == name)

@@ -7,8 +7,8 @@
 
 use sqlparser::ast::{CastKind, DataType, Expr, Ident, ObjectName, Value};
 
-use super::Untranslatable;
-use super::exprs::{call, number};
+use super::build::{call, number};
+use super::error::Untranslatable;
 
 /// The Spark spelling of a Postgres type, with the wrapping a length needs.
 enum Spark {

@@ -13,7 +13,10 @@ use sqlparser::ast::{
     Expr, Ident, Query, SetExpr, Statement, TableFactor, VisitMut, VisitorMut, WindowType,
 };
 
-use super::{ColumnTypes, Untranslatable, datetime, exprs, names, paging};
+use super::build::folded;
+use super::columns::ColumnTypes;
+use super::error::Untranslatable;
+use super::{datetime, exprs, names, paging};
 use crate::pgtypes::SparkType;
 
 /// Rewrite `stmt` in place; `true` when anything changed.
@@ -46,14 +49,6 @@ struct Rewriter<'a> {
     changed: bool,
     /// The statement is a query: its outermost select list gets Postgres' names.
     name_outputs: bool,
-}
-
-/// An identifier as Postgres reads it: unquoted folds to lower case.
-pub fn folded(id: &Ident) -> String {
-    match id.quote_style {
-        Some(_) => id.value.clone(),
-        None => id.value.to_lowercase(),
-    }
 }
 
 fn relations(q: &Query) -> Vec<Rel> {
