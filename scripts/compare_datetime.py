@@ -25,8 +25,8 @@ def table(path):
         line = line.rstrip("\n")
         if not line.strip() or line.startswith("#"):
             continue
-        pg, _, spark = line.partition("\t")
-        yield pg, spark
+        cols = line.split("\t")
+        yield cols[0], cols[1] if len(cols) > 1 else "", cols[2] if len(cols) > 2 else ""
 
 
 def run_pg(psql, tz, expr):
@@ -72,8 +72,8 @@ def main():
     s = (SparkSession.builder.master("local[1]").config("spark.sql.session.timeZone", a.tz)
          .config("spark.ui.enabled", "false").getOrCreate())
     s.sparkContext.setLogLevel("ERROR")
-    counts = {"same": 0, "different": 0, "refused": 0, "spark error": 0, "postgres error": 0}
-    for pg, spark in table(a.table):
+    counts = {"same": 0, "different": 0, "known difference": 0, "refused": 0, "spark error": 0, "postgres error": 0}
+    for pg, spark, known in table(a.table):
         pg_rows, pg_err = run_pg(a.psql, a.tz, pg)
         if spark == "!":
             counts["refused"] += 1
@@ -95,9 +95,10 @@ def main():
             continue
         pg_vals = [None if r == "" else r for r in pg_rows]
         ok = len(pg_vals) == len(sp_rows) and all(same(x, y) for x, y in zip(pg_vals, sp_rows))
-        counts["same" if ok else "different"] += 1
+        verdict = "same" if ok else ("known difference" if known else "different")
+        counts[verdict] += 1
         if not ok or a.v:
-            print(f"{'SAME' if ok else 'DIFFERENT'} {pg}\n    {spark}\n    pg:    {pg_vals}\n    spark: {sp_rows}")
+            print(f"{verdict.upper()} ({known})  {pg}\n    {spark}\n    pg:    {pg_vals}\n    spark: {sp_rows}")
     print("result (tz=%s): %s" % (a.tz, ", ".join(f"{k} {v}" for k, v in counts.items())))
     return 0 if counts["different"] == 0 and counts["spark error"] == 0 and counts["postgres error"] == 0 else 1
 

@@ -10,7 +10,7 @@ mod tokens;
 
 pub use number::{NumberFormat, is_number_pattern, number_format};
 
-use self::tokens::{Case, Field, Token, tokenize};
+use self::tokens::{Case, Field, Token, refuse, tokenize};
 use super::Untranslatable;
 
 /// One part of a `to_char` result.
@@ -32,7 +32,12 @@ pub fn format(pattern: &str) -> Result<Vec<Piece>, Untranslatable> {
     for t in tokenize(pattern)? {
         match t {
             Token::Literal(text) => push(Piece::Pattern(quote(&text))),
-            Token::Field { field, case, fm, th } => {
+            Token::Field {
+                field,
+                case,
+                fm,
+                th,
+            } => {
                 if th {
                     return Err(refuse(pattern, &format!("{}TH", field.name())));
                 }
@@ -46,7 +51,12 @@ pub fn format(pattern: &str) -> Result<Vec<Piece>, Untranslatable> {
     Ok(out)
 }
 
-fn format_field(pattern: &str, field: Field, case: Case, fm: bool) -> Result<Piece, Untranslatable> {
+fn format_field(
+    pattern: &str,
+    field: Field,
+    case: Case,
+    fm: bool,
+) -> Result<Piece, Untranslatable> {
     use Field::*;
     let p = |s: &str| Ok(Piece::Pattern(s.to_string()));
     let e = |s: String| Ok(Piece::Expr(s));
@@ -136,10 +146,8 @@ pub fn parse(pattern: &str) -> Result<String, Untranslatable> {
                     return Err(refuse(pattern, &format!("{}TH", field.name())));
                 }
                 // A number followed by another number has a fixed width in Spark.
-                let fixed = matches!(
-                    toks.get(i + 1),
-                    Some(Token::Field { field: next, .. }) if next.numeric()
-                );
+                let number = |t: Option<&Token>| matches!(t, Some(Token::Field { field: f, .. }) if f.numeric());
+                let fixed = number(toks.get(i + 1)) || i > 0 && number(toks.get(i - 1));
                 let letters: String = match field {
                     Yyyy => "yyyy".into(),
                     Mm => pick(fixed, "MM", "M"),
@@ -190,9 +198,4 @@ fn quote(text: &str) -> String {
 
 fn field_text(field: Field, fm: bool) -> String {
     format!("{}{}", if fm { "FM" } else { "" }, field.name())
-}
-
-/// The error for a pattern field Spark cannot express.
-pub(crate) fn refuse(pattern: &str, what: &str) -> Untranslatable {
-    Untranslatable::new(format!("the format pattern field {what} (in '{pattern}')"))
 }

@@ -5,7 +5,9 @@ use sqlparser::ast::Expr;
 
 use super::build::{call, has_parens, lit, string, tpl};
 use super::extract::{self, Flavor};
-use super::{Kind, at_time_zone, interval};
+use super::interval;
+use super::kinds::{self, Kind};
+use super::zone::at_time_zone;
 use crate::translate::Untranslatable;
 use crate::translate::pgpattern::{self, Piece};
 
@@ -68,29 +70,6 @@ fn marked(p: &Expr) -> bool {
     matches!(p, Expr::Nested(inner) if matches!(inner.as_ref(), Expr::Nested(_)))
 }
 
-/// The kind of a call (see [`Kind`]).
-pub fn kind(e: &Expr) -> Kind {
-    let Some((name, args)) = call(e) else {
-        return Kind::Unknown;
-    };
-    match name.as_str() {
-        "now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp"
-        | "to_timestamp" | "to_utc_timestamp" | "timestamp_seconds" | "timestamp_micros" => {
-            Kind::TimestampTz
-        }
-        "localtimestamp" | "make_timestamp" | "from_utc_timestamp" => Kind::Timestamp,
-        "date_trunc" | "date_bin" => match args.last().map(|a| super::kind(a)) {
-            Some(Kind::Date | Kind::TimestampTz) => Kind::TimestampTz,
-            _ => Kind::Timestamp,
-        },
-        "current_date" | "to_date" | "make_date" => Kind::Date,
-        "make_interval" | "age" => Kind::Interval,
-        "date_part" | "datediff" | "extract" => Kind::Number,
-        "to_char" | "date_format" => Kind::Text,
-        _ => Kind::Unknown,
-    }
-}
-
 fn date_trunc(field: &str, x: &Expr) -> Result<Expr, Untranslatable> {
     let f = field.trim().to_ascii_lowercase();
     let unit = match f.as_str() {
@@ -105,7 +84,10 @@ fn date_trunc(field: &str, x: &Expr) -> Result<Expr, Untranslatable> {
         "quarter" => "QUARTER",
         "year" | "years" => "YEAR",
         "decade" | "decades" => {
-            return tpl("make_timestamp(CAST(floor(year($1) / 10) * 10 AS INT), 1, 1, 0, 0, 0)", &[x]);
+            return tpl(
+                "make_timestamp(CAST(floor(year($1) / 10) * 10 AS INT), 1, 1, 0, 0, 0)",
+                &[x],
+            );
         }
         "century" | "centuries" => {
             return tpl(
@@ -127,7 +109,7 @@ fn date_trunc(field: &str, x: &Expr) -> Result<Expr, Untranslatable> {
 }
 
 fn to_char(x: &Expr, pattern: &str) -> Result<Expr, Untranslatable> {
-    let numeric = match super::kind(x) {
+    let numeric = match kinds::kind(x) {
         Kind::Number => true,
         Kind::Date | Kind::Timestamp | Kind::TimestampTz => false,
         Kind::Interval => {
@@ -172,8 +154,9 @@ fn date_bin(stride: &Expr, ts: &Expr, origin: &Expr) -> Result<Expr, Untranslata
     let parts = interval::parts_of(stride)
         .filter(|p| p.months == 0 && (p.days > 0 || p.micros > 0))
         .ok_or_else(|| {
-            Untranslatable::new("date_bin() with this stride")
-                .with_hint("the stride must be an interval literal in days, hours, minutes or seconds")
+            Untranslatable::new("date_bin() with this stride").with_hint(
+                "the stride must be an interval literal in days, hours, minutes or seconds",
+            )
         })?;
     let us = parts.days * 86_400_000_000 + parts.micros;
     tpl(

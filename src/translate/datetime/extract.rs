@@ -8,7 +8,7 @@ use sqlparser::ast::{BinaryOperator, Expr};
 
 use super::build::{tpl, unnest};
 use super::interval;
-use super::{Kind, kind};
+use super::kinds::{Kind, kind};
 use crate::translate::Untranslatable;
 
 /// Which Postgres spelling asked for the field.
@@ -59,12 +59,16 @@ pub fn field(field: &str, x: &Expr, flavor: Flavor) -> Result<Option<Expr>, Untr
         "microseconds" => "CAST(extract(SECOND FROM $1) * 1000000 AS INT)",
         "epoch" => return epoch(x, flavor).map(Some),
         "julian" => {
-            return Err(Untranslatable::new(format!("EXTRACT({} …)", f.to_uppercase()))
-                .with_hint("for a date: unix_date(d) + 2440588"));
+            return Err(
+                Untranslatable::new(format!("EXTRACT({} …)", f.to_uppercase()))
+                    .with_hint("for a date: unix_date(d) + 2440588"),
+            );
         }
         _ => {
-            return Err(Untranslatable::new(format!("EXTRACT({} …)", f.to_uppercase()))
-                .with_hint("Spark timestamps carry no time zone"));
+            return Err(
+                Untranslatable::new(format!("EXTRACT({} …)", f.to_uppercase()))
+                    .with_hint("Spark timestamps carry no time zone"),
+            );
         }
     };
     tpl(template, &[x]).map(Some)
@@ -109,8 +113,8 @@ fn epoch(x: &Expr, flavor: Flavor) -> Result<Expr, Untranslatable> {
     let micros = |e: &Expr| -> Result<Expr, Untranslatable> {
         match kind(e) {
             Kind::Date => tpl("CAST(unix_date($1) AS BIGINT) * 86400000000", &[e]),
-            Kind::Text => tpl("unix_micros(CAST($1 AS TIMESTAMP))", &[e]),
-            _ => tpl("unix_micros($1)", &[e]),
+            Kind::Timestamp | Kind::TimestampTz => tpl("unix_micros($1)", &[e]),
+            _ => tpl("unix_micros(CAST($1 AS TIMESTAMP))", &[e]),
         }
     };
     let us = match unnest(x) {
@@ -136,8 +140,11 @@ fn epoch(x: &Expr, flavor: Flavor) -> Result<Expr, Untranslatable> {
 /// A field of an interval literal: computed here (Spark's interval fields differ).
 fn interval_field(f: &str, x: &Expr, flavor: Flavor) -> Result<Expr, Untranslatable> {
     let parts = interval::parts_of(x).ok_or_else(|| {
-        Untranslatable::new(format!("EXTRACT({} FROM an interval expression)", f.to_uppercase()))
-            .with_hint("only interval literals can be taken apart")
+        Untranslatable::new(format!(
+            "EXTRACT({} FROM an interval expression)",
+            f.to_uppercase()
+        ))
+        .with_hint("only interval literals can be taken apart")
     })?;
     let value = parts.field(f).ok_or_else(|| {
         Untranslatable::new(format!("EXTRACT({} FROM an interval)", f.to_uppercase()))

@@ -91,7 +91,10 @@ fn spark(p: &Parts) -> Result<Expr, Untranslatable> {
     let secs = decimal(p.micros, 6);
     if p.months != 0 && (p.days != 0 || p.micros != 0) {
         return tpl(
-            &format!("make_interval(0, {}, 0, {}, 0, 0, {secs})", p.months, p.days),
+            &format!(
+                "make_interval(0, {}, 0, {}, 0, 0, {secs})",
+                p.months, p.days
+            ),
             &[],
         );
     }
@@ -167,9 +170,7 @@ pub fn parse(text: &str) -> Option<Parts> {
             continue;
         }
         // `<n> <unit>` or `<n><unit>`; a lone number is seconds.
-        let split = w
-            .find(|c: char| c.is_ascii_alphabetic())
-            .unwrap_or(w.len());
+        let split = w.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(w.len());
         let (num, mut unit) = w.split_at(split);
         let (v, scale) = number(num)?;
         if unit.is_empty() {

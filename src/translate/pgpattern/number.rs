@@ -3,7 +3,7 @@
 //! (`.`, `D`) and the FM prefix. Signs (`S`, `MI`, `PR`, `PL`, `SG`), `L`, `V`, `EEEE`,
 //! `RN`, `TH` are refused.
 
-use super::refuse;
+use super::tokens::refuse;
 use crate::translate::Untranslatable;
 
 /// What the number pattern asks for, in `format_number`'s terms.

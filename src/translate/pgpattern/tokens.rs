@@ -1,7 +1,6 @@
 //! Postgres' reading of a datetime format pattern: fields (`YYYY`, `Month`, `HH24` …)
 //! with their FM/TM/FX prefixes and TH suffix, quoted text and other characters.
 
-use super::refuse;
 use crate::translate::Untranslatable;
 
 /// A Postgres datetime pattern field.
@@ -257,4 +256,9 @@ pub fn tokenize(pattern: &str) -> Result<Vec<Token>, Untranslatable> {
         out.push(Token::Literal(lit));
     }
     Ok(out)
+}
+
+/// The error for a pattern field Spark cannot express.
+pub fn refuse(pattern: &str, what: &str) -> Untranslatable {
+    Untranslatable::new(format!("the format pattern field {what} (in '{pattern}')"))
 }
