@@ -123,7 +123,8 @@ fn operand(e: &Expr) -> Expr {
         | Expr::Cast { .. }
         | Expr::TypedString(_)
         | Expr::Extract { .. }
-        | Expr::Interval(_) => e.clone(),
+        | Expr::Interval(_)
+        | Expr::AtTimeZone { .. } => e.clone(),
         _ => Expr::Nested(Box::new(e.clone())),
     }
 }
