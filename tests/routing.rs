@@ -230,8 +230,15 @@ async fn every_statement_is_planned_as_its_kind_in_one_pass() {
             Kind::Copy { query, .. } | Kind::Declare { query, .. } => dli_bound(&query.kind),
             k => dli_bound(k),
         });
+        // A statement the translation rewrote is tokenised once more, as printed.
+        let rewritten = |q: &Plan| q.spark.text() != q.lexed.text();
+        let retokenised = usize::from(match &p.kind {
+            Kind::Copy { query, .. } | Kind::Declare { query, .. } => rewritten(query),
+            _ => rewritten(&p),
+        });
         assert_eq!(
-            cost.tokenised, 1,
+            cost.tokenised as usize,
+            1 + retokenised,
             "{sql}: tokenised {} times",
             cost.tokenised
         );

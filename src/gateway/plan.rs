@@ -158,16 +158,22 @@ fn refused(lexed: Lexed, e: GatewayError) -> Plan {
 /// [`plan`] for a statement whose Postgres parse is known (`None`: it did not parse).
 fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn CatalogService>) -> Plan {
     let params = lexed.placeholders().iter().map(|p| p.2).max().unwrap_or(0);
-    // Postgres → Spark (a refusal matters only if the statement goes to DLI).
-    let (spark, untranslatable) = match pg.as_ref().map(|s| translated(s, catalog)) {
-        Some(Ok(Some(printed))) => (Lexed::new(&printed), None),
-        Some(Err(e)) => (lexed.clone(), Some(GatewayError::from(e))),
-        Some(Ok(None)) | None => (lexed.clone(), None),
-    };
-    let spark_sql = spark.to_spark();
-    let to_dli = |casts: &mut Option<Vec<Option<Type>>>| match &untranslatable {
-        Some(e) => Kind::Refused(e.clone()),
-        None => dli(&spark, &spark_sql, casts, params),
+    // Postgres → Spark, only for a statement that goes to DLI (a refusal matters only
+    // there, and the gateway's own answers never pay for the rewrite).
+    let mut translation: Option<(Lexed, String)> = None;
+    let mut to_dli = |pg: Option<&Statement>, casts: &mut Option<Vec<Option<Type>>>| {
+        let (spark, refusal) = match pg.map(|s| translated(s, catalog)) {
+            Some(Ok(Some(printed))) => (Lexed::new(&printed), None),
+            Some(Err(e)) => (lexed.clone(), Some(GatewayError::from(e))),
+            Some(Ok(None)) | None => (lexed.clone(), None),
+        };
+        let spark_sql = spark.to_spark();
+        let kind = match refusal {
+            Some(e) => Kind::Refused(e),
+            None => dli(&spark, &spark_sql, casts, params),
+        };
+        translation = Some((spark, spark_sql));
+        kind
     };
     let mut casts = pg
         .as_ref()
@@ -219,10 +225,14 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
             Some(CatalogRoute::Refresh(db)) => Kind::Refresh(db),
             Some(CatalogRoute::Mixed { catalog, user }) => Kind::Mixed { catalog, user },
             Some(CatalogRoute::Refused(e)) => Kind::Refused(e),
-            Some(CatalogRoute::User) | None => to_dli(&mut casts),
+            Some(CatalogRoute::User) | None => to_dli(Some(&stmt), &mut casts),
         },
-        None => to_dli(&mut casts),
+        None => to_dli(None, &mut casts),
     };
+    let (spark, spark_sql) = translation.unwrap_or_else(|| {
+        let spark_sql = lexed.to_spark();
+        (lexed.clone(), spark_sql)
+    });
     let described = casts
         .filter(|c| c.iter().any(Option::is_some))
         .map(|params| Described {

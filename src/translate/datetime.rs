@@ -23,7 +23,7 @@ use sqlparser::ast::{BinaryOperator, DataType, Expr, TimezoneInfo};
 use self::build::{string, tpl, unnest};
 pub use self::kinds::{Kind, kind};
 use self::zone::at_time_zone;
-use super::Untranslatable;
+use super::error::Untranslatable;
 
 /// Rewrite one expression node in place when it is a date/time construct whose Spark
 /// spelling or meaning differs from Postgres'. `Ok(true)`: the node was rewritten (its

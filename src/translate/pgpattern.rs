@@ -11,7 +11,7 @@ mod tokens;
 pub use number::{NumberFormat, is_number_pattern, number_format};
 
 use self::tokens::{Case, Field, Token, refuse, tokenize};
-use super::Untranslatable;
+use super::error::Untranslatable;
 
 /// One part of a `to_char` result.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -143,7 +143,7 @@ fn arrays_are_spark_arrays() {
 fn refused_constructs_name_themselves() {
     for (pg, construct) in [
         ("SELECT x::regclass FROM t", "type regclass"),
-        ("SELECT x::time FROM t", "type time"),
+        ("SELECT x::time FROM t", "the time type"),
         (
             "SELECT DISTINCT a FROM t ORDER BY a OFFSET 2",
             "OFFSET on SELECT DISTINCT",

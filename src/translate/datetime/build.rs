@@ -10,7 +10,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
-use crate::translate::Untranslatable;
+use crate::translate::error::Untranslatable;
 
 /// The lower-case name and the arguments of a plain call `f(a, b)` (one-part name, no
 /// `FILTER`, `OVER`, `DISTINCT`, named arguments or `ORDER BY`); `f` without parentheses

@@ -8,7 +8,7 @@ use super::extract::{self, Flavor};
 use super::interval;
 use super::kinds::{self, Kind};
 use super::zone::at_time_zone;
-use crate::translate::Untranslatable;
+use crate::translate::error::Untranslatable;
 use crate::translate::pgpattern::{self, Piece};
 
 /// The Spark form of a date/time call, `None` when it is not one or Spark agrees.

@@ -9,7 +9,7 @@ use sqlparser::ast::{BinaryOperator, Expr};
 use super::build::{tpl, unnest};
 use super::interval;
 use super::kinds::{Kind, kind};
-use crate::translate::Untranslatable;
+use crate::translate::error::Untranslatable;
 
 /// Which Postgres spelling asked for the field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use sqlparser::ast::Expr;
 
 use super::build::{string, tpl, unnest};
-use crate::translate::Untranslatable;
+use crate::translate::error::Untranslatable;
 
 const US_PER_DAY: i128 = 86_400_000_000;
 

@@ -10,7 +10,7 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use super::rewrite;
-use crate::translate::Untranslatable;
+use crate::translate::error::Untranslatable;
 
 const TABLE: &str = include_str!("../../../tests/fixtures/pg_datetime.tsv");
 

@@ -5,7 +5,7 @@ use sqlparser::ast::Expr;
 
 use super::build::{string, tpl};
 use super::kinds::{Kind, kind};
-use crate::translate::Untranslatable;
+use crate::translate::error::Untranslatable;
 
 /// `ts AT TIME ZONE zone`: a `timestamp` read as wall-clock time in `zone` gives the
 /// instant (`to_utc_timestamp`), a `timestamptz` gives the wall-clock time in `zone`

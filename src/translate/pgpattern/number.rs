@@ -4,7 +4,7 @@
 //! `RN`, `TH` are refused.
 
 use super::tokens::refuse;
-use crate::translate::Untranslatable;
+use crate::translate::error::Untranslatable;
 
 /// What the number pattern asks for, in `format_number`'s terms.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Postgres' reading of a datetime format pattern: fields (`YYYY`, `Month`, `HH24` …)
 //! with their FM/TM/FX prefixes and TH suffix, quoted text and other characters.
 
-use crate::translate::Untranslatable;
+use crate::translate::error::Untranslatable;
 
 /// A Postgres datetime pattern field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
