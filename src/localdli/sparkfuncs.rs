@@ -35,6 +35,7 @@ use sqlparser::ast::{
 };
 
 use super::error::SqlError;
+use super::sparkops::call;
 
 /// Rewrite the calls of `stmt` (see the module doc); an error for a call refused.
 pub fn rewrite(stmt: &mut Statement) -> Result<(), SqlError> {
@@ -226,26 +227,6 @@ fn locate_from(args: Vec<Expr>) -> Result<Expr, SqlError> {
         .try_with_sql(&text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| SqlError::internal(format!("locate: {e}")))
-}
-
-pub(super) fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(sqlparser::ast::Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
-                .collect(),
-            clauses: Vec::new(),
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: Vec::new(),
-    })
 }
 
 #[cfg(test)]

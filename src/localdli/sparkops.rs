@@ -16,11 +16,10 @@
 
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, DateTimeField, Expr, FunctionArg, FunctionArgExpr,
-    FunctionArguments, Ident, UnaryOperator, Value,
+    FunctionArguments, Ident, ObjectName, UnaryOperator, Value,
 };
 
 use super::error::SqlError;
-use super::sparkfuncs::call;
 
 /// Rewrites `expr` when it is one of the forms of the module doc.
 pub fn rewrite(expr: &mut Expr) -> Result<(), SqlError> {
@@ -103,7 +102,7 @@ pub fn rewrite(expr: &mut Expr) -> Result<(), SqlError> {
                         ))),
                         arg,
                     ];
-                    f.name = sqlparser::ast::ObjectName::from(vec![Ident::new("date_part")]);
+                    f.name = ObjectName::from(vec![Ident::new("date_part")]);
                 }
                 (
                     "to_timestamp" | "to_date",
@@ -122,6 +121,27 @@ pub fn rewrite(expr: &mut Expr) -> Result<(), SqlError> {
         _ => {}
     }
     Ok(())
+}
+
+/// A call of the function `name` with `args`.
+pub(super) fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(sqlparser::ast::Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+                .collect(),
+            clauses: Vec::new(),
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: Vec::new(),
+    })
 }
 
 fn number(n: &str) -> Value {
