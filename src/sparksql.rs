@@ -7,8 +7,8 @@
 
 use std::any::TypeId;
 
-use sqlparser::ast::{Expr, Ident, ObjectName, Statement};
-use sqlparser::dialect::{Dialect, HiveDialect, SparkSqlDialect};
+use sqlparser::ast::{BinaryOperator, Expr, Ident, ObjectName, Statement};
+use sqlparser::dialect::{Dialect, HiveDialect, Precedence};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -77,8 +77,10 @@ impl Dialect for SparkDialect {
     fn supports_cte_without_as(&self) -> bool {
         true
     }
+    /// Spark reads `INTERVAL '1 day'` (a unit inside the string) as well as
+    /// `INTERVAL '1' DAY` and `INTERVAL 1 DAY`.
     fn require_interval_qualifier(&self) -> bool {
-        true
+        false
     }
     fn supports_group_by_with_modifier(&self) -> bool {
         true
@@ -87,6 +89,9 @@ impl Dialect for SparkDialect {
     /// only as the subquery predicate.
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
         let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k);
+        if word(&parser.peek_token().token, Keyword::INTERVAL) {
+            return multi_unit_interval(parser);
+        }
         if !word(&parser.peek_token().token, Keyword::EXISTS)
             || parser.peek_nth_token(1).token != Token::LParen
         {
@@ -110,16 +115,90 @@ impl Dialect for SparkDialect {
         };
         Some(parser.parse_function(ObjectName::from(vec![Ident::new(w.value)])))
     }
-    /// Spark's `a DIV b`, as sqlparser's own Spark dialect reads it.
+    /// Spark's `EXTRACT(DOW_ISO FROM …)`, `EXTRACT(Y FROM …)`: fields sqlparser has no
+    /// keyword for.
+    fn allow_extract_custom(&self) -> bool {
+        true
+    }
+    /// Spark's `a DIV b`, binding like `*` and `/` (`a DIV b + 1` is `(a DIV b) + 1`).
     fn parse_infix(
         &self,
         parser: &mut Parser,
         expr: &Expr,
-        precedence: u8,
+        _precedence: u8,
     ) -> Option<Result<Expr, ParserError>> {
-        SparkSqlDialect.parse_infix(parser, expr, precedence)
+        if !parser.parse_keyword(Keyword::DIV) {
+            return None;
+        }
+        let right = match parser.parse_subexpr(self.prec_value(Precedence::MulDivModOp)) {
+            Ok(e) => e,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(Ok(Expr::BinaryOp {
+            left: Box::new(expr.clone()),
+            op: BinaryOperator::MyIntegerDivide,
+            right: Box::new(right),
+        }))
     }
 }
+
+/// Spark's `INTERVAL 2 HOURS 30 MINUTES` (several value–unit pairs), read as the
+/// interval string `'2 hours 30 minutes'`; `None` (sqlparser's own reading) for the
+/// other forms.
+fn multi_unit_interval(parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+    let value = |t: &Token| matches!(t, Token::Number(..) | Token::SingleQuotedString(_));
+    let unit = |t: &Token| matches!(t, Token::Word(w) if w.quote_style.is_none() && UNITS.contains(&w.value.to_ascii_lowercase().as_str()));
+    let mut pairs = 0;
+    while value(&parser.peek_nth_token(1 + 2 * pairs).token)
+        && unit(&parser.peek_nth_token(2 + 2 * pairs).token)
+    {
+        pairs += 1;
+    }
+    if pairs < 2 {
+        return None;
+    }
+    parser.next_token(); // INTERVAL
+    let mut text = Vec::with_capacity(2 * pairs);
+    for _ in 0..2 * pairs {
+        match parser.next_token().token {
+            Token::Number(n, _) => text.push(n),
+            Token::SingleQuotedString(s) => text.push(s),
+            Token::Word(w) => text.push(w.value.to_ascii_lowercase()),
+            other => return Some(Err(ParserError::ParserError(format!("unexpected {other}")))),
+        }
+    }
+    Some(Ok(Expr::Interval(sqlparser::ast::Interval {
+        value: Box::new(Expr::value(sqlparser::ast::Value::SingleQuotedString(
+            text.join(" "),
+        ))),
+        leading_field: None,
+        leading_precision: None,
+        last_field: None,
+        fractional_seconds_precision: None,
+    })))
+}
+
+/// Interval units Spark accepts in `INTERVAL n unit …`.
+const UNITS: &[&str] = &[
+    "year",
+    "years",
+    "month",
+    "months",
+    "week",
+    "weeks",
+    "day",
+    "days",
+    "hour",
+    "hours",
+    "minute",
+    "minutes",
+    "second",
+    "seconds",
+    "millisecond",
+    "milliseconds",
+    "microsecond",
+    "microseconds",
+];
 
 /// Parse Spark SQL text into statements.
 pub fn parse(sql: &str) -> Result<Vec<Statement>, ParserError> {

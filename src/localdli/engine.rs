@@ -200,6 +200,8 @@ impl Engine {
             .with_target_partitions(2);
         config.options_mut().sql_parser.map_string_types_to_utf8view = false;
         config.options_mut().sql_parser.parse_float_as_decimal = true;
+        // Spark: NULLs first in ascending order, last in descending (ORDER BY, windows)
+        config.options_mut().sql_parser.default_null_ordering = "nulls_min".into();
         config
             .options_mut()
             .execution
@@ -251,7 +253,9 @@ impl Engine {
             ));
         };
         super::depth::check(&text)?;
-        let text = super::sparklit::rewrite(&text)?;
+        super::sparkstrict::tokens(&text)?;
+        let written = text.as_str();
+        let text = super::sparklit::rewrite(written)?;
         let text = super::sparkhex::binary_literals(&text);
         let stmt = match parse_ddl(&text) {
             Some(Ok(ddl)) => Stmt::from_ddl(ddl),
@@ -268,6 +272,15 @@ impl Engine {
                 classify(stmts.remove(0))
             }
         };
+        match &stmt {
+            Stmt::Query(s) | Stmt::Insert(s) => super::sparkstrict::check(s.as_ref(), written)?,
+            Stmt::CreateTable(spec) => {
+                if let Some(q) = &spec.query {
+                    super::sparkstrict::check(q.as_ref(), written)?;
+                }
+            }
+            _ => {}
+        }
         let job_type = stmt.job_type();
         Ok(Prepared {
             stmt,

@@ -8,8 +8,7 @@
 //! - [`config`] — the `[local]` configuration section;
 //! - [`http`] — routes, JSON shapes, tokens and signatures;
 //! - [`engine`], [`exec`], [`stmt`], [`ddl`], [`ddlexec`], [`sparkerr`], [`sparkcompat`],
-//!   [`sparklit`] — Spark SQL on
-//!   DataFusion;
+//!   [`sparklit`] — Spark SQL on DataFusion; [`sparkstrict`] — what Spark 3.3 refuses;
 //! - [`catalog`], [`warehouse`] — databases and tables, in memory and on disk;
 //! - [`jobs`] — job states, cancel, timeouts; [`results`] — value rendering, result files;
 //!   [`export`], [`sparktext`] — export-result and `result_path` files in Spark's CSV/JSON;
@@ -49,7 +48,9 @@ pub mod sparkerr;
 pub mod sparkfuncs;
 pub mod sparkhex;
 pub mod sparklit;
+pub mod sparkops;
 pub mod sparkpattern;
+pub mod sparkstrict;
 pub mod sparktext;
 pub mod sparkzip;
 pub mod stmt;

@@ -4,6 +4,10 @@
 //!   divisor yields NULL (Spark's default, non-ANSI mode): rewritten to
 //!   `CAST(a AS DOUBLE) / CAST(NULLIF(b, 0) AS DOUBLE)`, keeping the output names.
 //!
+//! - `a % 0` is NULL too (`a % NULLIF(b, 0)`); `CAST(ts AS BIGINT)` is seconds since the
+//!   epoch, as in Spark (DataFusion: nanoseconds). `DIV` is rewritten on the syntax tree
+//!   ([`super::sparkops`]).
+//!
 //! - an integer literal is an `int` in Spark when it fits (`SELECT 1` is `int`,
 //!   `array(1, 2)` is `array<int>`), a `bigint` only when it does not; DataFusion reads
 //!   every integer literal as Int64. Rewritten before type coercion, so `bigcol = 1`
@@ -15,7 +19,7 @@
 //!
 //! Owns plan rewrites only.
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::functions::core::expr_fn::nullif;
@@ -35,8 +39,9 @@ pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
         let rewritten = node.map_expressions(|expr| {
             let saved = names.save(&expr);
             expr.transform_up(|e| {
-                let t =
-                    integer_division(e, &schema)?.transform_data(|e| decimal_round(e, &schema))?;
+                let t = integer_division(e, &schema)?
+                    .transform_data(|e| modulo_and_epoch(e, &schema))?
+                    .transform_data(|e| decimal_round(e, &schema))?;
                 if int_literals {
                     t.transform_data(spark_int_literal)
                 } else {
@@ -98,6 +103,45 @@ fn integer_division(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         Operator::Divide,
         Box::new(denominator),
     ))))
+}
+
+/// `a % b` is NULL for a zero divisor in Spark; a timestamp cast to `bigint` is its
+/// seconds since the epoch (DataFusion: nanoseconds).
+fn modulo_and_epoch(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    match e {
+        Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::Modulo,
+            right,
+        }) => {
+            // a zero of the divisor's own type, so `int % int` stays an int
+            let zero = right
+                .get_type(schema)
+                .ok()
+                .and_then(|t| ScalarValue::new_zero(&t).ok())
+                .map_or_else(|| lit(0i64), lit);
+            Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+                left,
+                Operator::Modulo,
+                Box::new(nullif(*right, zero)),
+            ))))
+        }
+        Expr::Cast(c)
+            if c.field.data_type() == &DataType::Int64
+                && matches!(
+                    c.expr.get_type(schema),
+                    Ok(DataType::Timestamp(unit, _)) if unit != TimeUnit::Second
+                ) =>
+        {
+            let tz = match c.expr.get_type(schema) {
+                Ok(DataType::Timestamp(_, tz)) => tz,
+                _ => None,
+            };
+            let seconds = cast(*c.expr, DataType::Timestamp(TimeUnit::Second, tz));
+            Ok(Transformed::yes(cast(seconds, DataType::Int64)))
+        }
+        other => Ok(Transformed::no(other)),
+    }
 }
 
 /// Spark's result type for `round` / `bround` of a decimal with a non-negative scale.

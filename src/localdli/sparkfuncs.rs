@@ -16,8 +16,13 @@
 //!   letters translated ([`super::sparkpattern`]).
 //! - `arrays_zip(a, t.b, x)` → `spark_arrays_zip('a', 'b', '2', a, t.b, x)`: Spark's
 //!   field names ([`super::sparkzip`]).
+//! - `sort_array(a[, asc])` and `array_sort(a)` → DataFusion's `array_sort` with Spark's
+//!   NULL placement: `sort_array` puts NULLs first ascending and last descending,
+//!   `array_sort` (without a comparator) always last.
 //! - `json_tuple` is a generator (one column per key) the engine cannot produce: refused
 //!   with Spark's `UNSUPPORTED_FEATURE` wording rather than answered as a struct.
+//!
+//! Operators and special forms are rewritten by [`super::sparkops`] first.
 //!
 //! Owns these call rewrites only; output column names were given before they run
 //! ([`super::stmt::name_columns`]), so a column keeps Spark's name for the call as written.
@@ -25,11 +30,12 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, ObjectNamePart,
-    Statement, Value, VisitMut, VisitorMut,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectNamePart, Statement, Value,
+    VisitMut, VisitorMut,
 };
 
 use super::error::SqlError;
+use super::sparkops::call;
 
 /// Rewrite the calls of `stmt` (see the module doc); an error for a call refused.
 pub fn rewrite(stmt: &mut Statement) -> Result<(), SqlError> {
@@ -50,6 +56,7 @@ pub fn rewrite(stmt: &mut Statement) -> Result<(), SqlError> {
 }
 
 fn rewrite_call(expr: &mut Expr) -> Result<(), SqlError> {
+    super::sparkops::rewrite(expr)?;
     if let Expr::Struct { values, fields } = expr
         && fields.is_empty()
         && !values.is_empty()
@@ -79,6 +86,8 @@ fn rewrite_call(expr: &mut Expr) -> Result<(), SqlError> {
         "locate",
         "date_format",
         "json_tuple",
+        "sort_array",
+        "array_sort",
     ];
     if !REWRITTEN.contains(&lower.as_str()) {
         return Ok(());
@@ -149,6 +158,21 @@ fn rewrite_call(expr: &mut Expr) -> Result<(), SqlError> {
                 ));
             }
         }
+        ("sort_array", 1) => *expr = sorted(args, "ASC", "NULLS FIRST"),
+        ("sort_array", 2) => match &args[1] {
+            Expr::Value(v) if v.value == Value::Boolean(true) => {
+                *expr = sorted(args, "ASC", "NULLS FIRST")
+            }
+            Expr::Value(v) if v.value == Value::Boolean(false) => {
+                *expr = sorted(args, "DESC", "NULLS LAST")
+            }
+            _ => {
+                return Err(SqlError::unsupported(
+                    "sort_array with an order that is not a boolean literal",
+                ));
+            }
+        },
+        ("array_sort", 1) => *expr = sorted(args, "ASC", "NULLS LAST"),
         ("json_tuple", _) => {
             return Err(SqlError::unsupported(
                 "json_tuple (a generator of one column per key); use get_json_object per key",
@@ -157,6 +181,14 @@ fn rewrite_call(expr: &mut Expr) -> Result<(), SqlError> {
         _ => {}
     }
     Ok(())
+}
+
+/// DataFusion's `array_sort(a, order, nulls)` of the first argument.
+fn sorted(mut args: Vec<Expr>, order: &str, nulls: &str) -> Expr {
+    args.truncate(1);
+    args.push(Expr::value(Value::SingleQuotedString(order.into())));
+    args.push(Expr::value(Value::SingleQuotedString(nulls.into())));
+    call("array_sort", args)
 }
 
 /// `named_struct` with Spark's field names for `struct(args)`: a column's name, an
@@ -195,26 +227,6 @@ fn locate_from(args: Vec<Expr>) -> Result<Expr, SqlError> {
         .try_with_sql(&text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| SqlError::internal(format!("locate: {e}")))
-}
-
-fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(sqlparser::ast::Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
-                .collect(),
-            clauses: Vec::new(),
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: Vec::new(),
-    })
 }
 
 #[cfg(test)]

@@ -277,9 +277,14 @@ pub fn exponent_literals_as_double(stmt: &mut Statement) {
     });
 }
 
-/// Spark's `BINARY` in a cast is DataFusion's `BYTEA`.
+/// Spark's `BINARY` in a cast is DataFusion's `BYTEA`, its `DEC(p,s)` a `DECIMAL(p,s)`.
 pub fn spark_cast_types(stmt: &mut Statement) {
     let _ = visit_expressions_mut(stmt, |expr: &mut Expr| {
+        if let Expr::Cast { data_type, .. } = expr
+            && let DataType::Dec(info) = data_type
+        {
+            *data_type = DataType::Decimal(*info);
+        }
         if let Expr::Cast { data_type, .. } = expr
             && matches!(
                 data_type,

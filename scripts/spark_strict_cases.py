@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Builds tests/fixtures/spark_strict.jsonl: statements whose outcome on real Spark 3.3
+(DLI's engine) the embedded DLI service must reproduce, checked by
+`cargo test --test spark_strict`.
+
+Each case is run once on pyspark 3.3.4 with spark.sql.session.timeZone=UTC and recorded:
+- accepted: `columns` ([name, type] as Spark names them) and `rows` (HiveResult, as
+  Spark's SQL CLI prints them, tab-separated);
+- refused: `code` — DLI.0004 for Spark's ParseException, DLI.0005 for an
+  AnalysisException, `runtime` for a failure while running — and Spark's own message
+  (`spark_error`, first line; `spark_class` when Spark 3.3 gives an error class).
+`names` marks the cases whose column names are compared too; `gap` (set here by hand)
+a known difference of the embedded engine, which the test expects to still differ.
+
+Needs pyspark 3.3.4 and Java 17:  /opt/pyspark33/bin/python scripts/spark_strict_cases.py
+"""
+import json
+
+from pyspark.sql import SparkSession
+
+OUT = "tests/fixtures/spark_strict.jsonl"
+V3 = "VALUES (1), (NULL), (3) AS t(a)"
+D = "DATE'2024-01-07'"
+TS = "TIMESTAMP'2024-01-07 10:00:00'"
+
+# (sql, options): options may hold names=True (compare column names) and gap="why".
+CASES = [
+    # NULL ordering: first ascending, last descending, in ORDER BY and windows
+    (f"SELECT a FROM {V3} ORDER BY a", {}),
+    (f"SELECT a FROM {V3} ORDER BY a DESC", {}),
+    (f"SELECT a FROM {V3} ORDER BY a NULLS LAST", {}),
+    (f"SELECT a FROM VALUES ('b'), (NULL), ('a') AS t(a) ORDER BY a DESC NULLS FIRST", {}),
+    (f"SELECT a, row_number() OVER (ORDER BY a) FROM {V3}", {}),
+    (f"SELECT a, row_number() OVER (ORDER BY a DESC) FROM {V3}", {}),
+    (f"SELECT a, count(*) FROM {V3} GROUP BY 1 ORDER BY 1", {}),
+    (f"SELECT first_value(a) OVER (ORDER BY a), lag(a) OVER (ORDER BY a) FROM {V3}", {}),
+    ("SELECT sort_array(array(3, NULL, 1)), sort_array(array(3, NULL, 1), false)", {}),
+    ("SELECT array_sort(array(3, NULL, 1))", {}),
+    # division, div, % and pmod
+    ("SELECT 7 / 2, 7 DIV 2, -7 % 3, pmod(-7, 3), 7 / 0, -7 DIV 2", {"names": True, "gap": "Spark names arithmetic (7 / 2), (7 div 2); the engine 7 / 2, 7 DIV 2"}),
+    ("SELECT 7 % 0, 7 DIV 0", {}),
+    ("SELECT 1.0 / 3, 5 / 2.0, 10 / 4, CAST(10 AS BIGINT) / 4, 1 / 3 * 3", {"gap": "decimal division keeps DataFusion's result scale"}),
+    ("SELECT 7 % 2.5, -7.5 % 2, pmod(-7.5, 2)", {}),
+    ("SELECT a / b, sum(a) FROM VALUES (1, 2) AS t(a, b) GROUP BY a / b", {"names": True, "gap": "column name (a / b) and its type when grouped by it"}),
+    ("SELECT max(a), min(a), avg(a), count(a) FROM VALUES (1), (NULL), (4) AS t(a)",
+     {"names": True, "gap": "VALUES integers are bigint, Spark int"}),
+    # EXTRACT / date_part fields
+    (f"SELECT extract(dow FROM {D}), dayofweek({D}), extract(dow_iso FROM {D}), weekday({D})",
+     {}),
+    (f"SELECT extract(week FROM {D}), extract(doy FROM {D}), extract(quarter FROM {D}), "
+     f"date_part('dow', {D})", {}),
+    (f"SELECT extract(DAYOFWEEK FROM {D}), extract(DAYOFWEEK_ISO FROM {D}), "
+     f"extract(YEAROFWEEK FROM DATE'2024-01-01'), extract(DOW FROM {TS})", {}),
+    (f"SELECT extract(day FROM {D}), extract(month FROM {D}), extract(year FROM {D}), "
+     f"extract(Y FROM {D}), extract(D FROM {D})", {}),
+    (f"SELECT extract(hour FROM {TS}), extract(minute FROM {TS})", {}),
+    ("SELECT extract(second FROM TIMESTAMP'2024-01-07 10:11:12.5')",
+     {"gap": "seconds are a whole int, Spark decimal(8,6) with the fraction"}),
+    (f"SELECT extract(epoch FROM {TS})", {}),
+    (f"SELECT date_part('epoch', {TS})", {}),
+    (f"SELECT extract(isodow FROM {D})", {}),
+    (f"SELECT extract(millisecond FROM {TS})", {}),
+    # Postgres-isms Spark 3.3 rejects
+    ("SELECT 1::int", {}),
+    ("SELECT TRUE::BOOLEAN", {}),
+    (f"SELECT {TS}::DATE", {}),
+    ("SELECT 1 LIMIT 1 OFFSET 1", {}),
+    ("SELECT * FROM VALUES (1) AS t(a) OFFSET 1", {}),
+    ("SELECT 'abc' ~ 'b'", {}),
+    ("SELECT CAST(1 AS DOUBLE PRECISION)", {}),
+    ("SELECT CAST(1 AS TEXT)", {}),
+    ("SELECT CAST(1 AS INT4)", {}),
+    ("SELECT CAST(1 AS FLOAT8)", {}),
+    ("SELECT CAST('2024-01-01' AS TIMESTAMPTZ)", {}),
+    (f"SELECT to_char({TS}, 'FMMonth')", {}),
+    ("SELECT to_char(123, '999')", {}),
+    ("SELECT generate_series(1, 3)", {}),
+    (f"SELECT DATEADD({D}, 3)", {}),
+    # ... and Spark forms it accepts
+    ("SELECT ~ 5", {}),
+    ("SELECT 'abc' ILIKE 'A%', 'abc' NOT ILIKE 'A%'", {}),
+    ("SELECT CAST(1 AS VARCHAR(3)), CAST(1 AS INTEGER), CAST(1 AS REAL), "
+     "CAST(1 AS NUMERIC(5,2)), CAST(1 AS DEC(5,2))", {}),
+    ("SELECT 1 FROM VALUES (1) AS t(a) LIMIT ALL", {}),
+    ("SELECT 'a' || 'b', concat('a', NULL)", {}),
+    ("SELECT position('b' IN 'abc'), substring('abcdef' FROM 2 FOR 3), substring('abcdef', 2, 3)",
+     {}),
+    ("SELECT greatest(1, NULL, 3), least(1, NULL, 3), coalesce(NULL, 2), nullif(1, 1)", {}),
+    (f"SELECT date_trunc('month', {TS}), date_trunc('week', {TS}), trunc({D}, 'MM')", {}),
+    ("SELECT to_timestamp('2024-01-07 10:00:00', 'yyyy-MM-dd HH:mm:ss'), to_date('2024-01-07'), "
+     "to_timestamp(1704621600)", {}),
+    (f"SELECT unix_timestamp({TS}), unix_seconds({TS}), unix_millis({TS})",
+     {"gap": "unix_timestamp not implemented"}),
+    (f"SELECT cast({TS} AS BIGINT), cast(1704621600 AS TIMESTAMP)", {}),
+    ("SELECT regexp_like('abc', 'b'), 'abc' RLIKE 'b', 'abc' REGEXP 'b'", {}),
+    (f"SELECT DATE_ADD({D}, 3), DATE_SUB({D}, 3), DATEDIFF({D}, DATE'2024-01-01')",
+     {"gap": "date_add refuses an int literal argument"}),
+    # intervals and date arithmetic
+    (f"SELECT {TS} - INTERVAL '1 day'", {}),
+    (f"SELECT {TS} - INTERVAL 1 DAY, {TS} + INTERVAL '1' DAY", {}),
+    (f"SELECT {TS} - INTERVAL '1' DAY - INTERVAL '2' HOUR", {}),
+    (f"SELECT {TS} + INTERVAL '2 hours 30 minutes'", {}),
+    (f"SELECT {TS} + INTERVAL 2 HOURS 30 MINUTES", {}),
+    (f"SELECT {TS} - INTERVAL '7 days', {TS} - INTERVAL 3 DAYS", {}),
+    ("SELECT TIMESTAMP'2024-01-31 10:00:00' + INTERVAL '1 month'", {}),
+    (f"SELECT {D} + INTERVAL 1 DAY, {D} - INTERVAL '1' MONTH", {}),
+    (f"SELECT {D} - INTERVAL '1 day'", {}),
+    (f"SELECT {D} + INTERVAL '2 hours 30 minutes'",
+     {"gap": "date + a time interval stays a date, Spark gives a timestamp"}),
+    (f"SELECT {D} + 1, {D} - 1", {}),
+    ("SELECT now() - INTERVAL '7 days' < now(), CURRENT_DATE - INTERVAL '7' DAY < CURRENT_DATE",
+     {}),
+    ("SELECT ts FROM VALUES (TIMESTAMP'2024-01-07 10:00:00') AS t(ts) "
+     f"WHERE ts > {TS} - INTERVAL '30 minutes'", {}),
+]
+
+
+def main():
+    spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    spark.sparkContext.setLogLevel("OFF")
+    jvm = spark._jvm
+    hive = jvm.org.apache.spark.sql.execution.HiveResult
+    out = []
+    for sql, opts in CASES:
+        entry = {"sql": sql}
+        entry.update(opts)
+        try:
+            df = spark.sql(sql)
+            entry["columns"] = [[f.name(), f.dataType().simpleString()]
+                                for f in df._jdf.schema().fields()]
+        except Exception as e:  # noqa: BLE001 - any refusal is recorded
+            kind = type(e).__name__
+            entry["code"] = "DLI.0004" if kind == "ParseException" else "DLI.0005"
+            record_error(entry, e)
+            out.append(entry)
+            continue
+        try:
+            seq = hive.hiveResultString(df._jdf.queryExecution().executedPlan())
+            entry["rows"] = list(jvm.scala.collection.JavaConverters.seqAsJavaList(seq))
+        except Exception as e:  # noqa: BLE001
+            entry.pop("columns", None)
+            entry["code"] = "runtime"
+            record_error(entry, e)
+        out.append(entry)
+    with open(OUT, "w") as f:
+        for e in out:
+            f.write(json.dumps(e, sort_keys=True) + "\n")
+    print(f"{len(out)} cases written to {OUT}")
+
+
+def record_error(entry, e):
+    entry["spark_error"] = str(e).strip().split("\n")[0]
+    cls = e.getErrorClass() if hasattr(e, "getErrorClass") else None
+    if cls:
+        entry["spark_class"] = cls
+
+
+if __name__ == "__main__":
+    main()
