@@ -149,7 +149,7 @@ fn judge(entry: &Entry, answer: &Value, refused: Option<String>) -> (String, Str
             .unwrap_or_default()
     };
     let (mut prows, mut srows) = (rows(pg), rows(spark));
-    let sql = entry["sql"].as_str().unwrap_or_default();
+    let sql = entry.get("sql").and_then(Value::as_str).unwrap_or_default();
     if !top_level_order_by(sql) {
         prows.sort();
         srows.sort();
@@ -220,19 +220,25 @@ fn bi_corpus_on_real_spark_and_postgres() {
         .collect();
     // The corpus covers every tool, each with its sources cited; ids are unique.
     for tool in TOOLS {
-        let n = entries.iter().filter(|e| e["tool"] == tool).count();
+        let n = entries
+            .iter()
+            .filter(|e| e.get("tool").and_then(Value::as_str) == Some(tool))
+            .count();
         assert!(n >= 8, "{tool}: {n} statements, want at least 8");
     }
     let mut ids = std::collections::BTreeSet::new();
     for e in &entries {
-        let id = e["id"].as_str().expect("id");
+        let id = e.get("id").and_then(Value::as_str).expect("id");
         assert!(ids.insert(id.to_string()), "duplicate id {id}");
         assert!(
-            e["source"].as_str().is_some_and(|s| s.starts_with("http")),
+            e.get("source")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.starts_with("http")),
             "{id}: no source"
         );
         assert!(
-            ["same", "refused"].contains(&e["expect"].as_str().unwrap_or_default()),
+            ["same", "refused"]
+                .contains(&e.get("expect").and_then(Value::as_str).unwrap_or_default()),
             "{id}: expect must be same or refused"
         );
     }
@@ -244,8 +250,8 @@ fn bi_corpus_on_real_spark_and_postgres() {
     let requests: Vec<Value> = entries
         .iter()
         .map(|e| {
-            let id = e["id"].as_str().unwrap_or_default();
-            let sql = e["sql"].as_str().unwrap_or_default();
+            let id = e.get("id").and_then(Value::as_str).unwrap_or_default();
+            let sql = e.get("sql").and_then(Value::as_str).unwrap_or_default();
             let params: Vec<Value> = e
                 .get("params")
                 .and_then(Value::as_array)
@@ -267,7 +273,7 @@ fn bi_corpus_on_real_spark_and_postgres() {
     let mut updated = Vec::new();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for (entry, req) in entries.iter().zip(&requests) {
-        let id = entry["id"].as_str().unwrap_or_default();
+        let id = entry.get("id").and_then(Value::as_str).unwrap_or_default();
         let Some(answer) = answers.get(id) else {
             problems.push(format!("{id}: no answer from spark_check.py"));
             updated.push(entry.clone());
@@ -280,7 +286,10 @@ fn bi_corpus_on_real_spark_and_postgres() {
         }
         let (outcome, detail) = judge(entry, answer, refused.get(id).cloned());
         *counts.entry(outcome.clone()).or_default() += 1;
-        let recorded = entry["outcome"].as_str().unwrap_or("unrecorded");
+        let recorded = entry
+            .get("outcome")
+            .and_then(Value::as_str)
+            .unwrap_or("unrecorded");
         if recorded != outcome {
             problems.push(format!(
                 "{id}: recorded {recorded}, now {outcome} {detail}\n    spark text: {}",
