@@ -3,6 +3,9 @@
 #   Debian: psql, pgjdbc, the psqlODBC driver and unixODBC, a JDK, Node.js and npm
 #   PyPI:   psycopg 3, psycopg2, asyncpg, SQLAlchemy, pandas, pyodbc (pinned below)
 #   npm:    node-postgres (`pg`, pinned by tests/clients/package-lock.json)
+# and, for the real-Spark check (tests/spark_check.rs, scripts/spark_check.py):
+#   Debian: the PostgreSQL 15 server (`postgresql`), a Java 17 runtime
+#   PyPI:   pyspark 3.3.4 and psycopg2 in their own venv ($PYSPARK_VENV, /opt/pyspark33)
 # Only the Debian, PyPI and npm registries are used. Idempotent: a second run finds
 # everything in place and does no network work beyond pip's "already satisfied" check.
 # Run as root (CI is); `sudo` is used when not root and available.
@@ -21,6 +24,14 @@ command -v javac >/dev/null 2>&1 || APT_PKGS+=(openjdk-17-jdk-headless)
 command -v node >/dev/null 2>&1 || APT_PKGS+=(nodejs)
 command -v npm >/dev/null 2>&1 || APT_PKGS+=(npm)
 command -v python3 >/dev/null 2>&1 || APT_PKGS+=(python3 python3-pip python3-venv)
+# The real-Spark check: Debian's PostgreSQL server (the test runs its own cluster from
+# /usr/lib/postgresql/15/bin) and Java 17 for pyspark (any JDK above already has one).
+APT_PKGS+=(postgresql)
+command -v java >/dev/null 2>&1 || APT_PKGS+=(openjdk-17-jre-headless)
+# `python3 -m venv` needs ensurepip, which Debian ships separately.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip' 2>/dev/null; then
+  APT_PKGS+=(python3-venv)
+fi
 
 missing=()
 for p in "${APT_PKGS[@]}"; do
@@ -51,6 +62,17 @@ if python3 -m pip install --help 2>/dev/null | grep -q -- --break-system-package
 fi
 echo "install-test-deps: pip install ${PY_PKGS[*]}"
 python3 -m pip install "${PIP_FLAGS[@]}" "${PY_PKGS[@]}"
+
+# ---- pyspark 3.3 (DLI's Spark) for the real-Spark check ---------------------------------
+# Its own venv: pyspark pins its py4j, and the check must not depend on the packages above.
+# pyspark 3.3.4 is a ~281 MB download, made once; a second run only imports it.
+PYSPARK_VENV="${PYSPARK_VENV:-/opt/pyspark33}"
+if ! "$PYSPARK_VENV/bin/python" -c 'import pyspark, psycopg2, sys; sys.exit(pyspark.__version__ != "3.3.4")' 2>/dev/null; then
+  echo "install-test-deps: pyspark 3.3.4 + psycopg2 into $PYSPARK_VENV"
+  $SUDO python3 -m venv "$PYSPARK_VENV"
+  $SUDO "$PYSPARK_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+    "pyspark==3.3.4" "psycopg2-binary==2.9.13"
+fi
 
 # ---- npm packages ----------------------------------------------------------------
 # `npm ci` installs exactly the lock file; skipped when node_modules already matches it.

@@ -114,7 +114,9 @@ pub async fn submit_job(State(st): State<Arc<AppState>>, body: Bytes) -> ApiResu
     let conf = parse_conf(&body)?;
     let tags = parse_tags(&body)?;
     let queue = queue_of(&body, "queue_name")?;
-    let prepared = st.engine.prepare(&sql)?;
+    let prepared = st.engine.prepare(&sql);
+    record_statement(&sql, prepared.is_ok());
+    let prepared = prepared?;
     let mut job = Job::new(prepared.job_type, &sql, &st.cfg.iam_user);
     job.database_name = db.clone();
     job.table_name = prepared.stmt.table_name().unwrap_or_default();
@@ -391,4 +393,24 @@ pub async fn job_detail(State(st): State<Arc<AppState>>, Path(p): Path<Params>) 
         v["with_column_header"] = json!(e.with_column_header);
     }
     ok(v)
+}
+
+/// Opt-in record of every statement submit-job receives, for the real-Spark check
+/// (`scripts/spark_check.py parse`): with `DLI_RECORD_SQL=<file>` set, one JSON line
+/// `{"sql", "accepted"}` is appended per statement (`accepted`: the engine prepared it).
+/// A test diagnostic, off by default; a failure to write is ignored.
+fn record_statement(sql: &str, accepted: bool) {
+    use std::io::Write as _;
+    static PATH: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let path = PATH.get_or_init(|| std::env::var_os("DLI_RECORD_SQL").map(Into::into));
+    let Some(path) = path else { return };
+    let mut line = json!({"sql": sql, "accepted": accepted}).to_string();
+    line.push('\n');
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = f.write_all(line.as_bytes());
+    }
 }
