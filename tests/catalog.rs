@@ -299,3 +299,77 @@ async fn warm_cache_browses_while_dli_is_down() {
     warm.shutdown().await;
     cold.shutdown().await;
 }
+
+/// Catalog answers are remembered per metadata snapshot and session context
+/// (`src/catalog/answers.rs`): the same statement asked again after DDL, after a refresh
+/// (a change made through another gateway) or with another search path gets the new
+/// answer, over both protocols.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remembered_answers_follow_the_snapshot_and_the_session() {
+    let wh = tempfile::tempdir().unwrap();
+    let (svc, base) = service(wh.path(), false).await;
+    let mut cfg = gateway_config(&svc, &base);
+    cfg.catalog.ttl_secs = 3600;
+    let a = start(cfg.clone()).await;
+    let b = start(cfg).await;
+    let (ca, cb) = (connect(&a).await, connect(&b).await);
+    ca.simple_query("CREATE DATABASE shop").await.unwrap();
+    ca.simple_query("CREATE TABLE shop.t (a int) USING parquet")
+        .await
+        .unwrap();
+    let cols = "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) \
+                FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+                JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                WHERE n.nspname = 'shop' AND c.relname = 't' AND a.attnum > 0 ORDER BY a.attnum";
+    let s = |v: &[(&str, &str)]| -> Vec<Vec<Option<String>>> {
+        v.iter()
+            .map(|(n, t)| vec![Some(n.to_string()), Some(t.to_string())])
+            .collect()
+    };
+    for _ in 0..3 {
+        assert_eq!(simple_rows(&ca, cols).await, s(&[("a", "integer")]));
+        assert_eq!(extended(&ca, cols).await, ["a integer"]);
+    }
+    // DDL through this gateway: the same statements get the new columns.
+    ca.simple_query("DROP TABLE shop.t").await.unwrap();
+    ca.simple_query("CREATE TABLE shop.t (b string, c bigint) USING parquet")
+        .await
+        .unwrap();
+    let now = s(&[("b", "text"), ("c", "bigint")]);
+    assert_eq!(simple_rows(&ca, cols).await, now);
+    assert_eq!(extended(&ca, cols).await, ["b text", "c bigint"]);
+
+    // A change through another gateway shows after this one's refresh, not before.
+    let tables = "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = 'shop' ORDER BY 1";
+    for _ in 0..2 {
+        assert_eq!(simple_rows(&ca, tables).await, [[Some("t".into())]]);
+    }
+    cb.simple_query("CREATE TABLE shop.u (x int) USING parquet")
+        .await
+        .unwrap();
+    assert_eq!(simple_rows(&ca, tables).await, [[Some("t".into())]]);
+    simple_rows(&ca, "SELECT dli_catalog_refresh()").await;
+    let both = [[Some("t".to_string())], [Some("u".to_string())]];
+    assert_eq!(simple_rows(&ca, tables).await, both);
+
+    // The session is part of the answer: same text, another search path.
+    let visible = "SELECT c.relname FROM pg_catalog.pg_class c \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                   WHERE n.nspname = 'shop' AND pg_catalog.pg_table_is_visible(c.oid) ORDER BY 1";
+    assert!(simple_rows(&ca, visible).await.is_empty());
+    ca.simple_query("SET search_path = shop").await.unwrap();
+    assert_eq!(simple_rows(&ca, visible).await, both);
+    assert!(simple_rows(&cb, visible).await.is_empty(), "b's session");
+    a.shutdown().await;
+    b.shutdown().await;
+    svc.shutdown().await;
+}
+
+async fn extended(c: &tokio_postgres::Client, sql: &str) -> Vec<String> {
+    c.query(sql, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r.get::<_, String>(0), r.get::<_, String>(1)))
+        .collect()
+}

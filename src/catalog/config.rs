@@ -28,6 +28,10 @@ pub struct CatalogConfig {
     pub database_name: String,
     /// Load the metadata when the gateway starts instead of on the first catalog query.
     pub preload: bool,
+    /// Megabytes of catalog answers (rows and Describe results) kept for the current
+    /// metadata snapshot and reused for the same statement in the same session context
+    /// (0: compute every answer).
+    pub answer_cache_mb: usize,
 }
 
 impl Default for CatalogConfig {
@@ -40,6 +44,7 @@ impl Default for CatalogConfig {
             lazy_columns: true,
             database_name: "dli".to_string(),
             preload: false,
+            answer_cache_mb: 64,
         }
     }
 }

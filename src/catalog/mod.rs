@@ -13,6 +13,7 @@
 //!
 //! Must not submit DLI jobs, and must not know pgwire beyond the types of the seam.
 
+pub mod answers;
 pub mod batch;
 pub mod cache;
 pub mod columns;

@@ -24,6 +24,7 @@ use crate::gateway::catalog_hook::{
 use crate::gateway::output::Field;
 use crate::pgtypes::PgValue;
 
+use super::answers::{AnswerKey, Answers};
 use super::cache::{Invalidation, MetadataCache};
 use super::config::CatalogConfig;
 use super::engine::{Engine, QueryContext};
@@ -39,6 +40,8 @@ use super::{describe, invalidate, rows};
 pub struct DliCatalog {
     cache: Arc<MetadataCache>,
     engine: Arc<Engine>,
+    /// Answers already computed on the current snapshot ([`super::answers`]).
+    answers: Answers,
     /// The `dli_flink` schema (none when disabled or without a DLI client).
     flink: Option<FlinkSurface>,
 }
@@ -99,6 +102,7 @@ impl DliCatalog {
         let catalog = Arc::new(DliCatalog {
             cache: Arc::new(cache),
             engine: Arc::new(engine),
+            answers: Answers::new(cfg.answer_cache_mb.saturating_mul(1 << 20)),
             flink,
         });
         if cfg.preload {
@@ -184,6 +188,20 @@ impl DliCatalog {
         }
     }
 
+    /// Where the answer to `sql` (the statement's text, bound values included) is kept;
+    /// `None` for a statement that must be computed every time: volatile, or naming the
+    /// Flink schema (whose jobs change without a new snapshot).
+    fn answer_key(&self, sql: &str, ctx: &CatalogContext) -> Option<AnswerKey> {
+        if let Some(f) = &self.flink
+            && sql
+                .to_ascii_lowercase()
+                .contains(&f.schema().to_ascii_lowercase())
+        {
+            return None;
+        }
+        self.answers.key(sql.to_string(), ctx)
+    }
+
     /// A statement touching the Flink schema, rewritten for DataFusion, and whether it
     /// calls a control function; `None` when it does not touch the schema.
     fn flink_statement(&self, stmt: &Statement) -> Result<Option<(Statement, bool)>, GatewayError> {
@@ -203,6 +221,15 @@ impl DliCatalog {
         ctx: &CatalogContext,
     ) -> Result<LocalRows, GatewayError> {
         tracing::trace!(sql, "catalog query");
+        // A statement answered before on the current snapshot: nothing else to do (the
+        // snapshot it was answered on had the columns it needs).
+        let key = self.answer_key(sql, ctx);
+        if let Some(k) = &key {
+            let current = self.cache.snapshot().await.map_err(unavailable)?;
+            if let Some(out) = self.answers.rows(current.generation, k) {
+                return Ok(out);
+            }
+        }
         let flink = self.flink_statement(stmt)?;
         let snap = self
             .snapshot_for(&needs::of_catalog_query(stmt), &ctx.currentdb)
@@ -225,6 +252,11 @@ impl DliCatalog {
         let mut out = rows::local_rows(&schema, &batches).map_err(GatewayError::internal)?;
         if let Some(r) = &run {
             out.notices = r.take_notices();
+        }
+        if let Some(k) = key
+            && flink.is_none()
+        {
+            self.answers.put_rows(snap.generation, k, &out);
         }
         tracing::debug!(
             rows = out.rows.len(),
@@ -393,9 +425,17 @@ impl CatalogService for DliCatalog {
         // the statement's `$n` would make every database look needed. Nothing runs: a
         // Flink function is only planned here.
         let snap = self.shown(self.cache.snapshot().await.map_err(unavailable)?);
+        let key = self.answer_key(sql, ctx);
+        if let Some(k) = &key
+            && let Some(d) = self.answers.described(snap.generation, k)
+        {
+            return Ok(d);
+        }
+        let flink = self.flink_statement(stmt)?;
         let run = self.flink.as_ref().map(FlinkSurface::run);
         let q = self.query_context(ctx, run.as_ref());
-        let planned = match self.flink_statement(stmt)? {
+        let key = key.filter(|_| flink.is_none());
+        let planned = match flink {
             Some((rewritten, _)) => {
                 self.engine
                     .describe(&rewritten.to_string(), &rewritten, &snap, &q)
@@ -417,13 +457,17 @@ impl CatalogService for DliCatalog {
                 params[n - 1] = Some(ty);
             }
         }
-        Ok(Described {
+        let described = Described {
             params,
             columns: rows::fields(&schema)
                 .into_iter()
                 .map(|(name, ty)| Field::pg(name, ty))
                 .collect(),
-        })
+        };
+        if let Some(k) = key {
+            self.answers.put_described(snap.generation, k, &described);
+        }
+        Ok(described)
     }
 
     async fn refresh(&self, db: Option<String>) -> Result<LocalRows, GatewayError> {
