@@ -27,6 +27,7 @@ pub mod pgsql;
 pub mod pgtypes;
 pub mod results;
 pub mod settings;
+pub mod sparknames;
 pub mod sparksql;
 pub mod sqldepth;
 pub mod translate;

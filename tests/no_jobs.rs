@@ -95,10 +95,7 @@ async fn probes_and_constants_cost_no_job() {
     let stmt = client.prepare(sql).await.expect("prepare");
     let first = client.query_one(&stmt, &[]).await.expect("clock row");
     let names: Vec<&str> = first.columns().iter().map(|c| c.name()).collect();
-    assert_eq!(
-        names,
-        ["now", "current_date", "current_timezone", "ts"]
-    );
+    assert_eq!(names, ["now", "current_date", "current_timezone", "ts"]);
     let tokyo_now = chrono::Utc::now()
         .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap())
         .naive_local();

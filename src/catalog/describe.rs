@@ -104,9 +104,13 @@ pub async fn user_query(
         return None;
     }
     let ctx = session(snap, currentdb).ok()?;
+    let mut stmt = stmt.clone();
+    if let sqlparser::ast::Statement::Query(q) = &mut stmt {
+        crate::sparknames::repeated_in_body(&mut q.body);
+    }
     let plan = match ctx
         .state()
-        .statement_to_plan(DFStatement::Statement(Box::new(stmt.clone())))
+        .statement_to_plan(DFStatement::Statement(Box::new(stmt)))
         .await
     {
         Ok(p) => p,
@@ -122,7 +126,10 @@ pub async fn user_query(
         plan.schema()
             .fields()
             .iter()
-            .map(|f| ResultField::spark(f.name().clone(), &arrow_spark_name(f.data_type())))
+            .map(|f| {
+                let name = crate::sparknames::display_name(f.name()).to_string();
+                ResultField::spark(name, &arrow_spark_name(f.data_type()))
+            })
             .collect()
     };
     Some(Described {

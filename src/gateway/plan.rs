@@ -163,7 +163,7 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
     let mut translation: Option<(Lexed, String)> = None;
     let mut to_dli = |pg: Option<&Statement>, casts: &mut Option<Vec<Option<Type>>>| {
         let (spark, refusal) = match pg.map(|s| translated(s, catalog)) {
-            Some(Ok(Some(printed))) => (Lexed::new(&printed), None),
+            Some(Ok(Some(printed))) => (Lexed::new(&with_comments(&lexed, printed)), None),
             Some(Err(e)) => (lexed.clone(), Some(GatewayError::from(e))),
             Some(Ok(None)) | None => (lexed.clone(), None),
         };
@@ -248,6 +248,46 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
         described,
         learnt: OnceLock::new(),
     }
+}
+
+/// `printed` (the translation, which the printer leaves without comments) with the
+/// comments of the client's text: Spark hints (`/*+ … */`) right after the first
+/// `SELECT`, where Spark reads them; the others in front, so that DLI's job history
+/// and query tagging by BI tools keep them.
+fn with_comments(lexed: &Lexed, printed: String) -> String {
+    let comments = lexed.comments();
+    if comments.is_empty() {
+        return printed;
+    }
+    let (hints, others): (Vec<&str>, Vec<&str>) =
+        comments.into_iter().partition(|c| c.starts_with("/*+"));
+    let mut out = String::with_capacity(printed.len() + 64);
+    for c in others {
+        out.push_str(c);
+        out.push('\n');
+    }
+    let select = printed
+        .match_indices("SELECT")
+        .map(|(i, _)| i + "SELECT".len())
+        .find(|&end| printed[end..].starts_with([' ', '\n']));
+    match select {
+        Some(at) if !hints.is_empty() => {
+            out.push_str(&printed[..at]);
+            for h in hints {
+                out.push(' ');
+                out.push_str(h);
+            }
+            out.push_str(&printed[at..]);
+        }
+        _ => {
+            for h in hints {
+                out.push_str(h);
+                out.push('\n');
+            }
+            out.push_str(&printed);
+        }
+    }
+    out
 }
 
 /// The statement rewritten into Spark's meaning ([`crate::translate`]), with column

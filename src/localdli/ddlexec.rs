@@ -413,7 +413,7 @@ pub(super) async fn ctas(
         .fields()
         .iter()
         .map(|f| ColumnMeta {
-            name: super::stmt::display_name(f.name()).to_lowercase(),
+            name: crate::sparknames::display_name(f.name()).to_lowercase(),
             spark_type: SparkType::from_arrow(f.data_type()).spark_name(),
             comment: None,
         })
@@ -461,7 +461,7 @@ fn rename_lowercase(
         .columns()
         .into_iter()
         .map(|c| {
-            let lower = super::stmt::display_name(&c.name).to_lowercase();
+            let lower = crate::sparknames::display_name(&c.name).to_lowercase();
             col(c).alias(lower)
         })
         .collect();

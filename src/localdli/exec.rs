@@ -45,7 +45,7 @@ impl Engine {
         let plan = self.plan(&state, stmt, currentdb).await?;
         let columns = spark_columns(plan.schema().as_arrow())
             .into_iter()
-            .map(|(n, t)| (super::stmt::display_name(&n).to_string(), t))
+            .map(|(n, t)| (crate::sparknames::display_name(&n).to_string(), t))
             .collect();
         let mut stream = self.stream(&state, &plan).await?;
         let mut sink = ResultSink::create(result_dir).map_err(io)?;

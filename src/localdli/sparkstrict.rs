@@ -253,7 +253,7 @@ fn cast_type(data_type: &DataType, sql: &str) -> Result<(), SqlError> {
     }
     Err(SqlError::new(
         SqlErrorKind::Syntax,
-        format!("[UNSUPPORTED_DATATYPE] Unsupported data type \"{first}\".{pos}"),
+        format!("[UNSUPPORTED_DATATYPE] Unsupported data type \"{first}\"{pos}"),
     ))
 }
 

@@ -297,19 +297,11 @@ pub fn spark_cast_types(stmt: &mut Statement) {
     });
 }
 
-/// Marks a column alias the service added to make output names unique.
-pub const DUP_MARKER: &str = "#dli_dup";
-
-/// Output name of a column, with the marker [`name_unique_columns`] adds removed.
-pub fn display_name(name: &str) -> &str {
-    name.split(DUP_MARKER).next().unwrap_or(name)
-}
-
 /// Output names like Spark's: an unaliased top-level expression is named after its SQL
 /// text (`SELECT 1` → `1`, not DataFusion's `Int64(1)`). With `all`, plain column
 /// references are aliased too, which makes repeated names (`SELECT a, a`, allowed by
-/// Spark, refused by DataFusion) unique. Aliases carry [`DUP_MARKER`] and the position;
-/// [`display_name`] removes them from the result schema.
+/// Spark, refused by DataFusion) unique, and so do aliases given twice. Aliases carry [`crate::sparknames::DUP_MARKER`] and the position;
+/// [`crate::sparknames::display_name`] removes them from the result schema.
 pub fn name_columns(stmt: &mut Statement, all: bool) {
     let query = match stmt {
         Statement::Query(q) => q,
@@ -325,6 +317,9 @@ pub fn name_columns(stmt: &mut Statement, all: bool) {
 fn alias_set_expr(body: &mut SetExpr, all: bool) {
     match body {
         SetExpr::Select(select) => {
+            if all {
+                crate::sparknames::rename_repeated_aliases(select);
+            }
             for (i, item) in select.projection.iter_mut().enumerate() {
                 if let SelectItem::UnnamedExpr(expr) = item {
                     let text = match &*expr {
@@ -336,7 +331,10 @@ fn alias_set_expr(body: &mut SetExpr, all: bool) {
                         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => continue,
                         other => super::sparklit::display(other),
                     };
-                    let alias = Ident::with_quote('"', format!("{text}{DUP_MARKER}{i}"));
+                    let alias = Ident::with_quote(
+                        '"',
+                        format!("{text}{}{i}", crate::sparknames::DUP_MARKER),
+                    );
                     *item = SelectItem::ExprWithAlias {
                         expr: expr.clone(),
                         alias,

@@ -149,6 +149,26 @@ impl Lexed {
         &self.sql
     }
 
+    /// The comments, as written (`-- …` without its line end, `/* … */` whole), in order.
+    pub fn comments(&self) -> Vec<&str> {
+        use sqlparser::tokenizer::Whitespace;
+        let Some(toks) = &self.tokens else {
+            return Vec::new();
+        };
+        toks.iter()
+            .filter(|(t, _)| {
+                matches!(
+                    t.token,
+                    Token::Whitespace(
+                        Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)
+                    )
+                )
+            })
+            .filter_map(|(_, (start, end))| self.sql.get(*start..*end))
+            .map(|c| c.trim_end_matches(['\n', '\r']))
+            .collect()
+    }
+
     /// The `$n` placeholders, in order of appearance.
     pub fn placeholders(&self) -> Vec<Placeholder> {
         let Some(toks) = &self.tokens else {

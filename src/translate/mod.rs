@@ -21,6 +21,7 @@ mod exprs;
 pub mod names;
 mod paging;
 pub mod pgpattern;
+mod quote;
 mod types;
 mod visit;
 
@@ -58,7 +59,7 @@ pub fn statement(
 ) -> Result<Option<String>, Untranslatable> {
     let mut out = stmt.clone();
     let changed = visit::rewrite(&mut out, columns)?;
-    Ok(changed.then(|| out.to_string()))
+    Ok(changed.then(|| quote::print(out)))
 }
 
 #[cfg(test)]

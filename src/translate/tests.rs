@@ -194,3 +194,25 @@ fn corpus() {
         }
     }
 }
+
+#[test]
+fn string_literals_keep_their_value_when_printed() {
+    // sqlparser prints `\'` inside a literal as if it were an escape: the printed text
+    // would end the string early (`' OR 1=1 --` ran as SQL). Every literal is re-quoted.
+    for (pg, want) in [
+        (
+            r"SELECT count(*) FROM d.t WHERE b = '\'' OR 1=1 --'",
+            r"SELECT count(*) AS `count` FROM d.t WHERE b = '\\\' OR 1=1 --'",
+        ),
+        (
+            r"SELECT count(*) FROM d.t WHERE b = E'\\\' OR 1=1 --'",
+            r"SELECT count(*) AS `count` FROM d.t WHERE b = '\\\' OR 1=1 --'",
+        ),
+        (
+            "SELECT count(*), DATE '2024-01-02', $$it's$$ FROM d.t",
+            "SELECT count(*) AS `count`, DATE '2024-01-02' AS `date`, 'it\\'s' AS `?column?` FROM d.t",
+        ),
+    ] {
+        assert_eq!(spark(pg), want, "{pg}");
+    }
+}

@@ -1,0 +1,57 @@
+//! Output names as Spark allows them, for the DataFusion planners (the embedded service's
+//! engine and the catalog's describe): Spark lets a name occur twice in a projection,
+//! DataFusion does not.
+//!
+//! Owns: [`DUP_MARKER`] (the suffix that makes a repeated name unique while planning),
+//! [`display_name`] (the name without it) and [`rename_repeated_aliases`].
+
+use sqlparser::ast::{Ident, SelectItem, SetExpr};
+
+/// Marks a column alias the service added to make output names unique.
+pub const DUP_MARKER: &str = "#dli_dup";
+
+/// Output name of a column, with the marker the planners add removed.
+pub fn display_name(name: &str) -> &str {
+    name.split(DUP_MARKER).next().unwrap_or(name)
+}
+
+/// Aliases given twice in one projection (`sum(a) AS sum, sum(c) AS sum`: Spark allows
+/// it) made unique with [`DUP_MARKER`], here and in the derived tables it reads from
+/// (`SELECT * FROM (…) AS d` keeps both columns, as on Spark).
+pub fn rename_repeated_aliases(select: &mut sqlparser::ast::Select) {
+    let aliased: Vec<String> = select
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_lowercase()),
+            _ => None,
+        })
+        .collect();
+    let repeated = |name: &str| aliased.iter().filter(|a| a.as_str() == name).count() > 1;
+    for (i, item) in select.projection.iter_mut().enumerate() {
+        if let SelectItem::ExprWithAlias { alias, .. } = item
+            && repeated(&alias.value.to_lowercase())
+        {
+            *alias = Ident::with_quote('"', format!("{}{DUP_MARKER}{i}", alias.value));
+        }
+    }
+    for twj in select.from.iter_mut() {
+        let joined = twj.joins.iter_mut().map(|j| &mut j.relation);
+        for relation in std::iter::once(&mut twj.relation).chain(joined) {
+            if let sqlparser::ast::TableFactor::Derived { subquery, .. } = relation {
+                repeated_in_body(&mut subquery.body);
+            }
+        }
+    }
+}
+
+/// [`rename_repeated_aliases`] for a query body (its first branch for a set operation,
+/// which names the columns).
+pub fn repeated_in_body(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => rename_repeated_aliases(select),
+        SetExpr::Query(q) => repeated_in_body(&mut q.body),
+        SetExpr::SetOperation { left, .. } => repeated_in_body(left),
+        _ => {}
+    }
+}
