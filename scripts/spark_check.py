@@ -302,6 +302,10 @@ def parse(path, known_path=None):
 
 
 def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "tables":
+        # The fixture's Spark column types, as the gateway's catalog would know them.
+        print(json.dumps({t: [[c, spark] for c, _, spark in cols] for t, cols in TABLES.items()}))
+        return 0
     if len(sys.argv) >= 2 and sys.argv[1] == "compare":
         compare()
         return 0

@@ -210,6 +210,43 @@ fn run_script(python: &Path, requests: &[Value]) -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// The fixture's column types (from `spark_check.py tables`), as the gateway's catalog
+/// knows a table's columns: what the translator reads to divide integers as Postgres.
+struct FixtureColumns(BTreeMap<(String, String), dli_pg_gateway::pgtypes::SparkType>);
+
+impl FixtureColumns {
+    fn load(python: &Path) -> Self {
+        let out = Command::new(python)
+            .args(["scripts/spark_check.py", "tables"])
+            .output()
+            .expect("spark_check.py tables");
+        assert!(out.status.success(), "spark_check.py tables failed");
+        let tables: BTreeMap<String, Vec<(String, String)>> =
+            serde_json::from_slice(&out.stdout).expect("tables as JSON");
+        let mut map = BTreeMap::new();
+        for (table, cols) in tables {
+            for (col, ty) in cols {
+                let ty = dli_pg_gateway::pgtypes::SparkType::parse(&ty);
+                map.insert((table.clone(), col), ty);
+            }
+        }
+        FixtureColumns(map)
+    }
+}
+
+impl translate::ColumnTypes for FixtureColumns {
+    fn column_type(
+        &self,
+        _db: Option<&str>,
+        table: &str,
+        column: &str,
+    ) -> Option<dli_pg_gateway::pgtypes::SparkType> {
+        self.0
+            .get(&(table.to_ascii_lowercase(), column.to_ascii_lowercase()))
+            .cloned()
+    }
+}
+
 #[test]
 fn bi_corpus_on_real_spark_and_postgres() {
     let text = std::fs::read_to_string(CORPUS).expect("corpus");
@@ -246,6 +283,7 @@ fn bi_corpus_on_real_spark_and_postgres() {
         return;
     };
 
+    let columns = FixtureColumns::load(&python);
     let mut refused = BTreeMap::new();
     let requests: Vec<Value> = entries
         .iter()
@@ -257,7 +295,7 @@ fn bi_corpus_on_real_spark_and_postgres() {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            let spark = match translate::to_spark(sql) {
+            let spark = match translate::to_spark_with(sql, &columns) {
                 Ok(s) => Value::String(bind(&s, &params)),
                 Err(u) => {
                     refused.insert(id.to_string(), u.to_string());

@@ -3,7 +3,7 @@
 //! (Postgres truncates `int / int`; Spark's `/` is exact — rewritten to `DIV` where both
 //! sides are known to be integers), `ARRAY[…]` and 1-based subscripts, and
 //! `substring` with a regex or a start before 1. `COALESCE`, `NULLIF`, `GREATEST` and
-//! `LEAST` (both skip NULLs), `||`, `ILIKE`, `position(a IN b)` and
+//! `LEAST` (both skip NULLs), `||`, `ILIKE`, `position(a IN b)` (and `strpos` as `instr`) and
 //! `substring(x FROM a FOR b)` mean the same on Spark 3.3 and are left as written.
 
 use sqlparser::ast::{
@@ -73,6 +73,14 @@ pub fn rewrite(
             }
             None => Ok(false),
         },
+        // strpos(string, substring): Spark's instr, same order, same 1-based answer
+        // (0 when absent).
+        Expr::Function(f)
+            if f.name.0.len() == 1 && f.name.to_string().eq_ignore_ascii_case("strpos") =>
+        {
+            f.name = ObjectName::from(vec![Ident::new("instr")]);
+            Ok(true)
+        }
         _ => Ok(false),
     }
 }

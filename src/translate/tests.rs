@@ -13,6 +13,7 @@ impl ColumnTypes for Cols {
             ("t", "b") => Some(SparkType::BigInt),
             ("t", "d") => Some(SparkType::Double),
             ("t", "s") => Some(SparkType::String),
+            ("t", "day") => Some(SparkType::Date),
             _ => None,
         }
     }
@@ -211,6 +212,22 @@ fn string_literals_keep_their_value_when_printed() {
         (
             "SELECT count(*), DATE '2024-01-02', $$it's$$ FROM d.t",
             "SELECT count(*) AS `count`, DATE '2024-01-02' AS `date`, 'it\\'s' AS `?column?` FROM d.t",
+        ),
+    ] {
+        assert_eq!(spark(pg), want, "{pg}");
+    }
+}
+
+#[test]
+fn strpos_and_date_columns() {
+    for (pg, want) in [
+        (
+            "SELECT strpos(name, 'a') AS p FROM t",
+            "SELECT instr(name, 'a') AS p FROM t",
+        ),
+        (
+            "SELECT day - CAST(ts AS DATE) AS days FROM t",
+            "SELECT datediff(CAST(day AS DATE), CAST(ts AS DATE)) AS days FROM t",
         ),
     ] {
         assert_eq!(spark(pg), want, "{pg}");

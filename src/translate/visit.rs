@@ -10,7 +10,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, Ident, Query, SetExpr, Statement, TableFactor, VisitMut, VisitorMut, WindowType,
+    BinaryOperator, CastKind, DataType, Expr, Ident, Query, SetExpr, Statement, TableFactor, Value,
+    VisitMut, VisitorMut, WindowType,
 };
 
 use super::build::folded;
@@ -105,6 +106,40 @@ fn relation(f: &TableFactor, ctes: &[String]) -> Rel {
 impl Rewriter<'_> {
     /// The type of a column reference in the innermost query, when exactly one of its
     /// relations is known to have it and no relation of unknown columns could.
+    /// A `date` column added to or subtracted from something is written as
+    /// `CAST(col AS DATE)` (a no-op on Spark), so that [`datetime`] knows its type:
+    /// `date - date` is then Postgres' whole days (`datediff`), not Spark's interval.
+    fn type_date_columns(&self, e: &mut Expr) -> bool {
+        let Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Minus | BinaryOperator::Plus,
+            right,
+        } = e
+        else {
+            return false;
+        };
+        let mut changed = false;
+        for side in [left, right] {
+            let parts = match side.as_ref() {
+                Expr::Identifier(id) => std::slice::from_ref(id),
+                Expr::CompoundIdentifier(parts) => parts.as_slice(),
+                _ => continue,
+            };
+            if self.lookup(parts) == Some(SparkType::Date) {
+                let column = std::mem::replace(side.as_mut(), Expr::Value(Value::Null.into()));
+                **side = Expr::Cast {
+                    kind: CastKind::Cast,
+                    expr: Box::new(column),
+                    data_type: DataType::Date,
+                    array: false,
+                    format: None,
+                };
+                changed = true;
+            }
+        }
+        changed
+    }
+
     fn lookup(&self, parts: &[Ident]) -> Option<SparkType> {
         let scope = self.scopes.last()?;
         let (qualifier, column) = match parts {
@@ -180,7 +215,8 @@ impl VisitorMut for Rewriter<'_> {
     }
 
     fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<Untranslatable> {
-        let r = datetime::rewrite(e);
+        let typed = self.type_date_columns(e);
+        let r = datetime::rewrite(e).map(|c| c | typed);
         self.note(r)
     }
 
