@@ -119,6 +119,7 @@ fn server_facts(cfg: &Config) -> ServerFacts {
         default_idle_timeout_ms: cfg.server.idle_session_timeout_ms,
         allow_truncated_results: cfg.runner.allow_truncated_results,
         progress_notices: cfg.runner.progress_notices,
+        result_reuse_max_age_ms: cfg.runner.result_reuse_max_age_ms,
         standard_conforming_strings: cfg.runner.standard_conforming_strings,
         database_name: cfg.catalog.database_name.clone(),
     }

@@ -53,6 +53,7 @@ impl Parameters {
             idle_session_timeout_ms: facts.default_idle_timeout_ms,
             allow_truncated_results: facts.allow_truncated_results,
             progress_notices: facts.progress_notices,
+            result_reuse_max_age_ms: facts.result_reuse_max_age_ms,
             variables: Default::default(),
         };
         let mut defaults = defaults;

@@ -263,6 +263,19 @@ pub async fn job_preview(
             "Only the results of QUERY jobs can be previewed.",
         ));
     }
+    // §error codes: DLI.0100 "The result expires." once the result is no longer kept.
+    let ttl = i64::try_from(st.cfg.result_ttl_ms).unwrap_or(i64::MAX);
+    if ttl > 0
+        && job
+            .end_ms
+            .is_some_and(|end| crate::localdli::jobs::now_ms().saturating_sub(end) > ttl)
+    {
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "DLI.0100",
+            "The result expires.",
+        ));
+    }
     let rows: Vec<Value> = job
         .preview
         .iter()
