@@ -10,10 +10,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PASSWORD, USER, gateway_config, jobs_with, service, start, wait_jobs};
+use common::{PASSWORD, USER, gateway_config, jobs_with, start, test_config, wait_jobs};
 use dli_pg_gateway::app::Gateway;
 use dli_pg_gateway::config::Config;
-use dli_pg_gateway::dli::{DliClient, JobState};
+use dli_pg_gateway::dli::{DliClient, JobState, JobType};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_postgres::error::{DbError, SqlState};
@@ -74,8 +74,11 @@ async fn setup(
     Gateway,
     DliClient,
 ) {
-    let (svc, mut base) = service(wh, true).await;
+    let mut base = test_config(wh, true);
     tune(&mut base);
+    let svc = dli_pg_gateway::localdli::start(base.local.clone())
+        .await
+        .expect("local DLI starts");
     let cfg = gateway_config(&svc, &base);
     let gw = start(cfg.clone()).await;
     let client = common::connect(&gw).await;
@@ -89,6 +92,18 @@ async fn setup(
     }
     let dli = DliClient::new(cfg.dli.clone()).expect("dli client");
     (svc, cfg, gw, dli)
+}
+
+/// The QUERY jobs whose statement contains `marker` (export jobs of a full result are
+/// not counted).
+async fn query_jobs(dli: &DliClient, marker: &str) -> Vec<JobState> {
+    common::all_jobs(dli)
+        .await
+        .into_iter()
+        .filter(|j| j.job_type == JobType::Query)
+        .filter(|j| j.statement.as_deref().is_some_and(|s| s.contains(marker)))
+        .map(|j| j.status)
+        .collect()
 }
 
 async fn running(dli: &DliClient, marker: &str) {
@@ -127,7 +142,7 @@ async fn identical_queries_in_flight_share_one_job_and_each_client_gets_every_ro
         );
     }
     assert_eq!(
-        jobs_with(&dli, "share-big").await,
+        query_jobs(&dli, "share-big").await,
         vec![JobState::Finished],
         "five clients, one job"
     );
