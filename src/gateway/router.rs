@@ -47,6 +47,8 @@ pub struct Login {
     pub params: HashMap<String, String>,
     /// The login's own DLI backend (DLI-credential passthrough).
     pub backend: Option<Arc<dyn JobBackend>>,
+    /// The cancel key the client was given.
+    pub cancel_key: Option<super::cluster::CancelKey>,
 }
 
 impl Router {
@@ -75,6 +77,11 @@ impl Router {
         std::time::Duration::from_millis(self.runner.config().heartbeat_ms.max(10))
     }
 
+    /// This replica's place in the cluster, when `[cluster]` is on.
+    pub fn cluster(&self) -> Option<Arc<super::cluster::Cluster>> {
+        self.runner.cluster().cloned()
+    }
+
     pub fn facts(&self) -> &ServerFacts {
         &self.facts
     }
@@ -90,7 +97,7 @@ impl Router {
         if let Some(app) = login.params.get("application_name") {
             settings.insert("application_name".to_string(), app.clone());
         }
-        let session = Session::with_backend(
+        let mut session = Session::with_backend(
             SessionState {
                 user,
                 database,
@@ -104,6 +111,7 @@ impl Router {
             },
             login.backend,
         );
+        session.cancel_key = login.cancel_key;
         local::apply_startup(&session, &login.params);
         session
     }
@@ -414,16 +422,17 @@ impl Router {
             allow_truncated_results: state.allow_truncated_results,
         };
         let progress = session.progress_sink();
+        let key = session.cancel_key.as_ref();
         match &session.backend {
             Some(b) => {
                 self.runner
                     .with_backend(b.clone())
-                    .run_reporting(sql, &ctx, progress.as_ref())
+                    .run_for(sql, &ctx, progress.as_ref(), key)
                     .await
             }
             None => {
                 self.runner
-                    .run_reporting(sql, &ctx, progress.as_ref())
+                    .run_for(sql, &ctx, progress.as_ref(), key)
                     .await
             }
         }

@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 pub use super::backend::JobBackend;
+use super::cluster::{CancelKey, Cluster};
 use super::config::RunnerConfig;
 use super::incomplete::{Incomplete, incomplete};
 use super::poll::{Budget, PollSchedule};
@@ -150,6 +151,8 @@ pub struct Runner {
     cfg: RunnerConfig,
     pub(super) results: Option<FullResults>,
     pub(super) polling: Polling,
+    /// `[cluster]`: the tags that let any replica find this replica's jobs.
+    pub(super) cluster: Option<Arc<Cluster>>,
 }
 
 impl Runner {
@@ -169,7 +172,19 @@ impl Runner {
             cfg,
             results: None,
             polling,
+            cluster: None,
         }
+    }
+
+    /// Tag every job for the cluster (`None`: `[cluster]` is off).
+    pub fn with_cluster(mut self, cluster: Option<Arc<Cluster>>) -> Self {
+        self.cluster = cluster;
+        self
+    }
+
+    /// This replica's place in the cluster, when `[cluster]` is on.
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.cluster.as_ref()
     }
 
     /// Read results larger than the preview from object storage.
@@ -186,6 +201,7 @@ impl Runner {
             cfg: self.cfg.clone(),
             results: self.results.clone(),
             polling: self.polling.alone(),
+            cluster: self.cluster.clone(),
         }
     }
 
@@ -204,6 +220,18 @@ impl Runner {
         sql: &str,
         ctx: &JobContext,
         progress: Option<&ProgressSink>,
+    ) -> Result<Finished, GatewayError> {
+        self.run_for(sql, ctx, progress, None).await
+    }
+
+    /// [`Runner::run_reporting`] for the session with cancel key `key` (its job carries
+    /// the cluster's tags, see [`super::cluster`]).
+    pub async fn run_for(
+        &self,
+        sql: &str,
+        ctx: &JobContext,
+        progress: Option<&ProgressSink>,
+        key: Option<&CancelKey>,
     ) -> Result<Finished, GatewayError> {
         let deadline = (ctx.statement_timeout_ms > 0)
             .then(|| Instant::now() + Duration::from_millis(ctx.statement_timeout_ms));
@@ -227,6 +255,7 @@ impl Runner {
                 .shared
                 .iter()
                 .map(|s| s.tag().clone())
+                .chain(self.cluster.iter().flat_map(|c| c.job_tags(key)))
                 .collect(),
         };
         let submitted = self
