@@ -57,7 +57,13 @@ struct Replica {
     child: Child,
 }
 
-fn replica_toml(cfg: &dli_pg_gateway::config::Config, id: &str, pg: u16, health: u16, peer: (&str, u16)) -> String {
+fn replica_toml(
+    cfg: &dli_pg_gateway::config::Config,
+    id: &str,
+    pg: u16,
+    health: u16,
+    peer: (&str, u16),
+) -> String {
     let a = &cfg.dli.auth;
     format!(
         r#"[server]
@@ -133,7 +139,10 @@ async fn start_replica(
 async fn wait_ready(port: u16) {
     let http = reqwest::Client::new();
     for _ in 0..300 {
-        if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/ready")).send().await
+        if let Ok(r) = http
+            .get(format!("http://127.0.0.1:{port}/ready"))
+            .send()
+            .await
             && r.status().is_success()
         {
             return;
@@ -167,7 +176,10 @@ async fn haproxy(bind: u16, a: &Replica, b: &Replica) -> Child {
         .spawn()
         .expect("haproxy starts");
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", bind)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", bind))
+            .await
+            .is_ok()
+        {
             return child;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -186,7 +198,11 @@ async fn client(port: u16, java: bool, build: &Path) {
             .output()
             .await
             .expect("javac runs");
-        assert!(out.status.success(), "javac: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "javac: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let mut c = Command::new("java");
         c.arg("-cp")
             .arg(format!("{}:{PGJDBC_JAR}", build.display()))
@@ -227,7 +243,9 @@ async fn submit_tagged(dli: &DliClient, sql: &str, tags: Vec<JobTag>) {
         tags,
         ..Default::default()
     };
-    dli.submit_job(&req).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    dli.submit_job(&req)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -262,7 +280,11 @@ async fn two_replicas_behind_haproxy() {
             s.len() == 2 && s.iter().all(|s| *s == JobState::Cancelled)
         })
         .await;
-        assert_eq!(states, [JobState::Cancelled, JobState::Cancelled], "{marker}");
+        assert_eq!(
+            states,
+            [JobState::Cancelled, JobState::Cancelled],
+            "{marker}"
+        );
     }
     let cross = [&a, &b]
         .iter()
@@ -298,12 +320,20 @@ async fn two_replicas_behind_haproxy() {
     assert_eq!(states, [JobState::Running]);
     b.child.start_kill().expect("SIGKILL gw-b");
     let _ = b.child.wait().await;
-    assert!(running.await.expect("join").is_err(), "the killed replica's client sees an error");
+    assert!(
+        running.await.expect("join").is_err(),
+        "the killed replica's client sees an error"
+    );
     let states = wait_jobs(&dli, "kill-marker", Duration::from_secs(30), |s| {
         s == [JobState::Cancelled]
     })
     .await;
-    assert_eq!(states, [JobState::Cancelled], "the survivor cancelled the job:\n{}", log_of(&a));
+    assert_eq!(
+        states,
+        [JobState::Cancelled],
+        "the survivor cancelled the job:\n{}",
+        log_of(&a)
+    );
     assert!(log_of(&a).contains("peer is gone"), "{}", log_of(&a));
 
     // The load balancer sends new sessions to the survivor.
@@ -319,7 +349,10 @@ async fn two_replicas_behind_haproxy() {
             }
         }
     }
-    assert!(answered >= 2, "only {answered} of 4 sessions served after the kill");
+    assert!(
+        answered >= 2,
+        "only {answered} of 4 sessions served after the kill"
+    );
 
     // gw-b restarts with the same id: its start-up sweep finds nothing left to cancel,
     // and it serves again.
@@ -356,7 +389,11 @@ async fn startup_sweep_cancels_the_jobs_of_earlier_runs() {
     cfg.cluster.orphan_sweep = false;
     let gw = common::start(cfg.clone()).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(jobs_with(&dli, "orphan-of-solo").await, [JobState::Running], "sweep off");
+    assert_eq!(
+        jobs_with(&dli, "orphan-of-solo").await,
+        [JobState::Running],
+        "sweep off"
+    );
     gw.shutdown().await;
 
     cfg.cluster.orphan_sweep = true;
@@ -378,9 +415,18 @@ async fn startup_sweep_cancels_the_jobs_of_earlier_runs() {
     let jobs = common::all_jobs(&dli).await;
     let job = jobs
         .iter()
-        .find(|j| j.statement.as_deref().is_some_and(|s| s.contains("tagged-marker")))
+        .find(|j| {
+            j.statement
+                .as_deref()
+                .is_some_and(|s| s.contains("tagged-marker"))
+        })
         .expect("the job");
-    let value = |k: &str| job.tags.iter().find(|t| t.key == k).map(|t| t.value.clone());
+    let value = |k: &str| {
+        job.tags
+            .iter()
+            .find(|t| t.key == k)
+            .map(|t| t.value.clone())
+    };
     assert_eq!(value("pg_replica").as_deref(), Some("solo"));
     assert!(value("pg_incarnation").is_some_and(|i| i != "1-dead"));
     assert!(value("pg_cancel").is_some_and(|c| c.len() == 40));
@@ -411,5 +457,7 @@ fn compose_config_is_valid() {
     assert_eq!(cfg.cluster.peers.len(), 1);
     assert_eq!(cfg.cluster.peers[0].health_url, "http://gw-b:9187");
     let compose = include_str!("../deploy/docker-compose.yml");
-    assert!(compose.contains(r#"DLIGW__CLUSTER__PEERS: '[{ id = "gw-b", health_url = "http://gw-b:9187" }]'"#));
+    assert!(compose.contains(
+        r#"DLIGW__CLUSTER__PEERS: '[{ id = "gw-b", health_url = "http://gw-b:9187" }]'"#
+    ));
 }

@@ -68,7 +68,9 @@ mod tests {
             vec![JobTag::new("k", "a=b")],
             vec![JobTag::new("k", "v".repeat(MAX_VALUE + 1))],
             vec![JobTag::new("k", "1"), JobTag::new("k", "2")],
-            (0..=MAX_TAGS).map(|i| JobTag::new(format!("k{i}"), "v")).collect(),
+            (0..=MAX_TAGS)
+                .map(|i| JobTag::new(format!("k{i}"), "v"))
+                .collect(),
         ] {
             assert!(tag_problem(&bad).is_some(), "{bad:?}");
         }

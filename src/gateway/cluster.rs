@@ -262,7 +262,9 @@ impl Cluster {
                     crate::metrics::dli_job_ended("gateway_cancelled");
                     tracing::info!(job_id = job.job_id, why, "cancelled DLI job");
                 }
-                Err(e) => tracing::warn!(job_id = job.job_id, error = %e, why, "could not cancel DLI job"),
+                Err(e) => {
+                    tracing::warn!(job_id = job.job_id, error = %e, why, "could not cancel DLI job")
+                }
             }
         }
         cancelled
@@ -342,7 +344,10 @@ mod tests {
         assert_eq!(tag, b.cancel_tag(&key), "same secret, same tag");
         assert_ne!(tag, other.cancel_tag(&key), "keyed by the cluster secret");
         assert!(!tag.contains("deadbeef"), "the secret key is not in clear");
-        let next = CancelKey { pid: 1_048_578, ..key.clone() };
+        let next = CancelKey {
+            pid: 1_048_578,
+            ..key.clone()
+        };
         assert_ne!(tag, a.cancel_tag(&next));
         let tags = a.job_tags(Some(&key));
         assert_eq!(crate::dli::tag_problem(&tags), None, "{tags:?}");

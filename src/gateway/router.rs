@@ -430,11 +430,7 @@ impl Router {
                     .run_for(sql, &ctx, progress.as_ref(), key)
                     .await
             }
-            None => {
-                self.runner
-                    .run_for(sql, &ctx, progress.as_ref(), key)
-                    .await
-            }
+            None => self.runner.run_for(sql, &ctx, progress.as_ref(), key).await,
         }
     }
 }

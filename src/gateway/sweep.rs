@@ -118,7 +118,11 @@ async fn sweep_peer(
                 })
                 .await;
             if n > 0 {
-                tracing::info!(peer = id, cancelled = n, "cancelled the jobs of a peer's earlier run");
+                tracing::info!(
+                    peer = id,
+                    cancelled = n,
+                    "cancelled the jobs of a peer's earlier run"
+                );
             }
         }
         Err(why) => {

@@ -37,7 +37,7 @@ public class ReplicaCancel {
                 canceller.start();
                 long t0 = System.nanoTime();
                 try {
-                    st.executeQuery("SELECT 42 /* dli_local_delay_ms=300000 jdbc-cancel-" + run + " */");
+                    st.executeQuery("SELECT count(*) FROM rep.t /* dli_local_delay_ms=300000 jdbc-cancel-" + run + " */");
                     System.out.println("FAIL run " + run + ": the query was not cancelled");
                     failures++;
                 } catch (SQLException e) {

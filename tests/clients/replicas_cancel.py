@@ -28,7 +28,7 @@ def one(run):
         timer.start()
         t0 = time.monotonic()
         try:
-            cn.execute(f"SELECT 42 /* dli_local_delay_ms=300000 psy-cancel-{run} */").fetchall()
+            cn.execute(f"SELECT count(*) FROM rep.t /* dli_local_delay_ms=300000 psy-cancel-{run} */").fetchall()
             return f"run {run}: the query was not cancelled"
         except errors.QueryCanceled as e:
             if e.sqlstate != "57014":

@@ -92,9 +92,7 @@ fn parse_tags(body: &serde_json::Map<String, Value>) -> Result<Vec<Tag>, ApiErro
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(v) => {
             let tags: Vec<Tag> = serde_json::from_value(v.clone()).map_err(|_| {
-                ApiError::param(
-                    "Parameter tags must be an array of {\"key\",\"value\"} objects.",
-                )
+                ApiError::param("Parameter tags must be an array of {\"key\",\"value\"} objects.")
             })?;
             let as_dli: Vec<crate::dli::JobTag> = tags
                 .iter()
