@@ -50,6 +50,8 @@ pub struct Login {
     pub params: HashMap<String, String>,
     /// The login's own DLI backend (DLI-credential passthrough).
     pub backend: Option<Arc<dyn JobBackend>>,
+    /// The cancel key the client was given.
+    pub cancel_key: Option<super::cluster::CancelKey>,
 }
 
 impl Router {
@@ -78,6 +80,11 @@ impl Router {
         std::time::Duration::from_millis(self.runner.config().heartbeat_ms.max(10))
     }
 
+    /// This replica's place in the cluster, when `[cluster]` is on.
+    pub fn cluster(&self) -> Option<Arc<super::cluster::Cluster>> {
+        self.runner.cluster().cloned()
+    }
+
     pub fn facts(&self) -> &ServerFacts {
         &self.facts
     }
@@ -93,7 +100,7 @@ impl Router {
         if let Some(app) = login.params.get("application_name") {
             settings.insert("application_name".to_string(), app.clone());
         }
-        let session = Session::with_backend(
+        let mut session = Session::with_backend(
             SessionState {
                 user,
                 database,
@@ -107,6 +114,7 @@ impl Router {
             },
             login.backend,
         );
+        session.cancel_key = login.cancel_key;
         local::apply_startup(&session, &login.params);
         session
     }

@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 pub use super::backend::JobBackend;
+use super::cluster::{CancelKey, Cluster};
 use super::config::RunnerConfig;
 use super::incomplete::{Incomplete, incomplete};
 use super::poll::{Budget, PollSchedule};
@@ -160,6 +161,8 @@ pub struct Runner {
     pub(super) polling: Polling,
     /// Jobs in flight and finished queries, for sharing and reuse ([`super::share`]).
     pub(super) sharing: Arc<Sharing>,
+    /// `[cluster]`: the tags that let any replica find this replica's jobs.
+    pub(super) cluster: Option<Arc<Cluster>>,
 }
 
 impl Runner {
@@ -181,7 +184,19 @@ impl Runner {
             results: None,
             polling,
             sharing,
+            cluster: None,
         }
+    }
+
+    /// Tag every job for the cluster (`None`: `[cluster]` is off).
+    pub fn with_cluster(mut self, cluster: Option<Arc<Cluster>>) -> Self {
+        self.cluster = cluster;
+        self
+    }
+
+    /// This replica's place in the cluster, when `[cluster]` is on.
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.cluster.as_ref()
     }
 
     /// Read results larger than the preview from object storage.
@@ -199,6 +214,7 @@ impl Runner {
             results: self.results.clone(),
             polling: self.polling.alone(),
             sharing: self.sharing.clone(),
+            cluster: self.cluster.clone(),
         }
     }
 
@@ -223,6 +239,33 @@ impl Runner {
         ctx: &JobContext,
         progress: Option<&ProgressSink>,
     ) -> Result<Finished, GatewayError> {
+        self.run_for(sql, ctx, progress, None).await
+    }
+
+    /// [`Runner::run_reporting`] for the session with cancel key `key` (its job carries
+    /// the cluster's tags, see [`super::cluster`]).
+    pub async fn run_for(
+        &self,
+        sql: &str,
+        ctx: &JobContext,
+        progress: Option<&ProgressSink>,
+        key: Option<&CancelKey>,
+    ) -> Result<Finished, GatewayError> {
+        let deadline = deadline_of(ctx);
+        let tags = self.cluster_tags(key);
+        let started = self.start(sql, ctx, deadline, progress, tags, None).await?;
+        self.finish(started, ctx, deadline).await
+    }
+
+    /// `[cluster]`'s tags for a job of the session with cancel key `key` (none without
+    /// `[cluster]`): the replica, its incarnation, the session's cancel tag.
+    pub(super) fn cluster_tags(&self, key: Option<&CancelKey>) -> Vec<JobTag> {
+        self.cluster
+            .iter()
+            .flat_map(|c| c.job_tags(key))
+            .collect()
+    }
+
         let deadline = deadline_of(ctx);
         let started = self
             .start(sql, ctx, deadline, progress, Vec::new(), None)

@@ -17,6 +17,7 @@ use futures::future::BoxFuture;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::cluster::CancelKey;
 use super::plan::{Kind, Plan};
 use super::progress::{ProgressEvent, ProgressSink};
 use super::runner::{Finished, JobContext, Runner, deadline_of};
@@ -64,6 +65,7 @@ pub fn spec_of(
         read_only: reads.is_some(),
         reads,
         reuse_max_age: std::time::Duration::from_millis(max_age_ms),
+        cancel_key: session.cancel_key.clone(),
     }
 }
 
@@ -78,8 +80,9 @@ impl Runner {
         progress: Option<&ProgressSink>,
         spec: &ShareSpec,
     ) -> Result<Finished, GatewayError> {
+        let key = spec.cancel_key.as_ref();
         if !spec.read_only {
-            return self.run_reporting(sql, ctx, progress).await;
+            return self.run_for(sql, ctx, progress, key).await;
         }
         let deadline = deadline_of(ctx);
         let fp = Fingerprint::of(
@@ -96,17 +99,11 @@ impl Runner {
         }
         let submitted = self.sharing.recent.mark();
         let started = if self.sharing.enabled {
-            self.attach(sql, ctx, progress, &fp, deadline).await?
+            self.attach(sql, ctx, progress, &fp, deadline, key).await?
         } else {
-            self.start(
-                sql,
-                ctx,
-                deadline,
-                progress,
-                vec![fingerprint_tag(&fp)],
-                None,
-            )
-            .await?
+            let mut tags = vec![fingerprint_tag(&fp)];
+            tags.extend(self.cluster_tags(key));
+            self.start(sql, ctx, deadline, progress, tags, None).await?
         };
         if let Started::Ended {
             job_id,
@@ -130,6 +127,7 @@ impl Runner {
         progress: Option<&ProgressSink>,
         fp: &Fingerprint,
         deadline: Option<Instant>,
+        key: Option<&CancelKey>,
     ) -> Result<Started, GatewayError> {
         let me = self.sharing.id();
         let (job, job_id, attached) = {
@@ -154,7 +152,7 @@ impl Runner {
                 }
                 None => {
                     let (job, job_id, sinks, entry) =
-                        self.new_job(sql, ctx, progress.is_some(), fp, me);
+                        self.new_job(sql, ctx, progress.is_some(), fp, me, key);
                     if let Some(p) = progress {
                         lock(&sinks).push((me, p.clone()));
                     }
@@ -191,6 +189,7 @@ impl Runner {
         report: bool,
         fp: &Fingerprint,
         generation: u64,
+        key: Option<&CancelKey>,
     ) -> (JobFuture, Arc<OnceLock<String>>, Sinks, Option<Entry>) {
         let job_id = Arc::new(OnceLock::new());
         let sinks: Sinks = Arc::new(Mutex::new(Vec::new()));
@@ -208,9 +207,11 @@ impl Runner {
             tx
         });
         let runner = self.clone();
+        let cluster_tags = self.cluster_tags(key);
         let (sql, ctx, fp2, slot) = (sql.to_string(), ctx.clone(), fp.clone(), job_id.clone());
         let fut: BoxFuture<'static, Result<Started, GatewayError>> = async move {
-            let tags = vec![fingerprint_tag(&fp2)];
+            let mut tags = vec![fingerprint_tag(&fp2)];
+            tags.extend(cluster_tags);
             // Each client keeps its own statement deadline around the shared wait.
             let r = runner
                 .start(&sql, &ctx, None, forward.as_ref(), tags, Some(&slot))

@@ -46,6 +46,9 @@ pub struct ShareSpec {
     pub reads: Option<Vec<String>>,
     /// Reuse a finished identical query's result this young (zero: never).
     pub reuse_max_age: Duration,
+    /// The session's cancel key: a job it starts carries its `[cluster]` cancel tag
+    /// (a shared job carries the tag of the session that started it).
+    pub cancel_key: Option<super::cluster::CancelKey>,
 }
 
 /// The tag key carrying a job's [`Fingerprint`].

@@ -90,9 +90,19 @@ fn parse_conf(body: &serde_json::Map<String, Value>) -> Result<JobConf, ApiError
 fn parse_tags(body: &serde_json::Map<String, Value>) -> Result<Vec<Tag>, ApiError> {
     match body.get("tags") {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
-            ApiError::param("Parameter tags must be an array of {\"key\",\"value\"} objects.")
-        }),
+        Some(v) => {
+            let tags: Vec<Tag> = serde_json::from_value(v.clone()).map_err(|_| {
+                ApiError::param("Parameter tags must be an array of {\"key\",\"value\"} objects.")
+            })?;
+            let as_dli: Vec<crate::dli::JobTag> = tags
+                .iter()
+                .map(|t| crate::dli::JobTag::new(t.key.as_str(), t.value.as_str()))
+                .collect();
+            match crate::dli::tag_problem(&as_dli) {
+                Some(why) => Err(ApiError::param(format!("Invalid tags: {why}."))),
+                None => Ok(tags),
+            }
+        }
     }
 }
 
