@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the real-client test suite (tests/clients.rs, tests/clients/) needs:
-#   Debian: psql, pgjdbc, the psqlODBC driver and unixODBC, a JDK, Node.js and npm
+#   Debian: psql, pgjdbc, the psqlODBC driver and unixODBC, HAProxy, a JDK, Node.js and npm
 #   PyPI:   psycopg 3, psycopg2, asyncpg, SQLAlchemy, pandas, pyodbc (pinned below)
 #   npm:    node-postgres (`pg`, pinned by tests/clients/package-lock.json)
 # and, for the real-Spark check (tests/spark_check.rs, scripts/spark_check.py):
@@ -17,7 +17,8 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
 # ---- Debian packages -------------------------------------------------------------
-APT_PKGS=(postgresql-client libpostgresql-jdbc-java odbc-postgresql unixodbc)
+# haproxy: the load balancer tests/replicas.rs starts in front of two gateways.
+APT_PKGS=(postgresql-client libpostgresql-jdbc-java odbc-postgresql unixodbc haproxy)
 # A JDK (javac) for tests/clients/JdbcTest.java and Node.js/npm for node_pg_test.js,
 # only when the machine has none (the Rust image already ships JDK 17 and Node 20).
 command -v javac >/dev/null 2>&1 || APT_PKGS+=(openjdk-17-jdk-headless)

@@ -3,7 +3,8 @@
 //! Owns: the start-up order and wiring — the embedded local DLI service on its own runtime
 //! when no DLI endpoint is configured (and pointing the DLI client config at it), the DLI
 //! client, the statement runner, the catalog (only when `[catalog] enabled`), the router,
-//! the Prometheus endpoint (only when `[metrics] listen` is set) and the Postgres
+//! the cluster tags and sweeps (only when `[cluster] secret` is set), the Prometheus and
+//! health endpoints (only when `[metrics] listen` is set) and the Postgres
 //! listener — and stopping them again. Called by `main.rs` and by the
 //! tests. The components never import each other to be wired: only this module names them
 //! all.
@@ -14,10 +15,13 @@ use std::sync::Arc;
 use crate::catalog::DliCatalog;
 use crate::config::Config;
 use crate::dli::DliClient;
+use crate::gateway::cluster::Cluster;
 use crate::gateway::local::ServerFacts;
 use crate::gateway::router::Router;
 use crate::gateway::runner::Runner;
 use crate::gateway::server::GatewayServer;
+use crate::gateway::sweep;
+use crate::health::{self, Health, HttpProbe};
 use crate::localdli::LocalDliConfig;
 use crate::localdli::{self, LocalDli};
 use crate::metrics::http::MetricsServer;
@@ -32,6 +36,8 @@ pub struct Gateway {
     local: Option<(LocalDli, ServiceRuntime)>,
     dli_endpoint: String,
     metrics: Option<MetricsServer>,
+    /// The cluster's background sweep, stopped at shutdown.
+    sweeps: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The embedded service's own runtime: its SQL engine does CPU-heavy work, which must not
@@ -119,6 +125,7 @@ fn server_facts(cfg: &Config) -> ServerFacts {
         default_idle_timeout_ms: cfg.server.idle_session_timeout_ms,
         allow_truncated_results: cfg.runner.allow_truncated_results,
         progress_notices: cfg.runner.progress_notices,
+        result_reuse_max_age_ms: cfg.runner.result_reuse_max_age_ms,
         standard_conforming_strings: cfg.runner.standard_conforming_strings,
         database_name: cfg.catalog.database_name.clone(),
     }
@@ -132,29 +139,51 @@ impl Gateway {
         let aksk = (!cfg.dli.auth.ak.is_empty())
             .then(|| (cfg.dli.auth.ak.clone(), cfg.dli.auth.sk.clone()));
         let results = FullResults::new(cfg.results.clone(), aksk);
+        let backend: Arc<dyn crate::gateway::runner::JobBackend> = Arc::new(client.clone());
+        let cluster = Cluster::new(&cfg.cluster, backend.clone());
         let mut router = Router::new(
-            Runner::new(Arc::new(client.clone()), cfg.runner.clone()).with_results(results),
+            Runner::new(backend, cfg.runner.clone())
+                .with_results(results)
+                .with_cluster(cluster.clone()),
             server_facts(&cfg),
         );
+        let mut catalog_cache = None;
         if cfg.catalog.enabled {
             let catalog = DliCatalog::with_flink(
-                client,
+                client.clone(),
                 &cfg.catalog,
                 &cfg.flink,
                 &cfg.server.server_version,
             )?;
+            catalog_cache = Some(catalog.cache().clone());
             router = router.with_catalog(catalog);
         }
         let metrics = match cfg.metrics.enabled() {
-            true => Some(MetricsServer::start(&cfg.metrics).await?),
+            true => {
+                let (id, incarnation) = cluster.as_ref().map_or_else(Default::default, |c| {
+                    (c.replica_id().to_string(), c.incarnation().to_string())
+                });
+                let health = Health::new(id, incarnation, client, catalog_cache);
+                let routes = health::routes(Arc::new(health));
+                Some(MetricsServer::start_with(&cfg.metrics, routes).await?)
+            }
             false => None,
         };
+        let mut sweeps = None;
+        if let Some(c) = &cluster {
+            let own = c.clone();
+            tokio::spawn(async move {
+                own.sweep_own_orphans().await;
+            });
+            sweeps = sweep::spawn_peer_sweeps(c.clone(), Arc::new(HttpProbe::new()?));
+        }
         let server = GatewayServer::start_with_dli(&cfg.server, Some(&cfg.dli), router).await?;
         Ok(Gateway {
             server,
             local,
             dli_endpoint: cfg.dli.endpoint,
             metrics,
+            sweeps,
         })
     }
 
@@ -176,6 +205,9 @@ impl Gateway {
     /// Stop the listener (closing every session, see [`GatewayServer::shutdown`]), then
     /// the metrics endpoint and the embedded service.
     pub async fn shutdown(self) {
+        if let Some(sweeps) = &self.sweeps {
+            sweeps.abort();
+        }
         self.server.shutdown().await;
         if let Some(metrics) = self.metrics {
             metrics.shutdown().await;

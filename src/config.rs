@@ -1,7 +1,7 @@
 //! Configuration: the TOML file, environment overrides and validation.
 //!
 //! Owns: the top-level [`Config`], which only aggregates the sections each component owns
-//! (`[server]` and `[runner]`: [`crate::gateway::config`]; `[dli]`: [`crate::dli`];
+//! (`[server]` and `[runner]`: [`crate::gateway::config`]; `[cluster]`: [`crate::gateway::cluster`]; `[dli]`: [`crate::dli`];
 //! `[local]`: [`crate::localdli`]; `[catalog]`: [`crate::catalog`]; `[metrics]`: [`crate::metrics`]), loading from a file,
 //! overriding any key from `DLIGW__SECTION__KEY` environment variables, calling each
 //! section's `validate()` plus the checks that span sections, and clear error messages for
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::catalog::CatalogConfig;
 use crate::catalog::flink::FlinkConfig;
 use crate::dli::DliClientConfig;
+use crate::gateway::cluster::ClusterConfig;
 use crate::gateway::config::{RunnerConfig, ServerConfig};
 use crate::localdli::LocalDliConfig;
 use crate::metrics::http::MetricsConfig;
@@ -39,6 +40,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// `[flink]`: the `dli_flink` schema over DLI's Flink job APIs.
     pub flink: FlinkConfig,
+    /// `[cluster]`: several replicas on one DLI project (off unless `secret` is set).
+    pub cluster: ClusterConfig,
 }
 
 /// A configuration problem, with a message meant for a person.
@@ -94,6 +97,12 @@ impl Config {
         self.results.validate().map_err(ConfigError)?;
         self.metrics.validate().map_err(ConfigError)?;
         self.flink.validate().map_err(ConfigError)?;
+        self.cluster.validate().map_err(ConfigError)?;
+        if self.cluster.enabled() && !self.cluster.peers.is_empty() && !self.metrics.enabled() {
+            return Err(ConfigError(
+                "[cluster] peers are probed on their health endpoint: set [metrics] listen on every replica".into(),
+            ));
+        }
         if self.is_embedded() {
             self.local.validate().map_err(ConfigError)?;
         } else {

@@ -21,6 +21,7 @@ pub mod config;
 pub mod dli;
 pub mod errors;
 pub mod gateway;
+pub mod health;
 pub mod localdli;
 pub mod metrics;
 pub mod pgsql;

@@ -27,6 +27,8 @@ pub struct SessionValues {
     pub allow_truncated_results: bool,
     /// NOTICEs report a waiting statement's DLI job.
     pub progress_notices: bool,
+    /// `[runner] result_reuse_max_age_ms`: the default of `dli.result_reuse_max_age`.
+    pub result_reuse_max_age_ms: u64,
     /// The session's other `SET` variables, by lower-case name.
     pub variables: BTreeMap<String, String>,
 }
@@ -56,6 +58,9 @@ pub enum Source {
     /// Whether waiting statements report their DLI job in NOTICEs (`SET
     /// dli.progress_notices`).
     ProgressNotices,
+    /// How old a reused result may be (`SET dli.result_reuse_max_age`, kept as the
+    /// session's variable), else the configured default.
+    ResultReuseMaxAge,
     /// The session's own `SET` value, else this default.
     Variable(&'static str),
 }
@@ -101,6 +106,7 @@ settings! {
     "dli.allow_truncated_results", Source::AllowTruncated, false, "Whether a result larger than the gateway can read is sent truncated, with a warning, instead of failing.";
     "dli.progress_notices", Source::ProgressNotices, false, "Whether a statement waiting for its DLI job reports the job's state and progress in NOTICEs.";
     "dli.queue", Source::Queue, false, "The DLI queue this session's statements run on (empty: the default queue).";
+    "dli.result_reuse_max_age", Source::ResultReuseMaxAge, false, "Reuse the result of an identical query finished at most this long ago, unless a write through the gateway touched a table it reads (0: off).";
     "idle_session_timeout", Source::IdleSessionTimeout, false, "Sets the maximum allowed idle time between queries, when not in a transaction (0: none).";
     "in_hot_standby", Fixed("off"), true, "Shows whether hot standby is currently active.";
     "integer_datetimes", Fixed("on"), true, "Shows whether datetimes are integer based.";
@@ -157,6 +163,11 @@ impl Setting {
             Source::User => v.user.clone(),
             Source::AllowTruncated => on_off(v.allow_truncated_results).to_string(),
             Source::ProgressNotices => on_off(v.progress_notices).to_string(),
+            Source::ResultReuseMaxAge => v
+                .variables
+                .get(self.name)
+                .cloned()
+                .unwrap_or_else(|| format_duration_ms(v.result_reuse_max_age_ms)),
             Source::Variable(default) => v
                 .variables
                 .get(self.name)
@@ -167,7 +178,8 @@ impl Setting {
 
     /// Whether the value is the session's own `SET` variable (not a default).
     pub fn set_by_session(&self, v: &SessionValues) -> bool {
-        matches!(self.source, Source::Variable(_)) && v.variables.contains_key(self.name)
+        matches!(self.source, Source::Variable(_) | Source::ResultReuseMaxAge)
+            && v.variables.contains_key(self.name)
     }
 }
 

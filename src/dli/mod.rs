@@ -17,6 +17,7 @@ pub mod lenient;
 pub mod schema;
 pub mod signer;
 mod submit;
+pub mod tags;
 mod transport;
 pub mod types;
 
@@ -32,6 +33,7 @@ pub use jobs::{
 };
 pub use schema::{Column, parse_struct_type};
 pub use submit::REQUEST_TAG;
+pub use tags::tag_problem;
 pub use types::{
     CheckSqlResponse, JobProgress, JobState, JobStatus, JobTag, JobType, PreviewResponse, SubJob,
     SubmitJobRequest, SubmitJobResponse,

@@ -160,6 +160,8 @@ pub struct AuthSettings {
     pub throttle: Arc<Throttle>,
     /// Required for `AuthMethod::DliPassthrough`.
     pub passthrough: Option<Arc<Passthrough>>,
+    /// Hands out cancel keys (`None`: pgwire's default).
+    pub pids: Option<Arc<dyn pgwire::api::PidSecretKeyGenerator>>,
 }
 
 /// The startup handler: TLS policy, throttle, mechanism, logging.
@@ -214,8 +216,12 @@ impl<P: ServerParameterProvider> GatewayStartup<P> {
                     (m.clone(), m)
                 }
             };
+        let mut driver = AuthDriver::new(params).with_connection_manager(manager);
+        if let Some(pids) = settings.pids {
+            driver = driver.with_pid_secret_key_generator(pids);
+        }
         Ok(Self {
-            driver: AuthDriver::new(params).with_connection_manager(manager),
+            driver,
             method: settings.method,
             users,
             plain,

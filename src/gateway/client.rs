@@ -21,12 +21,15 @@ pub fn session<C: ClientInfo>(router: &Router, client: &C) -> Arc<Session> {
     // Read before `get_or_insert_with`, which holds the extensions' write lock.
     let backend = extensions.get::<SessionBackend>().map(|b| b.0.clone());
     let meta = client.metadata();
+    let (pid, secret) = client.pid_and_secret_key();
+    let cancel_key = Some(super::cancel::cancel_key(pid, &secret));
     extensions.get_or_insert_with(|| {
         router.open_session(Login {
             user: meta.get("user").cloned(),
             database: meta.get("database").cloned(),
             params: meta.clone(),
             backend,
+            cancel_key,
         })
     })
 }

@@ -199,6 +199,12 @@ pub struct RunnerConfig {
     /// would answer them, without a job; unset, they run on DLI. Embedded mode sets it to
     /// the embedded service's zone (UTC).
     pub spark_time_zone: Option<String>,
+    /// A read-only query identical to one already running (same Spark text, database,
+    /// queue, conf and DLI identity) waits for that job instead of submitting another.
+    pub share_jobs: bool,
+    /// Sessions reuse the result of an identical query finished at most this long ago
+    /// (0: off; sessions change it with `SET dli.result_reuse_max_age`).
+    pub result_reuse_max_age_ms: u64,
 }
 
 impl Default for RunnerConfig {
@@ -221,6 +227,8 @@ impl Default for RunnerConfig {
             allow_truncated_results: false,
             standard_conforming_strings: true,
             spark_time_zone: None,
+            share_jobs: true,
+            result_reuse_max_age_ms: 0,
         }
     }
 }

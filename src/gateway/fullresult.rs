@@ -60,7 +60,11 @@ impl Runner {
                 .await
                 .map(Some);
         }
-        let Some(folder) = results.config().export_folder(job_id) else {
+        // A folder of this read's own: clients attached to one shared job (and other
+        // replicas) export the same job at once, each reads and removes only its copy.
+        let reader = uuid::Uuid::new_v4().simple().to_string();
+        let name = format!("{job_id}-{}", reader.get(..12).unwrap_or(&reader));
+        let Some(folder) = results.config().export_folder(&name) else {
             return Ok(None);
         };
         // Spark's CSV writer refuses binary and nested columns; JSON carries every type.

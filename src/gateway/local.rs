@@ -41,6 +41,8 @@ pub struct ServerFacts {
     pub allow_truncated_results: bool,
     /// `[runner] progress_notices`.
     pub progress_notices: bool,
+    /// `[runner] result_reuse_max_age_ms`.
+    pub result_reuse_max_age_ms: u64,
     /// Sessions start with `standard_conforming_strings` on or off.
     pub standard_conforming_strings: bool,
     /// The one Postgres database the gateway presents (`[catalog] database_name`).
@@ -220,6 +222,7 @@ pub fn session_values(s: SessionState, facts: &ServerFacts) -> SessionValues {
         idle_session_timeout_ms: s.idle_session_timeout_ms,
         allow_truncated_results: s.allow_truncated_results,
         progress_notices: s.progress_notices,
+        result_reuse_max_age_ms: facts.result_reuse_max_age_ms,
         variables: s.settings,
     }
 }
@@ -333,6 +336,11 @@ pub fn set_named(session: &Session, name: &str, texts: &[String]) -> Result<(), 
                 )
             })?;
             session.update(|s| s.progress_notices = on);
+        }
+        "dli.result_reuse_max_age" => {
+            let ms = super::reuse::parse_max_age(&value)?;
+            let shown = settings::format_duration_ms(ms);
+            session.update(|s| s.settings.insert(name.clone(), shown));
         }
         _ => session.update(|s| {
             s.settings.insert(name.clone(), value.clone());

@@ -14,6 +14,7 @@ fn setup() -> (Session, ServerFacts) {
         default_idle_timeout_ms: 0,
         allow_truncated_results: false,
         progress_notices: false,
+        result_reuse_max_age_ms: 0,
         standard_conforming_strings: true,
         database_name: "dli".into(),
     };

@@ -8,6 +8,8 @@
 //!   [`router`], [`local`] (session commands), [`params`], [`infer`], [`runner`]
 //!   (statement → DLI job), [`convert`], [`output`], [`session`], [`copy`] (COPY TO
 //!   STDOUT), [`cursor`] (DECLARE, FETCH, MOVE, CLOSE);
+//! - several replicas: [`cluster`] (job tags, cancel by tag), [`sweep`] (orphaned jobs),
+//!   [`cancel`] (pgwire's cancel handler and cancel keys);
 //! - the pgwire side: [`pg_handlers`], [`extended`], [`client`], [`bind`], [`encode`],
 //!   [`copy_out`].
 //!
@@ -19,10 +21,12 @@ mod answer;
 pub mod auth;
 pub mod backend;
 pub mod bind;
+pub mod cancel;
 pub mod catalog_hook;
 pub mod classify;
 pub mod client;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 mod conn;
 pub mod constant;
@@ -48,12 +52,16 @@ pub mod plan;
 pub mod poll;
 pub mod poller;
 pub mod progress;
+pub mod reuse;
 pub mod router;
 pub mod runner;
 mod saslcheck;
 pub mod server;
 pub mod session;
+pub mod share;
+pub mod sharing;
 pub mod stmtlog;
+pub mod sweep;
 pub mod throttle;
 pub mod tls;
 mod wait;

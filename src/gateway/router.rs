@@ -23,8 +23,11 @@ use super::local::{self, ServerFacts};
 use super::output::{CommandTag, Counted, Field, Output, Rows};
 use super::params::{self, Param};
 use super::plan::{self, Kind, Plan};
+use super::reuse;
 use super::runner::{Finished, JobBackend, JobContext, Outcome, Runner};
 use super::session::{Session, SessionState};
+use super::share;
+use super::sharing::Written;
 use crate::dli::JobType;
 use crate::errors::{ErrorKind, GatewayError};
 use crate::pgsql::Lexed;
@@ -47,6 +50,8 @@ pub struct Login {
     pub params: HashMap<String, String>,
     /// The login's own DLI backend (DLI-credential passthrough).
     pub backend: Option<Arc<dyn JobBackend>>,
+    /// The cancel key the client was given.
+    pub cancel_key: Option<super::cluster::CancelKey>,
 }
 
 impl Router {
@@ -75,6 +80,11 @@ impl Router {
         std::time::Duration::from_millis(self.runner.config().heartbeat_ms.max(10))
     }
 
+    /// This replica's place in the cluster, when `[cluster]` is on.
+    pub fn cluster(&self) -> Option<Arc<super::cluster::Cluster>> {
+        self.runner.cluster().cloned()
+    }
+
     pub fn facts(&self) -> &ServerFacts {
         &self.facts
     }
@@ -90,7 +100,7 @@ impl Router {
         if let Some(app) = login.params.get("application_name") {
             settings.insert("application_name".to_string(), app.clone());
         }
-        let session = Session::with_backend(
+        let mut session = Session::with_backend(
             SessionState {
                 user,
                 database,
@@ -104,6 +114,7 @@ impl Router {
             },
             login.backend,
         );
+        session.cancel_key = login.cancel_key;
         local::apply_startup(&session, &login.params);
         session
     }
@@ -230,7 +241,7 @@ impl Router {
                 "SELECT * FROM ({}) AS gateway_describe LIMIT 0",
                 params::spark_with_nulls(plan)
             );
-            let finished = self.run_job(session, &probe).await?;
+            let finished = self.run_job(session, &probe, plan).await?;
             let columns = match finished.outcome {
                 Outcome::Rows { columns, .. } => spark_fields(&columns),
                 Outcome::Command { .. } => Vec::new(),
@@ -240,7 +251,7 @@ impl Router {
         }
         // Run it now and keep the result for the Execute that follows: it runs once.
         let spark = params::render_spark(plan, values.unwrap_or_default())?;
-        let finished = self.run_job(session, &spark).await?;
+        let finished = self.run_job(session, &spark, plan).await?;
         self.after_job(session, kind, ran_ddl(&finished)).await;
         let fields = match &finished.outcome {
             Outcome::Rows { columns, .. } => spark_fields(columns),
@@ -340,7 +351,7 @@ impl Router {
                         f
                     }
                     None => {
-                        let f = self.run_job(session, &spark).await?;
+                        let f = self.run_job(session, &spark, plan).await?;
                         self.after_job(session, kind, ran_ddl(&f)).await;
                         f
                     }
@@ -404,9 +415,23 @@ impl Router {
         }
     }
 
-    /// Run Spark SQL as a DLI job (the runner records its id on the statement's span).
-    async fn run_job(&self, session: &Session, sql: &str) -> Result<Finished, GatewayError> {
+    /// Run Spark SQL as a DLI job (the runner records its id on the statement's span):
+    /// `plan`'s read-only queries shared and reused as the session allows, its writes
+    /// recorded (when they start and end) so that no reuse outlives them.
+    async fn run_job(
+        &self,
+        session: &Session,
+        sql: &str,
+        plan: &Plan,
+    ) -> Result<Finished, GatewayError> {
         let state = session.snapshot();
+        let spec = share::spec_of(plan, session, &state, self.runner.config());
+        let written = match &plan.kind {
+            Kind::Dli { kind, spark } => reuse::writes_of(kind, spark.as_deref()),
+            _ => Written::Everything,
+        };
+        let recent = &self.runner.sharing().recent;
+        recent.wrote(&written);
         let ctx = JobContext {
             currentdb: state.currentdb,
             queue: state.queue,
@@ -414,19 +439,21 @@ impl Router {
             allow_truncated_results: state.allow_truncated_results,
         };
         let progress = session.progress_sink();
-        match &session.backend {
+        let finished = match &session.backend {
             Some(b) => {
                 self.runner
                     .with_backend(b.clone())
-                    .run_reporting(sql, &ctx, progress.as_ref())
+                    .run_shared(sql, &ctx, progress.as_ref(), &spec)
                     .await
             }
             None => {
                 self.runner
-                    .run_reporting(sql, &ctx, progress.as_ref())
+                    .run_shared(sql, &ctx, progress.as_ref(), &spec)
                     .await
             }
-        }
+        };
+        recent.wrote(&written);
+        finished
     }
 }
 

@@ -14,12 +14,15 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 pub use super::backend::JobBackend;
+use super::cluster::{CancelKey, Cluster};
 use super::config::RunnerConfig;
 use super::incomplete::{Incomplete, incomplete};
 use super::poll::{Budget, PollSchedule};
 use super::poller::{Polling, SharedPoller};
 use super::progress::ProgressSink;
-use crate::dli::{Column, JobState, JobStatus, JobType, SubmitJobRequest};
+use super::sharing::Sharing;
+pub use super::sharing::Started;
+use crate::dli::{Column, JobState, JobStatus, JobTag, JobType, SubmitJobRequest};
 use crate::errors::{ErrorKind, GatewayError, Notice};
 use crate::results::FullResults;
 use crate::results::reader::ResultRead;
@@ -143,6 +146,12 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// When a statement started now must end (`None`: no statement timeout).
+pub(super) fn deadline_of(ctx: &JobContext) -> Option<Instant> {
+    (ctx.statement_timeout_ms > 0)
+        .then(|| Instant::now() + Duration::from_millis(ctx.statement_timeout_ms))
+}
+
 /// Runs statements as DLI jobs.
 #[derive(Clone)]
 pub struct Runner {
@@ -150,6 +159,10 @@ pub struct Runner {
     cfg: RunnerConfig,
     pub(super) results: Option<FullResults>,
     pub(super) polling: Polling,
+    /// Jobs in flight and finished queries, for sharing and reuse ([`super::share`]).
+    pub(super) sharing: Arc<Sharing>,
+    /// `[cluster]`: the tags that let any replica find this replica's jobs.
+    pub(super) cluster: Option<Arc<Cluster>>,
 }
 
 impl Runner {
@@ -164,12 +177,26 @@ impl Runner {
             shared: Some(Arc::new(shared)),
             progress_interval: Duration::from_millis(cfg.progress_interval_ms.max(1)),
         };
+        let sharing = Arc::new(Sharing::new(cfg.share_jobs));
         Self {
             backend,
             cfg,
             results: None,
             polling,
+            sharing,
+            cluster: None,
         }
+    }
+
+    /// Tag every job for the cluster (`None`: `[cluster]` is off).
+    pub fn with_cluster(mut self, cluster: Option<Arc<Cluster>>) -> Self {
+        self.cluster = cluster;
+        self
+    }
+
+    /// This replica's place in the cluster, when `[cluster]` is on.
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.cluster.as_ref()
     }
 
     /// Read results larger than the preview from object storage.
@@ -186,11 +213,18 @@ impl Runner {
             cfg: self.cfg.clone(),
             results: self.results.clone(),
             polling: self.polling.alone(),
+            sharing: self.sharing.clone(),
+            cluster: self.cluster.clone(),
         }
     }
 
     pub fn config(&self) -> &RunnerConfig {
         &self.cfg
+    }
+
+    /// This gateway's jobs in flight and record of finished queries and writes.
+    pub fn sharing(&self) -> &Sharing {
+        &self.sharing
     }
 
     /// Run one Spark SQL statement to completion.
@@ -205,29 +239,71 @@ impl Runner {
         ctx: &JobContext,
         progress: Option<&ProgressSink>,
     ) -> Result<Finished, GatewayError> {
-        let deadline = (ctx.statement_timeout_ms > 0)
-            .then(|| Instant::now() + Duration::from_millis(ctx.statement_timeout_ms));
+        self.run_for(sql, ctx, progress, None).await
+    }
+
+    /// [`Runner::run_reporting`] for the session with cancel key `key` (its job carries
+    /// the cluster's tags, see [`super::cluster`]).
+    pub async fn run_for(
+        &self,
+        sql: &str,
+        ctx: &JobContext,
+        progress: Option<&ProgressSink>,
+        key: Option<&CancelKey>,
+    ) -> Result<Finished, GatewayError> {
+        let deadline = deadline_of(ctx);
+        let tags = self.cluster_tags(key);
+        let started = self.start(sql, ctx, deadline, progress, tags, None).await?;
+        self.finish(started, ctx, deadline).await
+    }
+
+    /// `[cluster]`'s tags for a job of the session with cancel key `key` (none without
+    /// `[cluster]`): the replica, its incarnation, the session's cancel tag.
+    pub(super) fn cluster_tags(&self, key: Option<&CancelKey>) -> Vec<JobTag> {
+        self.cluster
+            .iter()
+            .flat_map(|c| c.job_tags(key))
+            .collect()
+    }
+
+        let deadline = deadline_of(ctx);
+        let started = self
+            .start(sql, ctx, deadline, progress, Vec::new(), None)
+            .await?;
+        self.finish(started, ctx, deadline).await
+    }
+
+    /// Submit the statement's job and wait for it to end (no result read yet): check-sql,
+    /// submit-job with the gateway's tags and `tags`, the wait. `job_id` learns the job's
+    /// id as soon as it is submitted.
+    pub(super) async fn start(
+        &self,
+        sql: &str,
+        ctx: &JobContext,
+        deadline: Option<Instant>,
+        progress: Option<&ProgressSink>,
+        tags: Vec<JobTag>,
+        job_id: Option<&std::sync::OnceLock<String>>,
+    ) -> Result<Started, GatewayError> {
         if check_sql_knows(sql) {
             self.backend
                 .check_sql(sql, &ctx.currentdb)
                 .await
                 .map_err(GatewayError::from)?;
         }
-        let mut conf = self.cfg.job_conf.clone();
-        if ctx.statement_timeout_ms > 0 {
-            conf.push(format!("dli.sql.job.timeout={}", ctx.statement_timeout_ms));
-        }
+        let mut all_tags: Vec<JobTag> = self
+            .polling
+            .shared
+            .iter()
+            .map(|s| s.tag().clone())
+            .collect();
+        all_tags.extend(tags);
         let req = SubmitJobRequest {
             sql: sql.to_string(),
             currentdb: Some(ctx.currentdb.clone()),
             queue_name: ctx.queue.clone(),
-            conf,
-            tags: self
-                .polling
-                .shared
-                .iter()
-                .map(|s| s.tag().clone())
-                .collect(),
+            conf: self.job_conf(ctx),
+            tags: all_tags,
         };
         let submitted = self
             .backend
@@ -235,36 +311,77 @@ impl Runner {
             .await
             .map_err(GatewayError::from)?;
         let submitted_at = Instant::now();
-        let job_id = submitted.job_id.clone();
-        tracing::Span::current().record("job_id", job_id.as_str());
+        let id = submitted.job_id.clone();
+        tracing::Span::current().record("job_id", id.as_str());
+        if let Some(slot) = job_id {
+            let _ = slot.set(id.clone());
+        }
         if submitted.is_sync() {
             crate::metrics::dli_job_ended(JobState::Finished.as_str());
-            let outcome = if submitted.schema.is_empty() {
-                Outcome::Command {
-                    job_type: submitted.job_type,
-                    rows: None,
-                }
-            } else {
-                Outcome::Rows {
-                    columns: submitted.schema,
-                    rows: one_batch(submitted.rows),
-                    notices: Vec::new(),
-                }
-            };
-            return Ok(Finished { job_id, outcome });
+            return Ok(Started::Sync(submitted));
         }
-        let guard = CancelOnDrop::new(self.backend.clone(), &job_id);
-        let status = self.wait(&job_id, submitted_at, deadline, progress).await?;
+        let guard = CancelOnDrop::new(self.backend.clone(), &id);
+        let status = self.wait(&id, submitted_at, deadline, progress).await?;
         crate::metrics::dli_job_ended(status.status.as_str());
         // From here on the job is terminal: nothing to cancel.
         guard.disarm();
-        let outcome = self
-            .collect(&job_id, &submitted.job_type, status, ctx, deadline)
-            .await?;
-        Ok(Finished { job_id, outcome })
+        Ok(Started::Ended {
+            job_id: id,
+            job_type: submitted.job_type,
+            status: Box::new(status),
+        })
     }
 
-    async fn collect(
+    /// The `conf` items a statement's job is submitted with.
+    pub(super) fn job_conf(&self, ctx: &JobContext) -> Vec<String> {
+        let mut conf = self.cfg.job_conf.clone();
+        if ctx.statement_timeout_ms > 0 {
+            conf.push(format!("dli.sql.job.timeout={}", ctx.statement_timeout_ms));
+        }
+        conf
+    }
+
+    /// A started statement's outcome: a synchronous answer's rows, or the ended job's
+    /// result read for this client.
+    pub(super) async fn finish(
+        &self,
+        started: Started,
+        ctx: &JobContext,
+        deadline: Option<Instant>,
+    ) -> Result<Finished, GatewayError> {
+        match started {
+            Started::Sync(submitted) => {
+                let outcome = if submitted.schema.is_empty() {
+                    Outcome::Command {
+                        job_type: submitted.job_type,
+                        rows: None,
+                    }
+                } else {
+                    Outcome::Rows {
+                        columns: submitted.schema,
+                        rows: one_batch(submitted.rows),
+                        notices: Vec::new(),
+                    }
+                };
+                Ok(Finished {
+                    job_id: submitted.job_id,
+                    outcome,
+                })
+            }
+            Started::Ended {
+                job_id,
+                job_type,
+                status,
+            } => {
+                let outcome = self
+                    .collect(&job_id, &job_type, *status, ctx, deadline)
+                    .await?;
+                Ok(Finished { job_id, outcome })
+            }
+        }
+    }
+
+    pub(super) async fn collect(
         &self,
         job_id: &str,
         job_type: &JobType,

@@ -3,7 +3,7 @@
 //! Owns: binding the port, accepting (the connection limit and the shutdown phases are
 //! [`super::lifecycle`]'s, applied per connection by [`super::conn`]), TLS negotiation (the acceptor from
 //! [`super::tls`]), building the startup (auth) handler ([`super::auth`]) once, the startup
-//! parameters drivers need, cancel-request routing, installing the error hook
+//! parameters drivers need, cancel-request routing (across replicas: [`super::cancel`]), installing the error hook
 //! ([`ErrorLog`]), and graceful shutdown (stop accepting, then [`Lifecycle::shutdown`]). Each connection is served by [`super::conn`]. Query semantics live in [`super::handler`].
 
 use std::collections::HashMap;
@@ -11,7 +11,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use pgwire::api::auth::{ServerParameterProvider, StartupHandler};
-use pgwire::api::cancel::DefaultCancelHandler;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::{
     ClientInfo, ConnectionManager, ErrorHandler, METADATA_APPLICATION_NAME, METADATA_USER,
@@ -22,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::auth::{AuthSettings, GatewayStartup};
+use super::cancel::{ClusterPids, GatewayCancel};
 use super::config::{AuthMethod, ServerConfig};
 use super::lifecycle::Lifecycle;
 use super::local::ServerFacts;
@@ -53,6 +53,7 @@ impl Parameters {
             idle_session_timeout_ms: facts.default_idle_timeout_ms,
             allow_truncated_results: facts.allow_truncated_results,
             progress_notices: facts.progress_notices,
+            result_reuse_max_age_ms: facts.result_reuse_max_age_ms,
             variables: Default::default(),
         };
         let mut defaults = defaults;
@@ -96,7 +97,7 @@ impl ServerParameterProvider for Parameters {
 struct Factory {
     query: Arc<QueryHandler>,
     startup: Arc<GatewayStartup<Parameters>>,
-    cancel: Arc<DefaultCancelHandler>,
+    cancel: Arc<GatewayCancel>,
 }
 
 impl PgWireServerHandlers for Factory {
@@ -167,6 +168,7 @@ impl GatewayServer {
         let addr = listener.local_addr()?;
         let manager = Arc::new(ConnectionManager::new());
         let router = Arc::new(router);
+        let cluster = router.cluster();
         let settings = AuthSettings {
             method: cfg.auth_method,
             users: cfg.users.clone(),
@@ -174,6 +176,10 @@ impl GatewayServer {
             cert_pem: tls.as_ref().map(|t| t.cert_pem.clone()),
             throttle: Arc::new(Throttle::new(cfg.throttle.clone())),
             passthrough,
+            pids: cluster.as_ref().map(|c| {
+                Arc::new(ClusterPids::new(c.replica_id()))
+                    as Arc<dyn pgwire::api::PidSecretKeyGenerator>
+            }),
         };
         let params = Arc::new(Parameters::new(router.facts()));
         let startup =
@@ -181,7 +187,7 @@ impl GatewayServer {
         let factory = Arc::new(Factory {
             query: Arc::new(QueryHandler::new(router)),
             startup: Arc::new(startup),
-            cancel: Arc::new(DefaultCancelHandler::new(manager)),
+            cancel: Arc::new(GatewayCancel::new(manager, cluster)),
         });
         let acceptor: Option<TlsAcceptor> = tls.map(|t| t.acceptor);
         let (lifecycle, limits) = Lifecycle::new(

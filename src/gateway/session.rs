@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use std::sync::Arc;
 
+use super::cluster::CancelKey;
 use super::cursor::Cursors;
 use super::progress::ProgressSink;
 use super::runner::{Finished, JobBackend};
@@ -47,6 +48,8 @@ pub struct Session {
     state: Mutex<SessionState>,
     /// This session's own DLI backend, when its login carried DLI credentials.
     pub backend: Option<Arc<dyn JobBackend>>,
+    /// The cancel key its client was given (its jobs' `pg_cancel` tag).
+    pub cancel_key: Option<CancelKey>,
     /// Open SQL cursors (`DECLARE … CURSOR`).
     pub cursors: Cursors,
     /// Results of statements run at Describe, waiting for their Execute.
@@ -74,6 +77,7 @@ impl Session {
     pub fn with_backend(initial: SessionState, backend: Option<Arc<dyn JobBackend>>) -> Self {
         Self {
             backend,
+            cancel_key: None,
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             state: Mutex::new(initial),
             stashed: Mutex::new(Vec::new()),

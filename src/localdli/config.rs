@@ -23,6 +23,9 @@ pub struct LocalDliConfig {
     pub project_id: String,
     /// Artificial delay, in milliseconds, added to every asynchronous job while RUNNING.
     pub job_delay_ms: u64,
+    /// A finished job's result expires this long after the job ended: its preview then
+    /// answers DLI.0100 "The result expires." (0: results never expire).
+    pub result_ttl_ms: u64,
     /// Create the `tpch` demo database on first start.
     pub demo: bool,
     /// TPC-H scale factor of the demo data (0.01 → lineitem ≈ 60k rows).
@@ -74,6 +77,7 @@ impl Default for LocalDliConfig {
             warehouse: PathBuf::from("./warehouse"),
             project_id: "local-project".into(),
             job_delay_ms: 0,
+            result_ttl_ms: 0,
             demo: true,
             demo_scale_factor: 0.01,
             iam_domain: "local".into(),
@@ -103,6 +107,7 @@ impl fmt::Debug for LocalDliConfig {
             .field("warehouse", &self.warehouse)
             .field("project_id", &self.project_id)
             .field("job_delay_ms", &self.job_delay_ms)
+            .field("result_ttl_ms", &self.result_ttl_ms)
             .field("demo", &self.demo)
             .field("demo_scale_factor", &self.demo_scale_factor)
             .field("iam_domain", &self.iam_domain)

@@ -1,7 +1,8 @@
 //! The `[metrics]` section and the HTTP endpoint that serves [`super::render`].
 //!
 //! Owns: `[metrics] listen` (empty: no endpoint), and a small axum server answering
-//! `GET /metrics` (any other path: 404). Started and stopped by [`crate::app`].
+//! `GET /metrics` and the routes it is given (`/live`, `/ready`: [`crate::health`]; any
+//! other path: 404). Started and stopped by [`crate::app`].
 
 use std::net::SocketAddr;
 
@@ -44,9 +45,17 @@ pub struct MetricsServer {
 impl MetricsServer {
     /// Bind `cfg.listen` and serve `GET /metrics` in the background.
     pub async fn start(cfg: &MetricsConfig) -> std::io::Result<MetricsServer> {
+        Self::start_with(cfg, axum::Router::new()).await
+    }
+
+    /// [`MetricsServer::start`], also serving `extra`'s routes (the health endpoints).
+    pub async fn start_with(
+        cfg: &MetricsConfig,
+        extra: axum::Router,
+    ) -> std::io::Result<MetricsServer> {
         let listener = TcpListener::bind(cfg.listen.trim()).await?;
         let addr = listener.local_addr()?;
-        let app = axum::Router::new().route(
+        let app = extra.route(
             "/metrics",
             axum::routing::get(|| async {
                 ([(CONTENT_TYPE, super::CONTENT_TYPE)], super::render())

@@ -48,6 +48,7 @@ struct Metrics {
     statements: Family<Labels, Counter>,
     statement_seconds: Histograms,
     dli_jobs: Family<Labels, Counter>,
+    job_sharing: Family<Labels, Counter>,
     dli_calls: Family<Labels, Counter>,
     dli_call_seconds: Histograms,
     dli_retries: Family<Labels, Counter>,
@@ -71,6 +72,7 @@ impl Metrics {
             statements: Family::default(),
             statement_seconds: Family::new_with_constructor(long_histogram),
             dli_jobs: Family::default(),
+            job_sharing: Family::default(),
             dli_calls: Family::default(),
             dli_call_seconds: Family::new_with_constructor(call_histogram),
             dli_retries: Family::default(),
@@ -116,6 +118,11 @@ impl Metrics {
             "dli_jobs",
             "DLI jobs ended, by final state (FINISHED, FAILED, CANCELLED as DLI reported it; gateway_cancelled when the gateway cancelled it)",
             self.dli_jobs.clone(),
+        );
+        r.register(
+            "job_sharing",
+            "Statements answered without a job of their own, by outcome (attached: waited for an identical job in flight; reused_local, reused_tags: reused a finished identical query's result from this replica's record or found by its job tag) and reuses that fell back to running (reuse_expired: DLI.0100; reuse_failed)",
+            self.job_sharing.clone(),
         );
         r.register(
             "dli_api_calls",
@@ -211,6 +218,13 @@ pub fn statement(kind: &'static str, sqlstate: Option<&str>, elapsed: Duration) 
 /// A DLI job ended in `state` (DLI's state name, or `gateway_cancelled`).
 pub fn dli_job_ended(state: &str) {
     m().dli_jobs.get_or_create(&label("state", state)).inc();
+}
+
+/// A statement shared a job or reused a result, or a reuse fell back (see the help).
+pub fn job_sharing(outcome: &str) {
+    m().job_sharing
+        .get_or_create(&label("outcome", outcome))
+        .inc();
 }
 
 /// One DLI HTTP call: its endpoint (a path template such as `GET /jobs/{}/status`), the

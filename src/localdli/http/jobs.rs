@@ -90,9 +90,19 @@ fn parse_conf(body: &serde_json::Map<String, Value>) -> Result<JobConf, ApiError
 fn parse_tags(body: &serde_json::Map<String, Value>) -> Result<Vec<Tag>, ApiError> {
     match body.get("tags") {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
-            ApiError::param("Parameter tags must be an array of {\"key\",\"value\"} objects.")
-        }),
+        Some(v) => {
+            let tags: Vec<Tag> = serde_json::from_value(v.clone()).map_err(|_| {
+                ApiError::param("Parameter tags must be an array of {\"key\",\"value\"} objects.")
+            })?;
+            let as_dli: Vec<crate::dli::JobTag> = tags
+                .iter()
+                .map(|t| crate::dli::JobTag::new(t.key.as_str(), t.value.as_str()))
+                .collect();
+            match crate::dli::tag_problem(&as_dli) {
+                Some(why) => Err(ApiError::param(format!("Invalid tags: {why}."))),
+                None => Ok(tags),
+            }
+        }
     }
 }
 
@@ -263,6 +273,19 @@ pub async fn job_preview(
             axum::http::StatusCode::BAD_REQUEST,
             "DLI.0007",
             "Only the results of QUERY jobs can be previewed.",
+        ));
+    }
+    // §error codes: DLI.0100 "The result expires." once the result is no longer kept.
+    let ttl = i64::try_from(st.cfg.result_ttl_ms).unwrap_or(i64::MAX);
+    if ttl > 0
+        && job
+            .end_ms
+            .is_some_and(|end| crate::localdli::jobs::now_ms().saturating_sub(end) > ttl)
+    {
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "DLI.0100",
+            "The result expires.",
         ));
     }
     let rows: Vec<Value> = job
