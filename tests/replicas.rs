@@ -50,7 +50,6 @@ fn missing() -> Option<String> {
 
 /// One gateway process and where it listens.
 struct Replica {
-    id: &'static str,
     pg: u16,
     health: u16,
     log: PathBuf,
@@ -125,7 +124,6 @@ async fn start_replica(
         .spawn()
         .expect("the gateway binary starts");
     let r = Replica {
-        id,
         pg: ports.0,
         health: ports.1,
         log,
@@ -297,6 +295,56 @@ async fn two_replicas_behind_haproxy() {
         log_of(&b)
     );
 
+    // A dashboard: six viewers through the load balancer refresh the same tile at once.
+    // Each replica runs it once for all of its viewers (in-flight sharing is per
+    // process); on the next refresh with reuse on, every viewer gets a finished job's
+    // result, across replicas through the fingerprint tag: no new job.
+    let lb_str = format!("host=127.0.0.1 port={lb} user={USER} password={PASSWORD} dbname=dli");
+    let tile = "SELECT count(*) FROM rep.t /* dli_local_delay_ms=1500 dash-marker */";
+    let mut viewers = Vec::new();
+    for _ in 0..6 {
+        let (c, conn) = tokio_postgres::connect(&lb_str, tokio_postgres::NoTls)
+            .await
+            .expect("viewer connects");
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        viewers.push(std::sync::Arc::new(c));
+    }
+    let refresh = |viewers: &Vec<std::sync::Arc<tokio_postgres::Client>>| {
+        let tasks: Vec<_> = viewers
+            .iter()
+            .map(|c| {
+                let c = c.clone();
+                tokio::spawn(async move { c.simple_query(tile).await.map(|m| m.len()) })
+            })
+            .collect();
+        async move {
+            for t in tasks {
+                let n = t.await.expect("join").expect("the tile's query");
+                assert!(n >= 2, "a row and a command tag, got {n} messages");
+            }
+        }
+    };
+    refresh(&viewers).await;
+    let first = jobs_with(&dli, "dash-marker").await;
+    assert!(
+        (1..=2).contains(&first.len()) && first.iter().all(|s| *s == JobState::Finished),
+        "6 viewers on 2 replicas ran {first:?}"
+    );
+    for c in &viewers {
+        c.simple_query("SET dli.result_reuse_max_age = '10min'")
+            .await
+            .expect("turn reuse on");
+    }
+    refresh(&viewers).await;
+    assert_eq!(
+        jobs_with(&dli, "dash-marker").await.len(),
+        first.len(),
+        "the second refresh reused the first one's results"
+    );
+    drop(viewers);
+
     // SIGKILL one replica mid-query: the survivor's sweep cancels its job.
     let conn_str = format!(
         "host=127.0.0.1 port={} user={USER} password={PASSWORD} dbname=dli",
@@ -337,7 +385,6 @@ async fn two_replicas_behind_haproxy() {
     assert!(log_of(&a).contains("peer is gone"), "{}", log_of(&a));
 
     // The load balancer sends new sessions to the survivor.
-    let lb_str = format!("host=127.0.0.1 port={lb} user={USER} password={PASSWORD} dbname=dli");
     let mut answered = 0;
     for _ in 0..4 {
         if let Ok((c, conn)) = tokio_postgres::connect(&lb_str, tokio_postgres::NoTls).await {

@@ -260,17 +260,7 @@ impl Runner {
     /// `[cluster]`'s tags for a job of the session with cancel key `key` (none without
     /// `[cluster]`): the replica, its incarnation, the session's cancel tag.
     pub(super) fn cluster_tags(&self, key: Option<&CancelKey>) -> Vec<JobTag> {
-        self.cluster
-            .iter()
-            .flat_map(|c| c.job_tags(key))
-            .collect()
-    }
-
-        let deadline = deadline_of(ctx);
-        let started = self
-            .start(sql, ctx, deadline, progress, Vec::new(), None)
-            .await?;
-        self.finish(started, ctx, deadline).await
+        self.cluster.iter().flat_map(|c| c.job_tags(key)).collect()
     }
 
     /// Submit the statement's job and wait for it to end (no result read yet): check-sql,
