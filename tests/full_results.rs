@@ -205,7 +205,17 @@ async fn without_result_path_the_job_is_exported_to_its_own_folder() {
     let exports = fake.exports.lock().unwrap().clone();
     assert_eq!(exports.len(), 1);
     let req = &exports[0];
-    assert_eq!(req.data_path, "obs://bucket/exports/job-1");
+    // A folder of its own per read (`<job id>-<12 hex>`): two reads of one reused job
+    // never overwrite each other's export.
+    let suffix = req
+        .data_path
+        .strip_prefix("obs://bucket/exports/job-1-")
+        .unwrap_or_default();
+    assert!(
+        suffix.len() == 12 && suffix.chars().all(|c| c.is_ascii_hexdigit()),
+        "{}",
+        req.data_path
+    );
     assert_eq!(req.data_type, "csv");
     assert_eq!(req.compress.as_deref(), Some("gzip"));
     assert_eq!(req.export_mode.as_deref(), Some("Overwrite"));

@@ -14,6 +14,13 @@ use crate::pgsql::Lexed;
 /// The deepest statement the gateway reads (see [`crate::sqldepth::nesting`]).
 pub const MAX_NESTING: usize = 1500;
 
+/// Nesting above which the Postgres → Spark rewrite runs on a thread of its own with
+/// [`DEEP_STACK_BYTES`] of stack ([`crate::translate`] walks the tree recursively).
+pub const INLINE_NESTING: usize = 96;
+
+/// The stack of that thread: room for [`MAX_NESTING`] levels, unoptimised build included.
+pub const DEEP_STACK_BYTES: usize = 256 << 20;
+
 /// The error for a statement nested deeper than [`MAX_NESTING`].
 pub fn too_complex(lexed: &Lexed) -> Option<GatewayError> {
     let depth = lexed.nesting();

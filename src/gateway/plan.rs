@@ -162,7 +162,8 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
     // there, and the gateway's own answers never pay for the rewrite).
     let mut translation: Option<(Lexed, String)> = None;
     let mut to_dli = |pg: Option<&Statement>, casts: &mut Option<Vec<Option<Type>>>| {
-        let (spark, refusal) = match pg.map(|s| translated(s, catalog)) {
+        let deep = lexed.nesting() > super::depth::INLINE_NESTING;
+        let (spark, refusal) = match pg.map(|s| translated(s, catalog, deep)) {
             Some(Ok(Some(printed))) => (Lexed::new(&with_comments(&lexed, printed)), None),
             Some(Err(e)) => (lexed.clone(), Some(GatewayError::from(e))),
             Some(Ok(None)) | None => (lexed.clone(), None),
@@ -292,7 +293,32 @@ fn with_comments(lexed: &Lexed, printed: String) -> String {
 
 /// The statement rewritten into Spark's meaning ([`crate::translate`]), with column
 /// types from the catalog's cached metadata where it has them.
+/// A deep statement (`deep`) is rewritten on a thread of its own with a large stack: the
+/// rewrite walks the tree recursively, and [`super::depth::MAX_NESTING`] levels do not fit
+/// the 2 MiB of a runtime thread.
 fn translated(
+    stmt: &Statement,
+    catalog: Option<&dyn CatalogService>,
+    deep: bool,
+) -> Result<Option<String>, crate::translate::Untranslatable> {
+    if !deep {
+        return translate_here(stmt, catalog);
+    }
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("translate".into())
+            .stack_size(super::depth::DEEP_STACK_BYTES)
+            .spawn_scoped(scope, || translate_here(stmt, catalog));
+        match worker.map(|w| w.join()) {
+            Ok(Ok(r)) => r,
+            _ => Err(crate::translate::Untranslatable::new(
+                "a statement this deep (the rewrite could not run)",
+            )),
+        }
+    })
+}
+
+fn translate_here(
     stmt: &Statement,
     catalog: Option<&dyn CatalogService>,
 ) -> Result<Option<String>, crate::translate::Untranslatable> {

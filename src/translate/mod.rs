@@ -22,6 +22,7 @@ pub mod names;
 mod paging;
 pub mod pgpattern;
 mod quote;
+mod series;
 mod types;
 mod visit;
 

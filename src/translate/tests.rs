@@ -233,3 +233,20 @@ fn strpos_and_date_columns() {
         assert_eq!(spark(pg), want, "{pg}");
     }
 }
+
+#[test]
+fn generate_series_in_from() {
+    for (pg, want) in [
+        (
+            "SELECT n FROM generate_series(1, 3) AS g(n)",
+            "SELECT n FROM (SELECT explode(IF((1) <= (3), sequence((1), (3), (1)), NULL)) AS n) AS g",
+        ),
+        (
+            "SELECT * FROM generate_series(5, 1, -2)",
+            "SELECT * FROM (SELECT explode(IF((-2) = 0 OR ((-2) > 0 AND (5) <= (1)) OR ((-2) < 0 AND (5) >= (1)), sequence((5), (1), (-2)), NULL)) AS generate_series) AS generate_series",
+        ),
+    ] {
+        assert_eq!(spark(pg), want, "{pg}");
+    }
+    assert!(spark("SELECT * FROM generate_series(1, 3) WITH ORDINALITY").starts_with("REFUSED"));
+}

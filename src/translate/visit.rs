@@ -17,7 +17,7 @@ use sqlparser::ast::{
 use super::build::folded;
 use super::columns::ColumnTypes;
 use super::error::Untranslatable;
-use super::{datetime, exprs, names, paging};
+use super::{datetime, exprs, names, paging, series};
 use crate::pgtypes::SparkType;
 
 /// Rewrite `stmt` in place; `true` when anything changed.
@@ -211,6 +211,11 @@ impl VisitorMut for Rewriter<'_> {
         if let Ok(c) = r {
             r = paging::offset(q).map(|o| o | c);
         }
+        self.note(r)
+    }
+
+    fn post_visit_table_factor(&mut self, t: &mut TableFactor) -> ControlFlow<Untranslatable> {
+        let r = series::rewrite(t);
         self.note(r)
     }
 
