@@ -40,7 +40,7 @@ async fn start(wh: &std::path::Path, s: &Scenario, job_ms: u64) -> Result<Gatewa
     cfg.local.job_delay_ms = job_ms;
     cfg.runner.share_jobs = s.share;
     cfg.runner.result_reuse_max_age_ms = s.reuse_ms;
-    Ok(Gateway::start(cfg).await?)
+    Gateway::start(cfg).await
 }
 
 fn service_client(gw: &Gateway) -> Result<DliClient, BoxError> {

@@ -128,15 +128,15 @@ fn int_width(e: &Expr, lookup: &dyn Fn(&[Ident]) -> Option<SparkType>) -> Option
             "BIGINT" => Some(64),
             _ => None,
         },
-        Expr::BinaryOp { left, op, right } => match op {
-            BinaryOperator::Plus
-            | BinaryOperator::Minus
-            | BinaryOperator::Multiply
-            | BinaryOperator::Modulo => {
-                Some(int_width(left, lookup)?.max(int_width(right, lookup)?))
-            }
-            _ => None,
-        },
+        Expr::BinaryOp {
+            left,
+            op:
+                BinaryOperator::Plus
+                | BinaryOperator::Minus
+                | BinaryOperator::Multiply
+                | BinaryOperator::Modulo,
+            right,
+        } => Some(int_width(left, lookup)?.max(int_width(right, lookup)?)),
         Expr::Function(f) => {
             let name = f.name.to_string().to_ascii_lowercase();
             match name.as_str() {
