@@ -20,30 +20,6 @@ use dli_pg_gateway::localdli::{self, LocalDliConfig};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_postgres::error::DbError;
-use tokio_postgres::{AsyncMessage, Client, NoTls};
-
-/// A tokio-postgres connection whose NOTICEs are collected.
-async fn connect_noticed(
-    gw: &dli_pg_gateway::app::Gateway,
-) -> (Client, mpsc::UnboundedReceiver<DbError>) {
-    let conn_str = format!(
-        "host=127.0.0.1 port={} user={USER} password={PASSWORD} dbname=dli",
-        gw.addr().port()
-    );
-    let (client, mut connection) = tokio_postgres::connect(&conn_str, NoTls)
-        .await
-        .expect("connects");
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
-        while let Some(Ok(m)) = messages.next().await {
-            if let AsyncMessage::Notice(n) = m {
-                let _ = tx.send(n);
-            }
-        }
-    });
-    (client, rx)
-}
 
 fn drain(rx: &mut mpsc::UnboundedReceiver<DbError>) -> Vec<DbError> {
     let mut v = Vec::new();

@@ -10,37 +10,15 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PASSWORD, USER, gateway_config, jobs_with, start, test_config, wait_jobs};
+use common::{connect_noticed, gateway_config, jobs_with, start, test_config, wait_jobs};
 use dli_pg_gateway::app::Gateway;
 use dli_pg_gateway::config::Config;
 use dli_pg_gateway::dli::{DliClient, JobState, JobType};
-use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_postgres::error::{DbError, SqlState};
-use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 const BOUND: Duration = Duration::from_secs(60);
-
-/// A client whose NOTICEs arrive on the returned channel.
-async fn connect_noticed(gw: &Gateway) -> (Client, mpsc::UnboundedReceiver<DbError>) {
-    let conn_str = format!(
-        "host=127.0.0.1 port={} user={USER} password={PASSWORD} dbname=dli",
-        gw.addr().port()
-    );
-    let (client, mut connection) = tokio_postgres::connect(&conn_str, NoTls)
-        .await
-        .expect("connects");
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
-        while let Some(Ok(m)) = messages.next().await {
-            if let AsyncMessage::Notice(n) = m {
-                let _ = tx.send(n);
-            }
-        }
-    });
-    (client, rx)
-}
 
 fn drain(rx: &mut mpsc::UnboundedReceiver<DbError>) -> Vec<String> {
     let mut v = Vec::new();

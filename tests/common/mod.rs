@@ -267,3 +267,30 @@ pub async fn wait_jobs(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// A tokio-postgres connection whose NOTICEs arrive on the returned channel.
+pub async fn connect_noticed(
+    gw: &Gateway,
+) -> (
+    tokio_postgres::Client,
+    tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::error::DbError>,
+) {
+    use futures::StreamExt;
+    let conn_str = format!(
+        "host=127.0.0.1 port={} user={USER} password={PASSWORD} dbname=dli",
+        gw.addr().port()
+    );
+    let (client, mut connection) = tokio_postgres::connect(&conn_str, tokio_postgres::NoTls)
+        .await
+        .expect("connects");
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(Ok(m)) = messages.next().await {
+            if let tokio_postgres::AsyncMessage::Notice(n) = m {
+                let _ = tx.send(n);
+            }
+        }
+    });
+    (client, rx)
+}
