@@ -360,3 +360,15 @@ fn regex_free_vars(sql: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// A clock constant sent to DLI (no Spark time zone configured) carries its Spark
+/// meaning, named as Postgres names it, like any statement the gateway does not answer.
+#[tokio::test(flavor = "current_thread")]
+async fn a_clock_sent_to_dli_is_translated() {
+    let catalog = catalog();
+    let mut p = plan(Lexed::new("SELECT now()"), Some(catalog.as_ref()));
+    assert!(matches!(p.kind, Kind::Constant(_)), "{}", label(&p));
+    p.clocks_to_dli();
+    assert!(matches!(p.kind, Kind::Dli { .. }), "{}", label(&p));
+    assert_eq!(p.spark_sql, "SELECT now() AS `now`");
+}

@@ -161,21 +161,6 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
     // Postgres → Spark, only for a statement that goes to DLI (a refusal matters only
     // there, and the gateway's own answers never pay for the rewrite).
     let mut translation: Option<(Lexed, String)> = None;
-    let mut to_dli = |pg: Option<&Statement>, casts: &mut Option<Vec<Option<Type>>>| {
-        let deep = lexed.nesting() > super::depth::INLINE_NESTING;
-        let (spark, refusal) = match pg.map(|s| translated(s, catalog, deep)) {
-            Some(Ok(Some(printed))) => (Lexed::new(&with_comments(&lexed, printed)), None),
-            Some(Err(e)) => (lexed.clone(), Some(GatewayError::from(e))),
-            Some(Ok(None)) | None => (lexed.clone(), None),
-        };
-        let spark_sql = spark.to_spark();
-        let kind = match refusal {
-            Some(e) => Kind::Refused(e),
-            None => dli(&spark, &spark_sql, casts, params),
-        };
-        translation = Some((spark, spark_sql));
-        kind
-    };
     let mut casts = pg
         .as_ref()
         .map(|s| super::infer::cast_parameter_types(std::slice::from_ref(s), params));
@@ -219,6 +204,13 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
             if params == 0
                 && let Some(row) = super::constant::evaluate(&stmt) =>
         {
+            // A clock goes to DLI when the zone is unknown ([`Plan::clocks_to_dli`]):
+            // with its Spark meaning, as any statement.
+            if row.iter().any(|c| c.is_clock())
+                && let (spark, None) = for_dli(&lexed, Some(&stmt), catalog)
+            {
+                translation = Some(spark);
+            }
             Kind::Constant(row)
         }
         Some(stmt) => match catalog.map(|c| c.route(&stmt)) {
@@ -226,9 +218,15 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
             Some(CatalogRoute::Refresh(db)) => Kind::Refresh(db),
             Some(CatalogRoute::Mixed { catalog, user }) => Kind::Mixed { catalog, user },
             Some(CatalogRoute::Refused(e)) => Kind::Refused(e),
-            Some(CatalogRoute::User) | None => to_dli(Some(&stmt), &mut casts),
+            Some(CatalogRoute::User) | None => {
+                let (spark, refusal) = for_dli(&lexed, Some(&stmt), catalog);
+                to_dli(translation.insert(spark), refusal, &mut casts, params)
+            }
         },
-        None => to_dli(None, &mut casts),
+        None => {
+            let (spark, refusal) = for_dli(&lexed, None, catalog);
+            to_dli(translation.insert(spark), refusal, &mut casts, params)
+        }
     };
     let (spark, spark_sql) = translation.unwrap_or_else(|| {
         let spark_sql = lexed.to_spark();
@@ -251,64 +249,55 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
     }
 }
 
-/// `printed` (the translation, which the printer leaves without comments) with the
-/// comments of the client's text: Spark hints (`/*+ … */`) right after the first
-/// `SELECT`, where Spark reads them; the others in front, so that DLI's job history
-/// and query tagging by BI tools keep them.
-fn with_comments(lexed: &Lexed, printed: String) -> String {
-    let comments = lexed.comments();
-    if comments.is_empty() {
-        return printed;
+/// A statement bound for DLI: its Spark text (Postgres-lexed, `$n` kept) and the same as
+/// Spark SQL, or why it cannot be translated (the client's text is then kept).
+fn for_dli(
+    lexed: &Lexed,
+    pg: Option<&Statement>,
+    catalog: Option<&dyn CatalogService>,
+) -> ((Lexed, String), Option<GatewayError>) {
+    let deep = lexed.nesting() > super::depth::INLINE_NESTING;
+    let (spark, refusal) = match pg.map(|s| translated(s, lexed, catalog, deep)) {
+        Some(Ok(Some(printed))) => (Lexed::new(&printed), None),
+        Some(Err(e)) => (lexed.clone(), Some(GatewayError::from(e))),
+        Some(Ok(None)) | None => (lexed.clone(), None),
+    };
+    let spark_sql = spark.to_spark();
+    ((spark, spark_sql), refusal)
+}
+
+/// The DLI plan of a translated statement, or its refusal.
+fn to_dli(
+    (spark, spark_sql): &(Lexed, String),
+    refusal: Option<GatewayError>,
+    casts: &mut Option<Vec<Option<Type>>>,
+    params: usize,
+) -> Kind {
+    match refusal {
+        Some(e) => Kind::Refused(e),
+        None => dli(spark, spark_sql, casts, params),
     }
-    let (hints, others): (Vec<&str>, Vec<&str>) =
-        comments.into_iter().partition(|c| c.starts_with("/*+"));
-    let mut out = String::with_capacity(printed.len() + 64);
-    for c in others {
-        out.push_str(c);
-        out.push('\n');
-    }
-    let select = printed
-        .match_indices("SELECT")
-        .map(|(i, _)| i + "SELECT".len())
-        .find(|&end| printed[end..].starts_with([' ', '\n']));
-    match select {
-        Some(at) if !hints.is_empty() => {
-            out.push_str(&printed[..at]);
-            for h in hints {
-                out.push(' ');
-                out.push_str(h);
-            }
-            out.push_str(&printed[at..]);
-        }
-        _ => {
-            for h in hints {
-                out.push_str(h);
-                out.push('\n');
-            }
-            out.push_str(&printed);
-        }
-    }
-    out
 }
 
 /// The statement rewritten into Spark's meaning ([`crate::translate`]), with column
-/// types from the catalog's cached metadata where it has them.
+/// types from the catalog's cached metadata where it has them and the client's comments.
 /// A deep statement (`deep`) is rewritten on a thread of its own with a large stack: the
 /// rewrite walks the tree recursively, and [`super::depth::MAX_NESTING`] levels do not fit
 /// the 2 MiB of a runtime thread.
 fn translated(
     stmt: &Statement,
+    lexed: &Lexed,
     catalog: Option<&dyn CatalogService>,
     deep: bool,
 ) -> Result<Option<String>, crate::translate::Untranslatable> {
     if !deep {
-        return translate_here(stmt, catalog);
+        return translate_here(stmt, lexed, catalog);
     }
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("translate".into())
             .stack_size(super::depth::DEEP_STACK_BYTES)
-            .spawn_scoped(scope, || translate_here(stmt, catalog));
+            .spawn_scoped(scope, || translate_here(stmt, lexed, catalog));
         match worker.map(|w| w.join()) {
             Ok(Ok(r)) => r,
             _ => Err(crate::translate::Untranslatable::new(
@@ -320,6 +309,7 @@ fn translated(
 
 fn translate_here(
     stmt: &Statement,
+    lexed: &Lexed,
     catalog: Option<&dyn CatalogService>,
 ) -> Result<Option<String>, crate::translate::Untranslatable> {
     struct Cached<'a>(&'a dyn CatalogService);
@@ -333,9 +323,10 @@ fn translate_here(
             self.0.cached_column_type(db, table, column)
         }
     }
+    let comments = lexed.comments();
     match catalog {
-        Some(c) => crate::translate::statement(stmt, &Cached(c)),
-        None => crate::translate::statement(stmt, &crate::translate::NoColumns),
+        Some(c) => crate::translate::statement(stmt, &comments, &Cached(c)),
+        None => crate::translate::statement(stmt, &comments, &crate::translate::NoColumns),
     }
 }
 

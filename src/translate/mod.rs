@@ -43,7 +43,7 @@ pub fn to_spark_with(sql: &str, columns: &dyn ColumnTypes) -> Result<String, Unt
     let lexed = crate::pgsql::Lexed::new(sql);
     let parsed = lexed.parse().ok().filter(|v| v.len() == 1);
     match parsed.as_ref().and_then(|v| v.first()) {
-        Some(stmt) => match statement(stmt, columns)? {
+        Some(stmt) => match statement(stmt, &lexed.comments(), columns)? {
             Some(printed) => Ok(crate::pgsql::Lexed::new(&printed).to_spark()),
             None => Ok(lexed.to_spark()),
         },
@@ -52,15 +52,17 @@ pub fn to_spark_with(sql: &str, columns: &dyn ColumnTypes) -> Result<String, Unt
 }
 
 /// The rewrite of one parsed Postgres statement, printed with Postgres' lexical rules
-/// (`$n` kept) for [`crate::pgsql::Lexed`] to translate; `None` when nothing needed
-/// rewriting (the client's text is then used as written).
+/// (`$n` kept) and the client's `comments` ([`crate::pgsql::Lexed::comments`]) for
+/// [`crate::pgsql::Lexed`] to translate; `None` when nothing needed rewriting (the
+/// client's text is then used as written).
 pub fn statement(
     stmt: &Statement,
+    comments: &[&str],
     columns: &dyn ColumnTypes,
 ) -> Result<Option<String>, Untranslatable> {
     let mut out = stmt.clone();
     let changed = visit::rewrite(&mut out, columns)?;
-    Ok(changed.then(|| quote::print(out)))
+    Ok(changed.then(|| quote::with_comments(comments, quote::print(out))))
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Printing a rewritten statement with its string literals intact.
+//! Printing a rewritten statement with its string literals intact and the client's
+//! comments kept.
 //!
 //! sqlparser's printer does not round-trip every literal: a `\` before a quote in a
 //! standard string is printed as if it escaped the quote (`'\''` comes out as `'\'`,
@@ -67,4 +68,25 @@ impl VisitorMut for Swap<'_> {
         v.value = Value::Placeholder(marker);
         ControlFlow::Continue(())
     }
+}
+
+/// `printed` with the client's `comments` that the printer dropped, in front, so that
+/// DLI's job history and query tagging by BI tools keep them. Spark hints right after
+/// `SELECT` (`/*+ … */`) are printed in place by sqlparser and are not repeated.
+pub fn with_comments(comments: &[&str], printed: String) -> String {
+    let dropped: Vec<&str> = comments
+        .iter()
+        .copied()
+        .filter(|c| !printed.contains(c))
+        .collect();
+    if dropped.is_empty() {
+        return printed;
+    }
+    let mut out = String::with_capacity(printed.len() + 64);
+    for c in dropped {
+        out.push_str(c);
+        out.push('\n');
+    }
+    out.push_str(&printed);
+    out
 }

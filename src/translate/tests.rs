@@ -250,3 +250,11 @@ fn generate_series_in_from() {
     }
     assert!(spark("SELECT * FROM generate_series(1, 3) WITH ORDINALITY").starts_with("REFUSED"));
 }
+
+#[test]
+fn comments_are_kept_and_hints_stay_after_select() {
+    assert_eq!(
+        spark("/* tile 7 */ SELECT /*+ BROADCAST(t) */ x::text FROM t -- dash"),
+        "/* tile 7 */\n-- dash\nSELECT /*+ BROADCAST(t) */ CAST(x AS STRING) AS `x` FROM t"
+    );
+}
