@@ -281,19 +281,18 @@ impl Runner {
                 .await
                 .map_err(GatewayError::from)?;
         }
-        let mut all_tags: Vec<JobTag> = self
-            .polling
-            .shared
-            .iter()
-            .map(|s| s.tag().clone())
-            .collect();
-        all_tags.extend(tags);
         let req = SubmitJobRequest {
             sql: sql.to_string(),
             currentdb: Some(ctx.currentdb.clone()),
             queue_name: ctx.queue.clone(),
             conf: self.job_conf(ctx),
-            tags: all_tags,
+            tags: self
+                .polling
+                .shared
+                .iter()
+                .map(|s| s.tag().clone())
+                .chain(tags)
+                .collect(),
         };
         let submitted = self
             .backend

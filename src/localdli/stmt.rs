@@ -300,8 +300,9 @@ pub fn spark_cast_types(stmt: &mut Statement) {
 /// Output names like Spark's: an unaliased top-level expression is named after its SQL
 /// text (`SELECT 1` → `1`, not DataFusion's `Int64(1)`). With `all`, plain column
 /// references are aliased too, which makes repeated names (`SELECT a, a`, allowed by
-/// Spark, refused by DataFusion) unique, and so do aliases given twice. Aliases carry [`crate::sparknames::DUP_MARKER`] and the position;
-/// [`crate::sparknames::display_name`] removes them from the result schema.
+/// Spark, refused by DataFusion) unique, and so do aliases given twice. Aliases carry
+/// [`crate::sparknames::DUP_MARKER`] and the position; [`crate::sparknames::display_name`]
+/// removes them from the result schema.
 pub fn name_columns(stmt: &mut Statement, all: bool) {
     let query = match stmt {
         Statement::Query(q) => q,

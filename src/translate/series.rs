@@ -50,8 +50,11 @@ pub fn rewrite(t: &mut TableFactor) -> Result<bool, Untranslatable> {
         })
         .collect();
     let (start, stop, step) = match exprs.as_slice() {
-        [a, b] if exprs.len() == args.args.len() => (*a, *b, None),
-        [a, b, s] if exprs.len() == args.args.len() => (*a, *b, Some(*s)),
+        _ if exprs.len() != args.args.len() => {
+            return Err(Untranslatable::new("this form of generate_series"));
+        }
+        [a, b] => (*a, *b, None),
+        [a, b, s] => (*a, *b, Some(*s)),
         _ => return Err(Untranslatable::new("this form of generate_series")),
     };
     // The arguments go in as AST nodes (never re-parsed from printed text).

@@ -104,8 +104,6 @@ fn relation(f: &TableFactor, ctes: &[String]) -> Rel {
 }
 
 impl Rewriter<'_> {
-    /// The type of a column reference in the innermost query, when exactly one of its
-    /// relations is known to have it and no relation of unknown columns could.
     /// A `date` column added to or subtracted from something is written as
     /// `CAST(col AS DATE)` (a no-op on Spark), so that [`datetime`] knows its type:
     /// `date - date` is then Postgres' whole days (`datediff`), not Spark's interval.
@@ -140,6 +138,8 @@ impl Rewriter<'_> {
         changed
     }
 
+    /// The type of a column reference in the innermost query, when exactly one of its
+    /// relations is known to have it and no relation of unknown columns could.
     fn lookup(&self, parts: &[Ident]) -> Option<SparkType> {
         let scope = self.scopes.last()?;
         let (qualifier, column) = match parts {
