@@ -93,3 +93,15 @@ async fn postgres_meaning_on_the_embedded_service() {
         "0A000"
     );
 }
+
+/// Integer division of columns keeps Postgres' meaning in a session's first statement,
+/// before any catalog query has cached the table's columns (the gateway loads them).
+#[tokio::test]
+async fn integer_division_of_columns_without_a_catalog_query_first() {
+    let wh = tempfile::tempdir().unwrap();
+    let gw = start(test_config(wh.path(), false)).await;
+    let c = connect(&gw).await;
+    setup(&c).await;
+    let div = simple_rows(&c, "SELECT n / 2 AS h FROM tr.t ORDER BY id").await;
+    assert_eq!(col(&div, 0), vec![s("3"), s("4"), s("-3")]);
+}

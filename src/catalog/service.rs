@@ -480,6 +480,15 @@ impl CatalogService for DliCatalog {
         describe::user_query(spark, &snap, &ctx.currentdb).await
     }
 
+    async fn load_columns(&self, spark: &Statement, ctx: &CatalogContext) -> bool {
+        let need = needs::of_user_query(spark, &ctx.currentdb);
+        let before = self.cache.peek();
+        match self.snapshot_for(&need, &ctx.currentdb).await {
+            Ok(after) => before.is_none_or(|b| !Arc::ptr_eq(&b, &after)),
+            Err(_) => false,
+        }
+    }
+
     fn cached_column_type(
         &self,
         db: Option<&str>,

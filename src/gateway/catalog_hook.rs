@@ -120,6 +120,13 @@ pub trait CatalogService: Send + Sync + 'static {
     /// cached metadata; `None` when it cannot be planned locally.
     async fn describe_user(&self, spark: &Statement, ctx: &CatalogContext) -> Option<Described>;
 
+    /// Load the column metadata of the databases a user query (parsed as Spark SQL)
+    /// reads, so that [`Self::cached_column_type`] knows them; `true` when the cache
+    /// changed (the statement is then worth translating again).
+    async fn load_columns(&self, _spark: &Statement, _ctx: &CatalogContext) -> bool {
+        false
+    }
+
     /// A DDL statement ran on DLI: drop whatever cached metadata it may have changed.
     async fn invalidate(&self, touched: &[Touched], ctx: &CatalogContext);
 

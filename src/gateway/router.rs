@@ -130,9 +130,19 @@ impl Router {
         }
     }
 
-    /// Plan one statement (no metadata lookups): see [`plan::plan`].
-    pub fn plan(&self, lexed: Lexed) -> Plan {
+    /// Plan one statement: see [`plan::plan`]. A statement bound for DLI whose Spark text
+    /// still divides (a `/` left as Spark's exact division because a column's type was not
+    /// cached) has the columns of the databases it reads loaded, and is planned again
+    /// when that taught the catalog anything: integer division keeps Postgres' meaning
+    /// from a session's first statement on, not only after a catalog query.
+    pub async fn plan(&self, session: &Session, lexed: Lexed) -> Plan {
         let mut plan = plan::plan(lexed, self.catalog.as_deref());
+        if let (Some(c), Kind::Dli { spark: Some(s), .. }) = (&self.catalog, &plan.kind)
+            && plan.spark.divides()
+            && c.load_columns(s, &self.catalog_context(session)).await
+        {
+            plan = plan::plan(plan.lexed.clone(), self.catalog.as_deref());
+        }
         if self.clock.is_none() {
             plan.clocks_to_dli();
         }
@@ -157,7 +167,7 @@ impl Router {
                 ));
             }
         };
-        let mut plan = self.plan(lexed);
+        let mut plan = self.plan(session, lexed).await;
         let ctx = || self.catalog_context(session);
         let learnt = match (&plan.kind, &self.catalog) {
             (Kind::Catalog(stmt), Some(c)) => {
@@ -370,7 +380,7 @@ impl Router {
     ) -> Vec<Result<Output, GatewayError>> {
         let mut out = Vec::new();
         for lexed in lex(session, message) {
-            let plan = self.plan(lexed);
+            let plan = self.plan(session, lexed).await;
             let result = self.execute(session, &plan, None).await;
             let failed = result.is_err();
             out.push(result);

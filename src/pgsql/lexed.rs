@@ -169,6 +169,13 @@ impl Lexed {
             .collect()
     }
 
+    /// Whether the statement has a division operator (`/`).
+    pub fn divides(&self) -> bool {
+        self.tokens
+            .as_ref()
+            .is_some_and(|toks| toks.iter().any(|(t, _)| t.token == Token::Div))
+    }
+
     /// The `$n` placeholders, in order of appearance.
     pub fn placeholders(&self) -> Vec<Placeholder> {
         let Some(toks) = &self.tokens else {
