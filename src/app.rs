@@ -13,9 +13,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::catalog::DliCatalog;
+use crate::catalog::identities::PerIdentity;
 use crate::config::Config;
 use crate::dli::DliClient;
 use crate::gateway::cluster::Cluster;
+use crate::gateway::config::AuthMethod;
 use crate::gateway::local::ServerFacts;
 use crate::gateway::router::Router;
 use crate::gateway::runner::Runner;
@@ -157,6 +159,13 @@ impl Gateway {
             )?;
             catalog_cache = Some(catalog.cache().clone());
             router = router.with_catalog(catalog);
+            if cfg.server.auth_method == AuthMethod::DliPassthrough {
+                router = router.with_identity_catalogs(Arc::new(PerIdentity::new(
+                    &cfg.catalog,
+                    &cfg.flink,
+                    &cfg.server.server_version,
+                )));
+            }
         }
         let metrics = match cfg.metrics.enabled() {
             true => {

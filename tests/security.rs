@@ -1,13 +1,15 @@
 //! Connection security end to end: TLS (optional / required, SCRAM channel binding),
-//! password methods against config users, uniform 28P01 failures, login throttling,
-//! DLI-credential passthrough against the embedded service's IAM, and no secret in logs.
+//! password methods against config users, uniform 28P01 failures, login throttling, and
+//! no secret in logs (passthrough logins: `tests/passthrough.rs`).
 
 mod common;
 
-use common::{captured, logs};
+use common::captured;
+use common::tls::{
+    base_config, connect_plain, connect_tls, message, passthrough_config, select_one, self_signed,
+    sqlstate, tls_config,
+};
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dli_pg_gateway::app::Gateway;
@@ -15,53 +17,8 @@ use dli_pg_gateway::config::Config;
 use dli_pg_gateway::gateway::config::{AuthMethod, UserConfig};
 use dli_pg_gateway::gateway::throttle::ThrottleConfig;
 use dli_pg_gateway::gateway::tls::{TlsConfig, TlsMode};
-use pgwire::tokio::tokio_rustls::rustls;
-use tokio_postgres::{Client, NoTls};
-use tokio_postgres_rustls::MakeRustlsConnect;
 
 // ---------------------------------------------------------------- fixtures
-
-struct Cert {
-    cert_file: PathBuf,
-    key_file: PathBuf,
-    der: rustls::pki_types::CertificateDer<'static>,
-}
-
-fn self_signed(dir: &Path) -> Cert {
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("rcgen");
-    let cert_file = dir.join("server.crt");
-    let key_file = dir.join("server.key");
-    std::fs::write(&cert_file, ck.cert.pem()).unwrap();
-    std::fs::write(&key_file, ck.signing_key.serialize_pem()).unwrap();
-    Cert {
-        cert_file,
-        key_file,
-        der: ck.cert.der().clone(),
-    }
-}
-
-fn tls_config(cert: &Cert, mode: TlsMode) -> TlsConfig {
-    TlsConfig {
-        mode,
-        cert_file: Some(cert.cert_file.clone()),
-        key_file: Some(cert.key_file.clone()),
-    }
-}
-
-/// Throttling that never gets in the way of tests about something else.
-fn lenient_throttle() -> ThrottleConfig {
-    ThrottleConfig {
-        free_failures: 1000,
-        ..Default::default()
-    }
-}
-
-fn base_config(dir: &Path) -> Config {
-    logs();
-    let mut cfg = common::test_config(&dir.join("wh"), false);
-    cfg.server.throttle = lenient_throttle();
-    cfg
-}
 
 fn users(list: &[(&str, &str)]) -> Vec<UserConfig> {
     list.iter()
@@ -70,70 +27,6 @@ fn users(list: &[(&str, &str)]) -> Vec<UserConfig> {
             password: p.to_string(),
         })
         .collect()
-}
-
-fn conn_str(gw: &Gateway, user: &str, password: &str, extra: &str) -> String {
-    format!(
-        "host=localhost hostaddr=127.0.0.1 port={} user='{user}' password='{password}' dbname=dli connect_timeout=20 {extra}",
-        gw.addr().port()
-    )
-}
-
-fn rustls_connector(cert: &Cert) -> MakeRustlsConnect {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert.der.clone()).expect("root cert");
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let cfg = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    MakeRustlsConnect::new(cfg)
-}
-
-async fn connect_plain(
-    gw: &Gateway,
-    user: &str,
-    password: &str,
-) -> Result<Client, tokio_postgres::Error> {
-    let (client, conn) =
-        tokio_postgres::connect(&conn_str(gw, user, password, "sslmode=disable"), NoTls).await?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    Ok(client)
-}
-
-async fn connect_tls(
-    gw: &Gateway,
-    cert: &Cert,
-    user: &str,
-    password: &str,
-    extra: &str,
-) -> Result<Client, tokio_postgres::Error> {
-    let s = conn_str(gw, user, password, &format!("sslmode=require {extra}"));
-    let (client, conn) = tokio_postgres::connect(&s, rustls_connector(cert)).await?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    Ok(client)
-}
-
-fn sqlstate(e: &tokio_postgres::Error) -> String {
-    e.code()
-        .map(|c| c.code().to_string())
-        .unwrap_or_else(|| panic!("no SQLSTATE in {e:?}"))
-}
-
-fn message(e: &tokio_postgres::Error) -> String {
-    e.as_db_error()
-        .map(|d| d.message().to_string())
-        .unwrap_or_default()
-}
-
-async fn select_one(client: &Client) {
-    let rows = common::simple_rows(client, "SELECT 1").await;
-    assert_eq!(rows, vec![vec![Some("1".to_string())]]);
 }
 
 // ---------------------------------------------------------------- TLS
@@ -321,106 +214,6 @@ async fn repeated_failures_delay_the_next_attempt() {
     let e = connect_plain(&gw, "dli", "guess").await.err().unwrap();
     assert_eq!(sqlstate(&e), "28P01");
     gw.shutdown().await;
-}
-
-// ---------------------------------------------------------------- passthrough
-
-fn passthrough_config(dir: &Path, cert: &Cert) -> Config {
-    let mut cfg = base_config(dir);
-    cfg.server.auth_method = AuthMethod::DliPassthrough;
-    cfg.server.users = Vec::new();
-    cfg.server.tls = tls_config(cert, TlsMode::Optional);
-    cfg.local.iam_password = "iam-pass-Q7".into();
-    cfg.local.access_key = "PASSAK".into();
-    cfg.local.secret_key = "pass-sk-Z9".into();
-    cfg
-}
-
-#[tokio::test]
-async fn passthrough_runs_sessions_with_the_users_dli_credentials() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = self_signed(dir.path());
-    let gw = common::start(passthrough_config(dir.path(), &cert)).await;
-
-    // IAM password; the domain comes from [dli.auth] (the embedded service's "local") …
-    let c = connect_tls(&gw, &cert, "dli", "iam-pass-Q7", "")
-        .await
-        .expect("IAM password login");
-    select_one(&c).await;
-    // … or from user@domain
-    let c = connect_tls(&gw, &cert, "dli@local", "iam-pass-Q7", "")
-        .await
-        .expect("user@domain login");
-    select_one(&c).await;
-    // AK/SK
-    let c = connect_tls(&gw, &cert, "someone", "ak:PASSAK:pass-sk-Z9", "")
-        .await
-        .expect("AK/SK login");
-    select_one(&c).await;
-    // a second connection with the same credentials comes from the cache
-    let c = connect_tls(&gw, &cert, "dli", "iam-pass-Q7", "")
-        .await
-        .expect("cached login");
-    select_one(&c).await;
-
-    for (user, pw) in [
-        ("dli", "wrong-iam-pw"),
-        ("dli@otherdomain", "iam-pass-Q7"),
-        ("nobody", "iam-pass-Q7"),
-        ("someone", "ak:PASSAK:wrong-sk"),
-        ("someone", "ak:malformed"),
-    ] {
-        let e = connect_tls(&gw, &cert, user, pw, "")
-            .await
-            .err()
-            .unwrap_or_else(|| panic!("{user} logged in"));
-        assert_eq!(sqlstate(&e), "28P01", "{user}: {e:?}");
-    }
-    // never over plaintext, not even with the right password
-    let e = connect_plain(&gw, "dli", "iam-pass-Q7")
-        .await
-        .expect_err("plaintext refused");
-    assert_eq!(sqlstate(&e), "28000");
-    assert!(message(&e).contains("only over TLS"), "{e:?}");
-    gw.shutdown().await;
-}
-
-/// The gateway's own `[dli]` credentials are wrong here, so a statement can only succeed
-/// if the session runs on the DLI client built from the login's credentials.
-#[tokio::test]
-async fn passthrough_sessions_run_on_the_users_own_client() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = self_signed(dir.path());
-    let mut cfg = passthrough_config(dir.path(), &cert);
-    let svc = dli_pg_gateway::localdli::start(cfg.local.clone())
-        .await
-        .expect("local DLI");
-    cfg.dli.endpoint = svc.endpoint();
-    cfg.dli.project_id = svc.project_id().to_string();
-    cfg.dli.auth.mode = dli_pg_gateway::dli::AuthMode::Token;
-    cfg.dli.auth.domain_name = "local".into();
-    cfg.dli.auth.user_name = "dli".into();
-    cfg.dli.auth.password = "not-the-password".into();
-    let gw = common::start(cfg).await;
-
-    for (user, pw) in [("dli", "iam-pass-Q7"), ("x", "ak:PASSAK:pass-sk-Z9")] {
-        let c = connect_tls(&gw, &cert, user, pw, "")
-            .await
-            .unwrap_or_else(|e| panic!("{user}: {e:?}"));
-        select_one(&c).await;
-    }
-    gw.shutdown().await;
-    svc.shutdown().await;
-}
-
-#[tokio::test]
-async fn passthrough_without_tls_is_a_config_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let cert = self_signed(dir.path());
-    let mut cfg = passthrough_config(dir.path(), &cert);
-    cfg.server.tls.mode = TlsMode::Disabled;
-    let err = Gateway::start(cfg).await.err().expect("start fails");
-    assert!(err.to_string().contains("dli-passthrough"), "{err}");
 }
 
 // ---------------------------------------------------------------- logs

@@ -32,6 +32,11 @@ pub struct CatalogConfig {
     /// metadata snapshot and reused for the same statement in the same session context
     /// (0: compute every answer).
     pub answer_cache_mb: usize,
+    /// `dli-passthrough`: identities whose own catalog (their own metadata, read with
+    /// their own credentials) is kept at once; the least recently used goes first.
+    pub identities_max: usize,
+    /// `dli-passthrough`: `answer_cache_mb` of each identity's catalog.
+    pub identity_answer_cache_mb: usize,
 }
 
 impl Default for CatalogConfig {
@@ -45,6 +50,8 @@ impl Default for CatalogConfig {
             database_name: "dli".to_string(),
             preload: false,
             answer_cache_mb: 64,
+            identities_max: 64,
+            identity_answer_cache_mb: 4,
         }
     }
 }
@@ -57,6 +64,9 @@ impl CatalogConfig {
         }
         if self.database_name.trim().is_empty() {
             return Err("[catalog] database_name must not be empty".into());
+        }
+        if self.identities_max == 0 {
+            return Err("[catalog] identities_max must be at least 1".into());
         }
         Ok(())
     }

@@ -9,7 +9,8 @@
 //!   them (bounded concurrency);
 //! - [`model`] — DLI databases/tables/columns as Postgres schemas/relations/attributes,
 //!   with stable name-derived [`oids`];
-//! - [`route`] — deciding, on the parsed AST, whether a statement is a catalog query.
+//! - [`route`] — deciding, on the parsed AST, whether a statement is a catalog query;
+//! - [`identities`] — one catalog per `dli-passthrough` identity, bounded.
 //!
 //! Must not submit DLI jobs, and must not know pgwire beyond the types of the seam.
 
@@ -25,6 +26,7 @@ pub mod engine;
 pub mod fixups;
 pub mod flink;
 pub mod functions;
+pub mod identities;
 pub mod infoschema;
 pub mod invalidate;
 pub mod model;

@@ -4,8 +4,10 @@
 //! Owns: the [`CatalogService`] trait and the plain types it takes and returns. The
 //! statement planner asks it where a parsed statement goes ([`CatalogService::route`]);
 //! the router asks it to answer or describe catalog queries, to describe user queries
-//! from cached metadata, and to forget what a DDL statement changed. Speaks in parsed
-//! statements and Postgres types, never in SQL text to re-parse, pgwire or HTTP types.
+//! from cached metadata, and to forget what a DDL statement changed; and the
+//! [`IdentityCatalogs`] that give each `dli-passthrough` identity a catalog of its own.
+//! Speaks in parsed statements and Postgres types, never in SQL text to re-parse, pgwire
+//! or HTTP types.
 
 use async_trait::async_trait;
 use postgres_types::Type;
@@ -141,4 +143,21 @@ pub trait CatalogService: Send + Sync + 'static {
     ) -> Option<crate::pgtypes::SparkType> {
         None
     }
+}
+
+/// The catalogs of the DLI identities that log in with their own credentials
+/// (`dli-passthrough`): each identity sees what its credentials may see in DLI, not the
+/// gateway's own view.
+pub trait IdentityCatalogs: Send + Sync + 'static {
+    /// The catalog of identity `key` (an HMAC of its credentials, never the secret),
+    /// reading DLI's metadata with `client`; kept, so every session of the identity
+    /// shares one cache.
+    fn catalog_for(
+        &self,
+        key: &[u8; 32],
+        client: &crate::dli::DliClient,
+    ) -> Result<std::sync::Arc<dyn CatalogService>, GatewayError>;
+
+    /// Every identity catalog kept now (a DDL statement may change what each shows).
+    fn kept(&self) -> Vec<std::sync::Arc<dyn CatalogService>>;
 }

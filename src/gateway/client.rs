@@ -19,7 +19,9 @@ pub fn session<C: ClientInfo>(router: &Router, client: &C) -> Arc<Session> {
         return session;
     }
     // Read before `get_or_insert_with`, which holds the extensions' write lock.
-    let backend = extensions.get::<SessionBackend>().map(|b| b.0.clone());
+    let own = extensions.get::<SessionBackend>();
+    let backend = own.as_ref().map(|b| b.jobs.clone());
+    let catalog = own.and_then(|b| b.catalog.clone());
     let meta = client.metadata();
     let (pid, secret) = client.pid_and_secret_key();
     let cancel_key = Some(super::cancel::cancel_key(pid, &secret));
@@ -29,6 +31,7 @@ pub fn session<C: ClientInfo>(router: &Router, client: &C) -> Arc<Session> {
             database: meta.get("database").cloned(),
             params: meta.clone(),
             backend,
+            catalog,
             cancel_key,
         })
     })

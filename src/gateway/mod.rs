@@ -5,7 +5,7 @@
 //!   (listener, pgwire wiring), [`auth`], [`tls`], [`throttle`], [`passthrough`] and
 //!   [`login`] (connection security);
 //! - the protocol-neutral core: [`plan`] (one statement read once), [`classify`],
-//!   [`router`], [`local`] (session commands), [`params`], [`infer`], [`runner`]
+//!   [`router`], [`catalogs`] (whose catalog answers a session), [`local`] (session commands), [`params`], [`infer`], [`runner`]
 //!   (statement → DLI job), [`convert`], [`output`], [`session`], [`copy`] (COPY TO
 //!   STDOUT), [`cursor`] (DECLARE, FETCH, MOVE, CLOSE);
 //! - several replicas: [`cluster`] (job tags, cancel by tag), [`sweep`] (orphaned jobs),
@@ -23,6 +23,7 @@ pub mod backend;
 pub mod bind;
 pub mod cancel;
 pub mod catalog_hook;
+pub mod catalogs;
 pub mod classify;
 pub mod client;
 pub mod clock;

@@ -7,7 +7,8 @@
 //! user may run SQL), a short-lived
 //! cache of verified clients keyed by an HMAC of the credentials (so a connection pool does
 //! not hit IAM once per connection), and the pgwire auth mechanism that stores the user's
-//! client as the session's [`SessionBackend`]. Only ever used over TLS: the gateway needs
+//! client (and the catalog of the user's identity, [`IdentityCatalogs`]) as the
+//! session's [`SessionBackend`]. Only ever used over TLS: the gateway needs
 //! the secret itself, so the password travels in cleartext inside the TLS channel. Its
 //! settings (`[server.passthrough]`) live in [`super::config`].
 
@@ -23,6 +24,7 @@ use pgwire::error::PgWireResult;
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use sha2::Sha256;
 
+use super::catalog_hook::IdentityCatalogs;
 use super::config::PassthroughConfig;
 use super::login::{auth_failed, tls_required_error};
 use super::session::SessionBackend;
@@ -117,6 +119,8 @@ pub struct Passthrough {
     /// Per-process random HMAC key: the cache never holds a plain hash of a secret.
     hmac_key: [u8; 32],
     cache: Mutex<HashMap<CacheKey, (Arc<Slot>, Instant)>>,
+    /// Each identity's own catalog (none when the gateway answers no catalog queries).
+    catalogs: Option<Arc<dyn IdentityCatalogs>>,
 }
 
 impl std::fmt::Debug for Passthrough {
@@ -136,7 +140,15 @@ impl Passthrough {
             cfg,
             hmac_key: rand::random(),
             cache: Mutex::new(HashMap::new()),
+            catalogs: None,
         }
+    }
+
+    /// Give each identity the catalog `catalogs` keeps for it (keyed by the same HMAC
+    /// of its credentials as the verification cache).
+    pub fn with_catalogs(mut self, catalogs: Option<Arc<dyn IdentityCatalogs>>) -> Self {
+        self.catalogs = catalogs;
+        self
     }
 
     fn default_domain(&self) -> &str {
@@ -225,12 +237,32 @@ impl Passthrough {
         }
     }
 
-    /// Verify the login's credentials (or reuse a recent verification) and return the
-    /// user's DLI client.
-    pub async fn login(&self, pg_user: &str, secret: &str) -> Result<DliClient, LoginError> {
+    /// Verify the login's credentials (or reuse a recent verification) and return what
+    /// the session runs with: the user's DLI client and, when the gateway answers catalog
+    /// queries, the catalog of the user's own DLI identity.
+    pub async fn login(&self, pg_user: &str, secret: &str) -> Result<SessionBackend, LoginError> {
         let creds = parse_credentials(pg_user, secret, self.default_domain(), self.cfg.allow_aksk)
             .map_err(|r| LoginError::Invalid(r.to_string()))?;
         let key = self.cache_key(pg_user, &creds);
+        let client = self.verified(pg_user, &creds, key).await?;
+        let catalog = match &self.catalogs {
+            Some(c) => Some(c.catalog_for(&key, &client).map_err(|e| {
+                LoginError::Unavailable(format!("no catalog for the identity: {}", e.message))
+            })?),
+            None => None,
+        };
+        Ok(SessionBackend {
+            jobs: Arc::new(client),
+            catalog,
+        })
+    }
+
+    async fn verified(
+        &self,
+        pg_user: &str,
+        creds: &DliCredentials,
+        key: CacheKey,
+    ) -> Result<DliClient, LoginError> {
         let slot = self.slot(key, Instant::now());
         // Concurrent logins with the same credentials wait here for one verification.
         let mut verified = slot.verified.lock().await;
@@ -242,7 +274,7 @@ impl Passthrough {
             return Ok(client.clone());
         }
         *verified = None;
-        let result = self.verify(&creds).await;
+        let result = self.verify(creds).await;
         match &result {
             Ok(client) => *verified = Some((client.clone(), Instant::now())),
             Err(_) => {
@@ -305,10 +337,8 @@ impl AuthMechanism for PassthroughMechanism {
             return Ok(AuthState::Failed(tls_required_error(true)));
         }
         match self.0.login(&user, &password.password).await {
-            Ok(dli) => {
-                client
-                    .session_extensions()
-                    .insert(SessionBackend(Arc::new(dli)));
+            Ok(backend) => {
+                client.session_extensions().insert(backend);
                 Ok(AuthState::Ok {
                     final_message: None,
                     identity: None,

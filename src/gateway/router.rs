@@ -4,7 +4,8 @@
 //! statement and learn its types from cached metadata), [`Router::describe`] and
 //! [`Router::execute`] — plus [`Router::simple_query`] (plan + execute per statement),
 //! every statement's span, log line and metrics (through [`super::stmtlog`]), and what
-//! happens after a DLI job (catalog invalidation).
+//! happens after a DLI job (catalog invalidation, in [`jobs`] with the rest of the job
+//! side); which catalog answers a session is [`super::catalogs`]'.
 //! Everything it returns is protocol-neutral ([`super::output`]); it imports nothing
 //! from pgwire. Statements are read once, by [`super::plan::plan`].
 
@@ -14,29 +15,27 @@ use std::sync::Arc;
 use postgres_types::Type;
 use tracing::Instrument;
 
-use super::answer::{constant_fields, job_output, local_output, rows_output, spark_fields};
-use super::catalog_hook::{CatalogContext, CatalogService, Described};
-use super::classify::DliKind;
+use super::answer::{constant_fields, job_output, local_output, rows_output};
+use super::catalog_hook::{CatalogContext, CatalogService, Described, IdentityCatalogs};
+use super::catalogs::Catalogs;
 use super::clock::SparkClock;
 use super::cursor::{Count, Cursor, CursorCmd};
 use super::local::{self, ServerFacts};
 use super::output::{CommandTag, Counted, Field, Output, Rows};
 use super::params::{self, Param};
 use super::plan::{self, Kind, Plan};
-use super::reuse;
-use super::runner::{Finished, JobBackend, JobContext, Outcome, Runner};
+use super::runner::{JobBackend, Runner};
 use super::session::{Session, SessionState};
-use super::share;
-use super::sharing::Written;
-use crate::dli::JobType;
 use crate::errors::{ErrorKind, GatewayError};
 use crate::pgsql::Lexed;
+
+mod jobs;
 
 /// Routes statements for every connection.
 pub struct Router {
     runner: Runner,
     facts: ServerFacts,
-    catalog: Option<Arc<dyn CatalogService>>,
+    catalogs: Catalogs,
     /// The queue's Spark time zone, when configured: clock functions are answered here.
     clock: Option<SparkClock>,
 }
@@ -50,6 +49,8 @@ pub struct Login {
     pub params: HashMap<String, String>,
     /// The login's own DLI backend (DLI-credential passthrough).
     pub backend: Option<Arc<dyn JobBackend>>,
+    /// The catalog of the login's own DLI identity (DLI-credential passthrough).
+    pub catalog: Option<Arc<dyn CatalogService>>,
     /// The cancel key the client was given.
     pub cancel_key: Option<super::cluster::CancelKey>,
 }
@@ -64,15 +65,26 @@ impl Router {
         Self {
             runner,
             facts,
-            catalog: None,
+            catalogs: Catalogs::default(),
             clock,
         }
     }
 
     /// Answer catalog queries (and describe user queries) with `catalog`.
     pub fn with_catalog(mut self, catalog: Arc<dyn CatalogService>) -> Self {
-        self.catalog = Some(catalog);
+        self.catalogs.shared = Some(catalog);
         self
+    }
+
+    /// Give each `dli-passthrough` identity a catalog of its own from `identities`.
+    pub fn with_identity_catalogs(mut self, identities: Arc<dyn IdentityCatalogs>) -> Self {
+        self.catalogs.identities = Some(identities);
+        self
+    }
+
+    /// The identities' catalogs, for the passthrough logins that pick theirs.
+    pub fn identity_catalogs(&self) -> Option<Arc<dyn IdentityCatalogs>> {
+        self.catalogs.identities.clone()
     }
 
     /// How often a running statement checks that its client is still there.
@@ -115,6 +127,7 @@ impl Router {
             login.backend,
         );
         session.cancel_key = login.cancel_key;
+        session.catalog = login.catalog;
         local::apply_startup(&session, &login.params);
         session
     }
@@ -136,12 +149,13 @@ impl Router {
     /// when that taught the catalog anything: integer division keeps Postgres' meaning
     /// from a session's first statement on, not only after a catalog query.
     pub async fn plan(&self, session: &Session, lexed: Lexed) -> Plan {
-        let mut plan = plan::plan(lexed, self.catalog.as_deref());
-        if let (Some(c), Kind::Dli { spark: Some(s), .. }) = (&self.catalog, &plan.kind)
+        let catalog = self.catalogs.of(session);
+        let mut plan = plan::plan(lexed, catalog.map(Arc::as_ref));
+        if let (Some(c), Kind::Dli { spark: Some(s), .. }) = (catalog, &plan.kind)
             && plan.spark.divides()
             && c.load_columns(s, &self.catalog_context(session)).await
         {
-            plan = plan::plan(plan.lexed.clone(), self.catalog.as_deref());
+            plan = plan::plan(plan.lexed.clone(), Some(c.as_ref()));
         }
         if self.clock.is_none() {
             plan.clocks_to_dli();
@@ -169,7 +183,7 @@ impl Router {
         };
         let mut plan = self.plan(session, lexed).await;
         let ctx = || self.catalog_context(session);
-        let learnt = match (&plan.kind, &self.catalog) {
+        let learnt = match (&plan.kind, self.catalogs.of(session)) {
             (Kind::Catalog(stmt), Some(c)) => {
                 c.describe_catalog(plan.sql(), stmt, &ctx()).await.ok()
             }
@@ -218,7 +232,7 @@ impl Router {
                 Some(known) => Ok(known.to_vec()),
                 None => {
                     let ctx = self.catalog_context(session);
-                    let catalog = self.catalog()?;
+                    let catalog = self.catalogs.required(session)?;
                     Ok(catalog
                         .describe_catalog(plan.sql(), stmt, &ctx)
                         .await?
@@ -227,48 +241,6 @@ impl Router {
             },
             Kind::Dli { kind, .. } => self.describe_job(session, plan, kind, values).await,
         }
-    }
-
-    async fn describe_job(
-        &self,
-        session: &Session,
-        plan: &Plan,
-        kind: &DliKind,
-        values: Option<&[Param]>,
-    ) -> Result<Vec<Field>, GatewayError> {
-        if !kind.returns_rows() {
-            return Ok(Vec::new());
-        }
-        if let Some(known) = plan.known_columns() {
-            return Ok(known.to_vec());
-        }
-        if plan.params > 0 && values.is_none() {
-            // The values are not known yet: a zero-row job with NULLs tells the columns.
-            if *kind != DliKind::Query {
-                return Ok(Vec::new());
-            }
-            let probe = format!(
-                "SELECT * FROM ({}) AS gateway_describe LIMIT 0",
-                params::spark_with_nulls(plan)
-            );
-            let finished = self.run_job(session, &probe, plan).await?;
-            let columns = match finished.outcome {
-                Outcome::Rows { columns, .. } => spark_fields(&columns),
-                Outcome::Command { .. } => Vec::new(),
-            };
-            let _ = plan.learnt.set(columns.clone());
-            return Ok(columns);
-        }
-        // Run it now and keep the result for the Execute that follows: it runs once.
-        let spark = params::render_spark(plan, values.unwrap_or_default())?;
-        let finished = self.run_job(session, &spark, plan).await?;
-        self.after_job(session, kind, ran_ddl(&finished)).await;
-        let fields = match &finished.outcome {
-            Outcome::Rows { columns, .. } => spark_fields(columns),
-            Outcome::Command { .. } => Vec::new(),
-        };
-        session.stash(&spark, finished);
-        Ok(fields)
     }
 
     /// Run a planned statement with its bound values (`None`: a simple query, whose
@@ -298,7 +270,9 @@ impl Router {
     ) -> Result<Output, GatewayError> {
         match &plan.kind {
             Kind::Session(stmt) => Ok(local_output(local::answer(stmt, session, &self.facts)?)),
-            Kind::Refresh(db) => Ok(rows_output(self.catalog()?.refresh(db.clone()).await?)),
+            Kind::Refresh(db) => Ok(rows_output(
+                self.catalogs.required(session)?.refresh(db.clone()).await?,
+            )),
             Kind::Constant(row) => {
                 let at = SparkClock::now();
                 let values = row
@@ -344,9 +318,17 @@ impl Router {
                     Some(v) => {
                         let bound = params::substitute(stmt, v)?;
                         let text = bound.to_string();
-                        self.catalog()?.answer(&text, &bound, &ctx).await?
+                        self.catalogs
+                            .required(session)?
+                            .answer(&text, &bound, &ctx)
+                            .await?
                     }
-                    None => self.catalog()?.answer(plan.sql(), stmt, &ctx).await?,
+                    None => {
+                        self.catalogs
+                            .required(session)?
+                            .answer(plan.sql(), stmt, &ctx)
+                            .await?
+                    }
                 };
                 Ok(rows_output(rows))
             }
@@ -362,7 +344,7 @@ impl Router {
                     }
                     None => {
                         let f = self.run_job(session, &spark, plan).await?;
-                        self.after_job(session, kind, ran_ddl(&f)).await;
+                        self.after_job(session, kind, Self::ran_ddl(&f)).await;
                         f
                     }
                 };
@@ -407,70 +389,6 @@ impl Router {
             )),
         }
     }
-
-    fn catalog(&self) -> Result<&Arc<dyn CatalogService>, GatewayError> {
-        self.catalog.as_ref().ok_or_else(|| {
-            GatewayError::internal("a catalog statement was planned without a catalog")
-        })
-    }
-
-    /// After a DLI job: a DDL statement may have changed cached metadata.
-    async fn after_job(&self, session: &Session, kind: &DliKind, ran_ddl: bool) {
-        if let Some(catalog) = &self.catalog
-            && ran_ddl
-        {
-            catalog
-                .invalidate(kind.touches(), &self.catalog_context(session))
-                .await;
-        }
-    }
-
-    /// Run Spark SQL as a DLI job (the runner records its id on the statement's span):
-    /// `plan`'s read-only queries shared and reused as the session allows, its writes
-    /// recorded (when they start and end) so that no reuse outlives them.
-    async fn run_job(
-        &self,
-        session: &Session,
-        sql: &str,
-        plan: &Plan,
-    ) -> Result<Finished, GatewayError> {
-        let state = session.snapshot();
-        let spec = share::spec_of(plan, session, &state, self.runner.config());
-        let written = match &plan.kind {
-            Kind::Dli { kind, spark } => reuse::writes_of(kind, spark.as_deref()),
-            _ => Written::Everything,
-        };
-        let recent = &self.runner.sharing().recent;
-        recent.wrote(&written);
-        let ctx = JobContext {
-            currentdb: state.currentdb,
-            queue: state.queue,
-            statement_timeout_ms: state.statement_timeout_ms,
-            allow_truncated_results: state.allow_truncated_results,
-        };
-        let progress = session.progress_sink();
-        let finished = match &session.backend {
-            Some(b) => {
-                self.runner
-                    .with_backend(b.clone())
-                    .run_shared(sql, &ctx, progress.as_ref(), &spec)
-                    .await
-            }
-            None => {
-                self.runner
-                    .run_shared(sql, &ctx, progress.as_ref(), &spec)
-                    .await
-            }
-        };
-        recent.wrote(&written);
-        finished
-    }
-}
-
-/// Whether DLI ran the job as DDL (neither a query nor an INSERT).
-fn ran_ddl(finished: &Finished) -> bool {
-    matches!(&finished.outcome, Outcome::Command { job_type, .. }
-        if *job_type != JobType::Insert && *job_type != JobType::Query)
 }
 
 fn refresh_fields() -> Vec<Field> {

@@ -153,10 +153,10 @@ impl GatewayServer {
         cfg.validate_security().map_err(config_error)?;
         let tls = cfg.tls.load().map_err(config_error)?;
         let passthrough = match (cfg.auth_method, dli) {
-            (AuthMethod::DliPassthrough, Some(dli)) => Some(Arc::new(Passthrough::new(
-                dli.clone(),
-                cfg.passthrough.clone(),
-            ))),
+            (AuthMethod::DliPassthrough, Some(dli)) => Some(Arc::new(
+                Passthrough::new(dli.clone(), cfg.passthrough.clone())
+                    .with_catalogs(router.identity_catalogs()),
+            )),
             _ => None,
         };
         if cfg.auth_method == AuthMethod::Password && !cfg.tls.required() {

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use std::sync::Arc;
 
+use super::catalog_hook::CatalogService;
 use super::cluster::CancelKey;
 use super::cursor::Cursors;
 use super::progress::ProgressSink;
@@ -17,8 +18,12 @@ use super::runner::{Finished, JobBackend};
 
 /// A per-login DLI backend (e.g. a user's own DLI credentials), put into the
 /// connection's extensions by the authentication step; sessions without one use the
-/// gateway's shared backend.
-pub struct SessionBackend(pub Arc<dyn JobBackend>);
+/// gateway's shared backend and catalog.
+pub struct SessionBackend {
+    pub jobs: Arc<dyn JobBackend>,
+    /// The catalog of the login's own DLI identity.
+    pub catalog: Option<Arc<dyn CatalogService>>,
+}
 
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
@@ -48,6 +53,8 @@ pub struct Session {
     state: Mutex<SessionState>,
     /// This session's own DLI backend, when its login carried DLI credentials.
     pub backend: Option<Arc<dyn JobBackend>>,
+    /// The catalog of the login's own DLI identity, when it has one.
+    pub catalog: Option<Arc<dyn CatalogService>>,
     /// The cancel key its client was given (its jobs' `pg_cancel` tag).
     pub cancel_key: Option<CancelKey>,
     /// Open SQL cursors (`DECLARE … CURSOR`).
@@ -77,6 +84,7 @@ impl Session {
     pub fn with_backend(initial: SessionState, backend: Option<Arc<dyn JobBackend>>) -> Self {
         Self {
             backend,
+            catalog: None,
             cancel_key: None,
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             state: Mutex::new(initial),

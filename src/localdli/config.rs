@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use super::grants::LocalUser;
+
 /// Rows a job preview returns at most (DLI's documented limit).
 pub const PREVIEW_LIMIT: usize = 1000;
 
@@ -37,6 +39,9 @@ pub struct LocalDliConfig {
     /// AK/SK pair accepted for "SDK-HMAC-SHA256" signed requests.
     pub access_key: String,
     pub secret_key: String,
+    /// Other IAM users of the account, each granted some databases only
+    /// (`[[local.users]]`, see [`super::grants`]).
+    pub users: Vec<LocalUser>,
     /// Lifetime of issued tokens.
     pub token_ttl_secs: u64,
     /// When false, DLI calls are served without any authentication.
@@ -85,6 +90,7 @@ impl Default for LocalDliConfig {
             iam_password: "dli-local-password".into(),
             access_key: "LOCALACCESSKEY".into(),
             secret_key: "LOCALSECRETKEY".into(),
+            users: Vec::new(),
             token_ttl_secs: 86_400,
             auth_required: true,
             obs_listen: "127.0.0.1:0".into(),
@@ -115,6 +121,7 @@ impl fmt::Debug for LocalDliConfig {
             .field("iam_password", &"<redacted>")
             .field("access_key", &self.access_key)
             .field("secret_key", &"<redacted>")
+            .field("users", &self.users)
             .field("token_ttl_secs", &self.token_ttl_secs)
             .field("auth_required", &self.auth_required)
             .field("obs_listen", &self.obs_listen)
@@ -173,6 +180,9 @@ impl LocalDliConfig {
             return Err("local.job_delay_ms: must be at most 3600000 (one hour)".into());
         }
         self.validate_flink()?;
+        if let Some(problem) = self.users.iter().find_map(|u| u.problem(&self.iam_user)) {
+            return Err(problem);
+        }
         if self.auth_required {
             for (key, value) in [
                 ("local.iam_user", &self.iam_user),

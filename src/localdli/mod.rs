@@ -37,6 +37,7 @@ pub mod exec;
 pub mod export;
 pub mod flink;
 mod fromjson;
+pub mod grants;
 pub mod http;
 pub mod jobs;
 pub mod obs;

@@ -5,6 +5,7 @@
 
 pub mod fake_jobs;
 pub mod fuzz;
+pub mod tls;
 pub mod wire;
 
 use std::io::Write;

@@ -3,8 +3,10 @@
 //! `X-Subject-Token` header, for a request scoped to this service's project by name or id;
 //! tokens are kept in [`super::state::TokenStore`]), and the
 //! middleware that admits a DLI call carrying a valid `X-Auth-Token` or a valid AK/SK
-//! "SDK-HMAC-SHA256" signature (verified with [`crate::dli::signer`]), and that checks
-//! the project id in the path. Owns credentials checks only.
+//! "SDK-HMAC-SHA256" signature (verified with [`crate::dli::signer`]), hands the
+//! handlers the request's [`Caller`] (the owner, or a `[[local.users]]` user whose
+//! databases [`crate::localdli::grants`] checks), and checks the project id in the
+//! path. Owns credentials checks only.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +22,7 @@ use serde_json::{Value, json};
 use super::state::AppState;
 use crate::dli::signer;
 use crate::localdli::error::ApiError;
+use crate::localdli::grants::Caller;
 
 /// Largest body accepted on signed requests (DLI's documented 12 MB).
 const MAX_SIGNED_BODY: usize = 12 * 1024 * 1024;
@@ -53,8 +56,12 @@ pub async fn issue_token(State(state): State<Arc<AppState>>, body: Bytes) -> Res
         .is_some_and(|m| m.iter().any(|v| v.as_str() == Some("password")));
     let user = &identity["password"]["user"];
     let cfg = &state.cfg;
-    let name_ok = user["name"].as_str() == Some(cfg.iam_user.as_str());
-    let password_ok = user["password"].as_str() == Some(cfg.iam_password.as_str());
+    let caller = Caller::by_password(
+        &cfg.users,
+        (&cfg.iam_user, &cfg.iam_password),
+        user["name"].as_str().unwrap_or_default(),
+        user["password"].as_str().unwrap_or_default(),
+    );
     let domain_ok = match (
         user["domain"]["name"].as_str(),
         user["domain"]["id"].as_str(),
@@ -69,12 +76,12 @@ pub async fn issue_token(State(state): State<Arc<AppState>>, body: Bytes) -> Res
             "Only the password identity method is supported.",
         );
     }
-    if !(name_ok && password_ok && domain_ok) {
+    let Some(caller) = caller.filter(|_| domain_ok) else {
         return iam_error(
             StatusCode::UNAUTHORIZED,
             "The username or password is wrong.",
         );
-    }
+    };
     // The reference requires a project-scoped token (§3.2: "set auth.scope … to
     // project"); both of its examples name the project by `name`, with the project ID
     // as the value. IAM also takes `id`. This service has one project.
@@ -93,7 +100,8 @@ pub async fn issue_token(State(state): State<Arc<AppState>>, body: Bytes) -> Res
         );
     }
     let ttl = Duration::from_secs(cfg.token_ttl_secs);
-    let token = state.tokens.issue(ttl);
+    let user_name = caller.name(&cfg.iam_user).to_string();
+    let token = state.tokens.issue(ttl, caller);
     let issued = chrono::Utc::now();
     let expires =
         issued + chrono::Duration::seconds(i64::try_from(cfg.token_ttl_secs).unwrap_or(86_400));
@@ -105,8 +113,8 @@ pub async fn issue_token(State(state): State<Arc<AppState>>, body: Bytes) -> Res
         "methods": ["password"],
         "catalog": [],
         "user": {
-            "name": cfg.iam_user,
-            "id": "local-user-id",
+            "name": user_name,
+            "id": format!("local-user-{user_name}"),
             "domain": {"name": cfg.iam_domain, "id": "local-domain-id"},
         },
         "project": {
@@ -128,7 +136,7 @@ pub async fn require_auth(
     req: Request,
     next: Next,
 ) -> Response {
-    let req = if state.cfg.auth_required {
+    let mut req = if state.cfg.auth_required {
         match authenticate(&state, req).await {
             Ok(req) => req,
             Err(e) => return e.into_response(),
@@ -136,6 +144,9 @@ pub async fn require_auth(
     } else {
         req
     };
+    if req.extensions().get::<Caller>().is_none() {
+        req.extensions_mut().insert(Caller::Owner);
+    }
     let project = req
         .uri()
         .path()
@@ -158,10 +169,13 @@ pub async fn require_auth(
 
 async fn authenticate(state: &AppState, req: Request) -> Result<Request, ApiError> {
     if let Some(token) = req.headers().get("x-auth-token") {
-        let ok = token
+        let caller = token
             .to_str()
-            .is_ok_and(|t| state.tokens.is_valid(t.trim()));
-        return if ok {
+            .ok()
+            .and_then(|t| state.tokens.caller(t.trim()));
+        return if let Some(caller) = caller {
+            let mut req = req;
+            req.extensions_mut().insert(caller);
             Ok(req)
         } else {
             Err(ApiError::unauthorized(
@@ -198,11 +212,13 @@ async fn verify_signature(state: &AppState, req: Request) -> Result<Request, Api
     let parsed = auth.and_then(signer::parse_authorization).ok_or_else(|| {
         ApiError::unauthorized("Authentication failed: malformed Authorization header.")
     })?;
-    if parsed.access != state.cfg.access_key {
+    let cfg = &state.cfg;
+    let owner = (cfg.access_key.as_str(), cfg.secret_key.as_str());
+    let Some((caller, secret)) = Caller::by_access_key(&cfg.users, owner, &parsed.access) else {
         return Err(ApiError::unauthorized(
             "Authentication failed: unknown access key.",
         ));
-    }
+    };
     let date = headers
         .iter()
         .find(|(k, _)| k == "x-sdk-date")
@@ -219,7 +235,7 @@ async fn verify_signature(state: &AppState, req: Request) -> Result<Request, Api
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
     signer::verify(
-        &state.cfg.secret_key,
+        secret,
         parts.method.as_str(),
         &path,
         query.as_deref(),
@@ -231,5 +247,7 @@ async fn verify_signature(state: &AppState, req: Request) -> Result<Request, Api
             "Authentication failed: signature check failed ({e:?})."
         ))
     })?;
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    let mut req = Request::from_parts(parts, Body::from(bytes));
+    req.extensions_mut().insert(caller);
+    Ok(req)
 }

@@ -1,11 +1,12 @@
 //! Catalog endpoints (§6.3 queues, §7.1 databases, §7.2 tables): list/create/drop
 //! databases, list/create/describe/drop/preview tables, and the single SQL queue
-//! `default`. Owns JSON shapes; changes go through the engine like SQL DDL does.
+//! `default`. Owns JSON shapes; changes go through the engine like SQL DDL does. A
+//! granted user ([`crate::localdli::grants`]) lists and names only its own databases.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use sqlparser::ast::{Ident, ObjectName};
@@ -17,6 +18,7 @@ use super::state::{
 use crate::localdli::catalog::TableEntry;
 use crate::localdli::ddl::{ColumnSpec, CreateTableSpec, PartitionSpec};
 use crate::localdli::error::ApiError;
+use crate::localdli::grants::Caller;
 use crate::localdli::stmt::Stmt;
 use crate::localdli::warehouse::{TableMeta, is_safe_name};
 use crate::pgtypes::SparkType;
@@ -27,7 +29,8 @@ fn path_param(p: &Params, key: &str) -> String {
         .unwrap_or_default()
 }
 
-fn require_db(st: &AppState, db: &str) -> Result<(), ApiError> {
+fn require_db(st: &AppState, caller: &Caller, db: &str) -> Result<(), ApiError> {
+    caller.require(db)?;
     if st.engine.registry.has_database(db) {
         Ok(())
     } else {
@@ -37,15 +40,24 @@ fn require_db(st: &AppState, db: &str) -> Result<(), ApiError> {
     }
 }
 
-fn require_table(st: &AppState, db: &str, table: &str) -> Result<TableEntry, ApiError> {
-    require_db(st, db)?;
+fn require_table(
+    st: &AppState,
+    caller: &Caller,
+    db: &str,
+    table: &str,
+) -> Result<TableEntry, ApiError> {
+    require_db(st, caller, db)?;
     st.engine.registry.table(db, table).ok_or_else(|| {
         ApiError::missing(format!("There is no table named {table} in database {db}."))
     })
 }
 
 /// `GET databases` (§7.1.3).
-pub async fn list_databases(State(st): State<Arc<AppState>>, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn list_databases(
+    State(st): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let params = query_params(q);
     let offset = int_param(&params, "offset", 0, 0, u64::from(u32::MAX))? as usize;
     let limit = int_param(
@@ -64,7 +76,7 @@ pub async fn list_databases(State(st): State<Arc<AppState>>, RawQuery(q): RawQue
         .registry
         .databases()
         .into_iter()
-        .filter(|(m, _)| m.name.contains(&keyword))
+        .filter(|(m, _)| m.name.contains(&keyword) && caller.may_use(&m.name))
         .collect();
     let count = dbs.len();
     let items: Vec<Value> = dbs
@@ -82,7 +94,12 @@ pub async fn list_databases(State(st): State<Arc<AppState>>, RawQuery(q): RawQue
 }
 
 /// `POST databases` (§7.1.1).
-pub async fn create_database(State(st): State<Arc<AppState>>, body: Bytes) -> ApiResult {
+pub async fn create_database(
+    State(st): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult {
+    caller.require_owner("the project")?;
     let body = json_body(&body)?;
     let name = str_field(&body, "database_name")?
         .unwrap_or_default()
@@ -104,6 +121,7 @@ pub async fn create_database(State(st): State<Arc<AppState>>, body: Bytes) -> Ap
 /// `DELETE databases/{db}?cascade=…` (§7.1.2).
 pub async fn drop_database(
     State(st): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(p): Path<Params>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
@@ -112,7 +130,7 @@ pub async fn drop_database(
         .get("cascade")
         .is_some_and(|c| c.eq_ignore_ascii_case("true"));
     let db = path_param(&p, "db");
-    require_db(&st, &db)?;
+    require_db(&st, &caller, &db)?;
     st.engine.drop_database(&db, false, cascade).await?;
     ok(json!({"job_mode": "sync"}))
 }
@@ -146,6 +164,7 @@ fn table_json(st: &AppState, t: &TableEntry, with_detail: bool) -> Value {
 /// `GET databases/{db}/tables` (§7.2.3).
 pub async fn list_tables(
     State(st): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(p): Path<Params>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
@@ -169,7 +188,7 @@ pub async fn list_tables(
         None => true,
         Some(t) => t == "MANAGED_TABLE" || t == "MANAGED",
     };
-    require_db(&st, &db)?;
+    require_db(&st, &caller, &db)?;
     let tables: Vec<TableEntry> = st
         .engine
         .registry
@@ -226,9 +245,13 @@ fn create_table_sql(m: &TableMeta) -> String {
 }
 
 /// `GET databases/{db}/tables/{table}` (§7.2.4).
-pub async fn describe_table(State(st): State<Arc<AppState>>, Path(p): Path<Params>) -> ApiResult {
+pub async fn describe_table(
+    State(st): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(p): Path<Params>,
+) -> ApiResult {
     let (db, table) = (path_param(&p, "db"), path_param(&p, "table"));
-    let t = require_table(&st, &db, &table)?;
+    let t = require_table(&st, &caller, &db, &table)?;
     let m = &t.meta;
     let cols: Vec<Value> = m.columns.iter().map(|c| column_json(c, m)).collect();
     ok(json!({
@@ -244,9 +267,13 @@ pub async fn describe_table(State(st): State<Arc<AppState>>, Path(p): Path<Param
 }
 
 /// `GET databases/{db}/tables/{table}/preview` (§7.2.5): the first ten rows.
-pub async fn preview_table(State(st): State<Arc<AppState>>, Path(p): Path<Params>) -> ApiResult {
+pub async fn preview_table(
+    State(st): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(p): Path<Params>,
+) -> ApiResult {
     let (db, table) = (path_param(&p, "db"), path_param(&p, "table"));
-    let t = require_table(&st, &db, &table)?;
+    let t = require_table(&st, &caller, &db, &table)?;
     let rows = st.engine.table_rows(&db, &table, 10).await?;
     let schema = schema_json(
         t.meta
@@ -258,9 +285,13 @@ pub async fn preview_table(State(st): State<Arc<AppState>>, Path(p): Path<Params
 }
 
 /// `DELETE databases/{db}/tables/{table}` (§7.2.2).
-pub async fn drop_table(State(st): State<Arc<AppState>>, Path(p): Path<Params>) -> ApiResult {
+pub async fn drop_table(
+    State(st): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(p): Path<Params>,
+) -> ApiResult {
     let (db, table) = (path_param(&p, "db"), path_param(&p, "table"));
-    require_table(&st, &db, &table)?;
+    require_table(&st, &caller, &db, &table)?;
     let name = ObjectName::from(vec![Ident::new(db.clone()), Ident::new(table)]);
     st.engine
         .run_ddl(
@@ -277,11 +308,12 @@ pub async fn drop_table(State(st): State<Arc<AppState>>, Path(p): Path<Params>) 
 /// `POST databases/{db}/tables` (§7.2.1): DLI tables only (`data_location` DLI).
 pub async fn create_table(
     State(st): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(p): Path<Params>,
     body: Bytes,
 ) -> ApiResult {
     let db = path_param(&p, "db");
-    require_db(&st, &db)?;
+    require_db(&st, &caller, &db)?;
     let body = json_body(&body)?;
     let name = str_field(&body, "table_name")?
         .unwrap_or_default()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use serde_json::{Value, json};
 
 use super::state::{
@@ -16,8 +16,9 @@ use super::state::{
 use crate::localdli::config::PREVIEW_LIMIT;
 use crate::localdli::engine::Outcome;
 use crate::localdli::error::{ApiError, SqlError};
+use crate::localdli::grants::Caller;
 use crate::localdli::jobs::{self, CancelError, Job, JobStatus, RunOptions, Tag};
-use crate::localdli::stmt::JobType;
+use crate::localdli::stmt::{JobType, Stmt};
 
 fn sql_and_db(body: &serde_json::Map<String, Value>) -> Result<(String, String), ApiError> {
     let sql = str_field(body, "sql")?.filter(|s| !s.trim().is_empty());
@@ -32,7 +33,11 @@ fn sql_and_db(body: &serde_json::Map<String, Value>) -> Result<(String, String),
 }
 
 /// `POST jobs/check-sql`.
-pub async fn check_sql(State(st): State<Arc<AppState>>, body: Bytes) -> ApiResult {
+pub async fn check_sql(
+    State(st): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult {
     let body = json_body(&body)?;
     let (sql, db) = sql_and_db(&body)?;
     let check_err = |e: SqlError| {
@@ -43,6 +48,7 @@ pub async fn check_sql(State(st): State<Arc<AppState>>, body: Bytes) -> ApiResul
         )
     };
     let prepared = st.engine.prepare(&sql).map_err(check_err)?;
+    caller.require_statement(&st.engine, &prepared, &db)?;
     st.engine.check(&prepared, &db).await.map_err(check_err)?;
     ok(json!({"message": "the sql is ok", "job_type": prepared.job_type.as_str()}))
 }
@@ -118,7 +124,11 @@ pub(super) fn queue_of(
 }
 
 /// `POST jobs/submit-job`.
-pub async fn submit_job(State(st): State<Arc<AppState>>, body: Bytes) -> ApiResult {
+pub async fn submit_job(
+    State(st): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult {
     let body = json_body(&body)?;
     let (sql, db) = sql_and_db(&body)?;
     let conf = parse_conf(&body)?;
@@ -127,7 +137,8 @@ pub async fn submit_job(State(st): State<Arc<AppState>>, body: Bytes) -> ApiResu
     let prepared = st.engine.prepare(&sql);
     record_statement(&sql, prepared.is_ok());
     let prepared = prepared?;
-    let mut job = Job::new(prepared.job_type, &sql, &st.cfg.iam_user);
+    caller.require_statement(&st.engine, &prepared, &db)?;
+    let mut job = Job::new(prepared.job_type, &sql, caller.name(&st.cfg.iam_user));
     job.database_name = db.clone();
     job.table_name = prepared.stmt.table_name().unwrap_or_default();
     job.tags = tags;
@@ -161,7 +172,14 @@ pub async fn submit_job(State(st): State<Arc<AppState>>, body: Bytes) -> ApiResu
         .await;
     jobs::record_sync(&st.jobs, job, &outcome);
     let mut resp = json!({"job_id": id, "job_type": job_type, "job_mode": "sync"});
-    if let Outcome::Rows(rows) = outcome? {
+    if let Outcome::Rows(mut rows) = outcome? {
+        if matches!(prepared.stmt, Stmt::ShowDatabases { .. }) {
+            rows.rows.retain(|r| {
+                r.first()
+                    .and_then(Value::as_str)
+                    .is_none_or(|d| caller.may_use(d))
+            });
+        }
         resp["schema"] = schema_json(
             rows.columns
                 .iter()

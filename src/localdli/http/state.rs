@@ -18,6 +18,7 @@ use crate::localdli::config::LocalDliConfig;
 use crate::localdli::engine::Engine;
 use crate::localdli::error::ApiError;
 use crate::localdli::flink::FlinkService;
+use crate::localdli::grants::Caller;
 use crate::localdli::jobs::Jobs;
 
 /// Shared state of every handler.
@@ -33,33 +34,35 @@ pub struct AppState {
 pub type ApiResult = Result<Json<Value>, ApiError>;
 pub type Params = HashMap<String, String>;
 
-/// Issued tokens and their expiry.
+/// Issued tokens: their expiry and whose they are.
 #[derive(Debug, Default)]
 pub struct TokenStore {
-    tokens: Mutex<HashMap<String, Instant>>,
+    tokens: Mutex<HashMap<String, (Instant, Caller)>>,
 }
 
 impl TokenStore {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Caller)>> {
         self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Issues a random token valid for `ttl`.
-    pub fn issue(&self, ttl: Duration) -> String {
+    /// Issues a random token valid for `ttl`, for `caller`.
+    pub fn issue(&self, ttl: Duration, caller: Caller) -> String {
         let mut bytes = [0u8; 48];
         rand::rng().fill_bytes(&mut bytes);
         let token = format!("MIIlocal{}", hex::encode(bytes));
         let now = Instant::now();
         let mut map = self.lock();
-        map.retain(|_, exp| *exp > now);
-        map.insert(token.clone(), now + ttl);
+        map.retain(|_, (exp, _)| *exp > now);
+        map.insert(token.clone(), (now + ttl, caller));
         token
     }
 
-    pub fn is_valid(&self, token: &str) -> bool {
+    /// Whose a token is, while it is valid.
+    pub fn caller(&self, token: &str) -> Option<Caller> {
         self.lock()
             .get(token)
-            .is_some_and(|exp| *exp > Instant::now())
+            .filter(|(exp, _)| *exp > Instant::now())
+            .map(|(_, c)| c.clone())
     }
 }
 
