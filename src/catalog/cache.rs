@@ -24,7 +24,7 @@ use crate::dli::DliError;
 
 use super::columns::{Known, describe_databases, known_of};
 use super::model::{Database, Snapshot};
-use super::source::MetadataSource;
+use super::source::{MetadataSource, denied};
 
 /// Databases whose tables are loaded at once during a full load.
 const DB_CONCURRENCY: usize = 8;
@@ -252,16 +252,23 @@ impl MetadataCache {
     /// (all of them when not lazy).
     async fn full_load(&self, old: Option<&Snapshot>) -> Result<Vec<Database>, DliError> {
         let dbs = self.source.databases().await?;
-        let loaded: Vec<Result<Database, DliError>> = futures::stream::iter(dbs)
+        let loaded: Vec<Result<Option<Database>, DliError>> = futures::stream::iter(dbs)
             .map(|mut d| async move {
-                d.tables = self.source.tables(&d.name).await?;
+                match self.source.tables(&d.name).await {
+                    Ok(tables) => d.tables = tables,
+                    Err(e) if denied(&e) => return Ok(None),
+                    Err(e) => return Err(e),
+                }
                 d.described = false;
-                Ok(d)
+                Ok(Some(d))
             })
             .buffered(DB_CONCURRENCY)
             .collect()
             .await;
-        let mut dbs = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let mut dbs: Vec<Database> = loaded
+            .into_iter()
+            .filter_map(Result::transpose)
+            .collect::<Result<_, _>>()?;
         let was_described = |name: &str| {
             old.and_then(|o| o.database(name))
                 .is_some_and(|d| d.described)
@@ -291,6 +298,7 @@ impl MetadataCache {
         };
         let mut known = Known::new();
         let mut redescribe = Vec::new();
+        let mut hidden = Vec::new();
         for d in &mut dbs {
             let previous = old.database(&d.name);
             match (previous, dirty.dbs.get(&d.name)) {
@@ -308,12 +316,20 @@ impl MetadataCache {
                 }
                 _ => {}
             }
-            d.tables = self.source.tables(&d.name).await?;
+            match self.source.tables(&d.name).await {
+                Ok(tables) => d.tables = tables,
+                Err(e) if denied(&e) => {
+                    hidden.push(d.name.clone());
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
             d.described = false;
             if !self.lazy || previous.is_some_and(|p| p.described) {
                 redescribe.push(d.name.clone());
             }
         }
+        dbs.retain(|d| !hidden.contains(&d.name));
         self.describe(&mut dbs, |d| redescribe.contains(&d.name), &known)
             .await?;
         Ok(dbs)

@@ -21,6 +21,8 @@ struct Fake {
     peak: AtomicUsize,
     /// Tables that vanish before their describe.
     dropped: Mutex<Vec<String>>,
+    /// Databases listed whose tables this identity may not list (DLI.0003).
+    denied: Mutex<Vec<String>>,
     down: AtomicBool,
 }
 
@@ -65,6 +67,12 @@ impl MetadataSource for Fake {
         }
         if let Ok(mut calls) = self.table_calls.lock() {
             calls.push(db.to_string());
+        }
+        if self.denied.lock().unwrap().iter().any(|d| d == db) {
+            let mut e = DliError::new(DliErrorKind::BadRequest, "no permission");
+            e.code = Some("DLI.0003".into());
+            e.http_status = Some(400);
+            return Err(e);
         }
         let dbs = self.dbs.lock().map(|d| d.clone()).unwrap_or_default();
         Ok(dbs
@@ -321,4 +329,18 @@ async fn a_failed_describe_fails_the_query_and_keeps_the_snapshot() {
     f.down.store(false, Ordering::SeqCst);
     let s = c.with_columns(s, None).await.unwrap();
     assert!(s.database("a").unwrap().described);
+}
+
+#[tokio::test]
+async fn a_database_listed_but_not_readable_is_left_out() {
+    let f = fake(&[("shop", &["items"]), ("vault", &["keys"])]);
+    f.denied.lock().unwrap().push("vault".into());
+    let c = cache(&f, 60_000);
+    let s = c.snapshot().await.unwrap();
+    assert!(s.database("shop").is_some());
+    assert!(s.database("vault").is_none());
+    // a partial reload (the list changed) leaves it out too
+    c.invalidate(Invalidation::DatabaseList);
+    let s = c.snapshot().await.unwrap();
+    assert!(s.database("shop").is_some() && s.database("vault").is_none());
 }

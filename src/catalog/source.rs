@@ -71,6 +71,8 @@ impl MetadataSource for DliSource {
             Err(e) if e.kind == DliErrorKind::NotFound || e.code.as_deref() == Some("DLI.0002") => {
                 return Ok(None);
             }
+            // Listed but not this identity's to read: left out, as a table it cannot see.
+            Err(e) if denied(&e) => return Ok(None),
             Err(e) => return Err(e),
         };
         let mut table = listed.clone();
@@ -115,4 +117,11 @@ fn columns(cols: &[TableColumn], partition_columns: &[String]) -> Vec<Column> {
                     .any(|p| p.eq_ignore_ascii_case(&c.column_name)),
         })
         .collect()
+}
+
+/// Whether DLI refused a catalog call for want of permission (DLI.0003 "SQL permission
+/// verification fails", or HTTP 403): under `dli-passthrough` an identity may be listed
+/// a database it cannot read, which its catalog then leaves out.
+pub fn denied(e: &DliError) -> bool {
+    e.code.as_deref() == Some("DLI.0003") || e.http_status == Some(403)
 }
