@@ -112,6 +112,43 @@ CASES = [
      {}),
     ("SELECT ts FROM VALUES (TIMESTAMP'2024-01-07 10:00:00') AS t(ts) "
      f"WHERE ts > {TS} - INTERVAL '30 minutes'", {}),
+    # generators (explode, posexplode) and sequence, as the translator's generate_series
+    ("SELECT explode(array(1, 2, 3))", {"names": True}),
+    ("SELECT explode(array(1, 2)) AS x", {"names": True}),
+    ("SELECT explode(CAST(NULL AS array<int>))", {"names": True}),
+    ("SELECT explode(array())", {}),
+    ("SELECT explode_outer(CAST(NULL AS array<int>))", {"names": True}),
+    ("SELECT explode_outer(array(1, 2))", {}),
+    ("SELECT posexplode(array('a', 'b'))", {"names": True}),
+    ("SELECT posexplode_outer(CAST(NULL AS array<int>))", {}),
+    ("SELECT posexplode(array(5, 6)) AS (p, c)", {"names": True}),
+    ("SELECT a, explode(x) FROM VALUES (1, array(1, 2)), (2, NULL), (3, array(3)) AS t(a, x)",
+     {}),
+    ("SELECT count(*) FROM (SELECT explode(sequence(1, 10)) AS g) s", {}),
+    ("SELECT explode(IF(1 <= 5, sequence(1, 5, 1), NULL)) AS g", {"names": True}),
+    ("SELECT explode(IF(5 >= 1, sequence(5, 1, -2), NULL)) AS g", {}),
+    ("SELECT explode(IF(5 <= 1, sequence(5, 1, 1), NULL)) AS g", {}),
+    ("SELECT g * 2 FROM (SELECT explode(sequence(1, 3)) AS g) s ORDER BY g DESC", {}),
+    ("SELECT explode(array(1, 2)), explode(array(3, 4))", {}),
+    ("SELECT explode(array(1, 2)) + 1", {}),
+    ("SELECT a FROM VALUES (1) AS t(a) WHERE explode(array(1)) = 1", {}),
+    ("SELECT a FROM VALUES (1) AS t(a) ORDER BY explode(array(1))", {}),
+    ("SELECT explode(array(1, 2)) AS (p, c)", {}),
+    ("SELECT * FROM VALUES (1) AS t(a) LATERAL VIEW explode(array(1, 2)) x AS c",
+     {"gap": "LATERAL VIEW is not run by the engine (UNSUPPORTED_FEATURE)"}),
+    ("SELECT sequence(1, 5), sequence(5, 1), sequence(1, 5, 2), sequence(1, 1, 0)",
+     {"names": True}),
+    ("SELECT sequence(1, 5, -1)", {}),
+    ("SELECT sequence(1, 5, 0)", {}),
+    ("SELECT sequence(1, NULL), sequence(CAST(1 AS tinyint), 3), sequence(1L, 3L)", {}),
+    ("SELECT sequence(DATE'2024-01-01', DATE'2024-01-03'), "
+     "sequence(DATE'2024-01-01', DATE'2024-03-01', INTERVAL 1 MONTH)", {}),
+    ("SELECT sequence(DATE'2024-01-05', DATE'2024-01-01', INTERVAL 1 DAY)", {}),
+    ("SELECT sequence(TIMESTAMP'2024-01-01 00:00:00', TIMESTAMP'2024-01-01 03:00:00', "
+     "INTERVAL '1 hour')", {}),
+    ("SELECT explode(IF(CAST('2024-01-01' AS TIMESTAMP) <= CAST('2024-01-03' AS TIMESTAMP), "
+     "sequence(CAST('2024-01-01' AS TIMESTAMP), CAST('2024-01-03' AS TIMESTAMP), "
+     "INTERVAL '1 day'), NULL)) AS d", {}),
 ]
 
 

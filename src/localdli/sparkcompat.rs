@@ -29,6 +29,9 @@ use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Ope
 
 /// Applies every Spark-compatibility rewrite to a plan (and its subqueries).
 pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
+    // An `unnest` (Spark's `explode`) fixes its output types when planned: a plan with one
+    // has every schema recomputed once the literals below it are `int`.
+    let unnests = plan.exists(|p| Ok(matches!(p, LogicalPlan::Unnest(_))))?;
     plan.transform_up_with_subqueries(|node| {
         if node.inputs().is_empty() {
             return Ok(Transformed::no(node));
@@ -50,7 +53,7 @@ pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
             })
             .map(|t| t.update_data(|e| saved.restore(e)))
         })?;
-        if rewritten.transformed {
+        if rewritten.transformed || unnests {
             rewritten.map_data(|p| p.recompute_schema())
         } else {
             Ok(rewritten)
