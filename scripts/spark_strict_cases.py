@@ -149,6 +149,26 @@ CASES = [
     ("SELECT explode(IF(CAST('2024-01-01' AS TIMESTAMP) <= CAST('2024-01-03' AS TIMESTAMP), "
      "sequence(CAST('2024-01-01' AS TIMESTAMP), CAST('2024-01-03' AS TIMESTAMP), "
      "INTERVAL '1 day'), NULL)) AS d", {}),
+    # casts are non-ANSI (spark.sql.ansi.enabled=false, DLI's default): NULL for bad input,
+    # integral narrowing wraps like Java, fractional → integral saturates
+    ("SELECT CAST('abc' AS int), CAST(' 12 ' AS int), CAST('12.7' AS int), "
+     "CAST('-12.7' AS bigint), CAST('' AS int), CAST('+5' AS int)", {}),
+    ("SELECT CAST('2147483648' AS int), CAST('128' AS tinyint), CAST('1e3' AS int), "
+     "CAST('0x10' AS int)", {}),
+    ("SELECT CAST(300 AS tinyint), CAST(-129 AS tinyint), CAST(70000 AS smallint), "
+     "CAST(3000000000L AS int), CAST(2147483648 AS int)", {}),
+    ("SELECT CAST(CAST(2.5e9 AS double) AS int), CAST(1e20 AS bigint), "
+     "CAST(CAST('NaN' AS double) AS int), CAST(CAST(1e30 AS double) AS smallint), "
+     "CAST(CAST(40000.9 AS double) AS smallint), CAST(300.7 AS tinyint)", {}),
+    ("SELECT CAST(123.456 AS decimal(4,2)), CAST('abc' AS decimal(5,2)), "
+     "CAST('12345.6' AS decimal(5,2)), CAST(12345678901234567890.5 AS bigint)", {}),
+    ("SELECT CAST('abc' AS double), CAST('abc' AS float), CAST('NaN' AS double), "
+     "CAST('1e400' AS double)", {}),
+    ("SELECT CAST('abc' AS boolean), CAST('yes' AS boolean), CAST('t' AS boolean), "
+     "CAST('2' AS boolean), CAST(' true ' AS boolean)", {}),
+    ("SELECT CAST('abc' AS timestamp), CAST('2024-02-30' AS date), CAST('2024-13-01' AS date), "
+     "CAST('2024-1-5' AS date), CAST('2024' AS date)", {}),
+    ("SELECT CAST(a AS int), CAST(a AS date) FROM VALUES ('1'), ('x'), (NULL) AS t(a)", {}),
 ]
 
 

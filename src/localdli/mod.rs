@@ -43,6 +43,7 @@ pub mod obs;
 pub mod results;
 pub mod seed;
 mod serve;
+pub mod sparkcast;
 pub mod sparkcompat;
 pub mod sparkerr;
 pub mod sparkfuncs;

@@ -17,6 +17,8 @@
 //!   (`round(2.5, 0)` = `3`); DataFusion keeps the input type (`3.0`): the rounded value
 //!   is cast to Spark's type, which is exact.
 //!
+//! - `CAST` is Spark's non-ANSI cast where DataFusion's differs ([`super::sparkcast`]).
+//!
 //! Owns plan rewrites only.
 
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
@@ -42,7 +44,8 @@ pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
         let rewritten = node.map_expressions(|expr| {
             let saved = names.save(&expr);
             expr.transform_up(|e| {
-                let t = integer_division(e, &schema)?
+                let t = super::sparkcast::rewrite(e, &schema)?
+                    .transform_data(|e| integer_division(e, &schema))?
                     .transform_data(|e| modulo_and_epoch(e, &schema))?
                     .transform_data(|e| decimal_round(e, &schema))?;
                 if int_literals {
