@@ -194,3 +194,41 @@ async fn generate_series_as_postgres_answers_it() {
     .await;
     assert_eq!(col(&buckets, 1), ints(&[0, 1, 1, 1]));
 }
+
+/// Integer division where the column's type comes from a derived table or CTE, or from
+/// the session's current database when the table name is in several databases: it
+/// truncates as on PostgreSQL 15 (`SELECT x / 2 FROM (SELECT n AS x FROM t) s` gives 3,
+/// 4, -3 there for n = 7, 8, -7).
+#[tokio::test]
+async fn integer_division_through_derived_tables_and_the_current_database() {
+    let wh = tempfile::tempdir().unwrap();
+    let gw = start(test_config(wh.path(), false)).await;
+    let c = connect(&gw).await;
+    setup(&c).await;
+    // the same table name in a second database, with a double column of the same name
+    c.batch_execute(
+        "CREATE DATABASE tr2; CREATE TABLE tr2.t (id int, n double) USING parquet; \
+         INSERT INTO tr2.t VALUES (1, 7.0)",
+    )
+    .await
+    .expect("second database");
+    let truncated = vec![s("3"), s("4"), s("-3")];
+    for sql in [
+        "SELECT x / 2 FROM (SELECT id, n AS x FROM tr.t) s ORDER BY id",
+        "WITH c AS (SELECT id, n + 0 AS x FROM tr.t) SELECT x / 2 FROM c ORDER BY id",
+        "SELECT s.x / 2 FROM (SELECT * FROM (SELECT id, n AS x FROM tr.t) i) s ORDER BY id",
+    ] {
+        assert_eq!(col(&simple_rows(&c, sql).await, 0), truncated, "{sql}");
+    }
+    // unqualified: the current database's table (Spark reads it from there only)
+    c.batch_execute("USE tr").await.expect("use");
+    assert_eq!(
+        col(&simple_rows(&c, "SELECT n / 2 FROM t ORDER BY id").await, 0),
+        truncated
+    );
+    c.batch_execute("USE tr2").await.expect("use");
+    assert_eq!(
+        col(&simple_rows(&c, "SELECT n / 2 FROM t").await, 0),
+        vec![s("3.5")]
+    );
+}

@@ -136,12 +136,13 @@ impl Router {
     /// when that taught the catalog anything: integer division keeps Postgres' meaning
     /// from a session's first statement on, not only after a catalog query.
     pub async fn plan(&self, session: &Session, lexed: Lexed) -> Plan {
-        let mut plan = plan::plan(lexed, self.catalog.as_deref());
+        let currentdb = session.snapshot().currentdb;
+        let mut plan = plan::plan_in(lexed, self.catalog.as_deref(), &currentdb);
         if let (Some(c), Kind::Dli { spark: Some(s), .. }) = (&self.catalog, &plan.kind)
             && plan.spark.divides()
             && c.load_columns(s, &self.catalog_context(session)).await
         {
-            plan = plan::plan(plan.lexed.clone(), self.catalog.as_deref());
+            plan = plan::plan_in(plan.lexed.clone(), self.catalog.as_deref(), &currentdb);
         }
         if self.clock.is_none() {
             plan.clocks_to_dli();
