@@ -142,8 +142,18 @@ CASES = [
     ("SELECT explode(array(1, 2)) FROM VALUES (1) AS t(a) GROUP BY a", {}),
     ("SELECT sequence(1, 3, 1L), sequence(1.5, 3)", {}),
     ("SELECT sequence(1, 2, 3, 4)", {}),
-    ("SELECT * FROM VALUES (1) AS t(a) LATERAL VIEW explode(array(1, 2)) x AS c",
-     {"gap": "LATERAL VIEW is not run by the engine (UNSUPPORTED_FEATURE)"}),
+    ("SELECT * FROM explode(array(1, 2))", {}),
+    ("SELECT * FROM range(3)", {"gap": "Spark's range table function is not run by the engine"}),
+    ("SELECT * FROM VALUES (1) AS t(a) LATERAL VIEW explode(array(1, 2)) x AS c", {}),
+    ("SELECT t.a, x.c FROM VALUES (1, array(1, 2)), (2, NULL) AS t(a, arr) "
+     "LATERAL VIEW explode(arr) x AS c WHERE x.c > 1 OR t.a = 1 ORDER BY x.c", {}),
+    ("SELECT * FROM VALUES (1, CAST(NULL AS array<int>)) AS t(a, arr) "
+     "LATERAL VIEW OUTER explode(arr) x AS c", {}),
+    ("SELECT * FROM (SELECT 1 AS a) t LATERAL VIEW posexplode(array(5, 6)) x AS p, c",
+     {"names": True}),
+    ("SELECT * FROM (SELECT 1 AS a) t LATERAL VIEW explode(array(1, 2)) x", {"names": True}),
+    ("SELECT * FROM (SELECT 1 AS a) t LATERAL VIEW explode(array(1, 2)) x AS c "
+     "LATERAL VIEW explode(array(3)) y AS d", {}),
     ("SELECT sequence(1, 5), sequence(5, 1), sequence(1, 5, 2), sequence(1, 1, 0)",
      {"names": True}),
     ("SELECT sequence(1, 5, -1)", {}),

@@ -49,6 +49,7 @@ pub mod sparkerr;
 pub mod sparkfuncs;
 pub mod sparkgen;
 pub mod sparkhex;
+pub mod sparklateral;
 pub mod sparklit;
 pub mod sparkops;
 pub mod sparkpattern;

@@ -9,8 +9,9 @@
 //! - Refused as Spark refuses them (analysis errors): two generators in one select list,
 //!   a generator nested in an expression, a generator outside the select list (WHERE,
 //!   GROUP BY, HAVING, ORDER BY).
-//! - Not run here (`UNSUPPORTED_FEATURE`, while Spark runs them): `inline`, `stack`, and
-//!   `LATERAL VIEW` (DataFusion has no lateral join to build it on); `explode` of a map.
+//! - `LATERAL VIEW` is rewritten to a select-list generator ([`super::sparklateral`]).
+//! - Not run here (`UNSUPPORTED_FEATURE`, while Spark runs them): `inline`, `stack`;
+//!   `explode` of a map.
 //!
 //! Runs before output columns are named ([`super::stmt::name_columns`]). Owns these
 //! rewrites only.
@@ -64,6 +65,7 @@ fn query(q: &mut Query) -> Result<(), SqlError> {
             outside(&o.expr, "Sort")?;
         }
     }
+    super::sparklateral::rewrite(q)?;
     body(&mut q.body)
 }
 
