@@ -112,6 +112,81 @@ CASES = [
      {}),
     ("SELECT ts FROM VALUES (TIMESTAMP'2024-01-07 10:00:00') AS t(ts) "
      f"WHERE ts > {TS} - INTERVAL '30 minutes'", {}),
+    # generators (explode, posexplode) and sequence, as the translator's generate_series
+    ("SELECT explode(array(1, 2, 3))", {"names": True}),
+    ("SELECT explode(array(1, 2)) AS x", {"names": True}),
+    ("SELECT explode(CAST(NULL AS array<int>))", {"names": True}),
+    ("SELECT explode(array())", {}),
+    ("SELECT explode_outer(CAST(NULL AS array<int>))", {"names": True}),
+    ("SELECT explode_outer(array(1, 2))", {}),
+    ("SELECT posexplode(array('a', 'b'))", {"names": True}),
+    ("SELECT posexplode_outer(CAST(NULL AS array<int>))", {}),
+    ("SELECT posexplode(array(5, 6)) AS (p, c)", {"names": True}),
+    ("SELECT a, explode(x) FROM VALUES (1, array(1, 2)), (2, NULL), (3, array(3)) AS t(a, x)",
+     {}),
+    ("SELECT count(*) FROM (SELECT explode(sequence(1, 10)) AS g) s", {}),
+    ("SELECT explode(IF(1 <= 5, sequence(1, 5, 1), NULL)) AS g", {"names": True}),
+    ("SELECT explode(IF(5 >= 1, sequence(5, 1, -2), NULL)) AS g", {}),
+    ("SELECT explode(IF(5 <= 1, sequence(5, 1, 1), NULL)) AS g", {}),
+    ("SELECT g * 2 FROM (SELECT explode(sequence(1, 3)) AS g) s ORDER BY g DESC", {}),
+    ("SELECT explode(array(1, 2)), explode(array(3, 4))", {}),
+    ("SELECT explode(array(1, 2)) + 1", {}),
+    ("SELECT a FROM VALUES (1) AS t(a) WHERE explode(array(1)) = 1", {}),
+    ("SELECT a FROM VALUES (1) AS t(a) ORDER BY explode(array(1))", {}),
+    ("SELECT explode(array(1, 2)) AS (p, c)", {}),
+    ("SELECT explode(5)", {}),
+    ("SELECT explode(array(1, 2), 1)", {}),
+    ("SELECT a, explode(x) AS e FROM VALUES (1, array(1, 2)) AS t(a, x) WHERE a > 0 "
+     "ORDER BY e DESC", {}),
+    ("SELECT DISTINCT explode(array(1, 1, 2)) AS v ORDER BY v", {}),
+    ("SELECT explode(array(1, 2)) FROM VALUES (1) AS t(a) GROUP BY a", {}),
+    ("SELECT sequence(1, 3, 1L), sequence(1.5, 3)", {}),
+    ("SELECT sequence(1, 2, 3, 4)", {}),
+    ("SELECT * FROM explode(array(1, 2))", {}),
+    ("SELECT * FROM range(3)", {"gap": "Spark's range table function is not run by the engine"}),
+    ("SELECT * FROM VALUES (1) AS t(a) LATERAL VIEW explode(array(1, 2)) x AS c", {}),
+    ("SELECT t.a, x.c FROM VALUES (1, array(1, 2)), (2, NULL) AS t(a, arr) "
+     "LATERAL VIEW explode(arr) x AS c WHERE x.c > 1 OR t.a = 1 ORDER BY x.c", {}),
+    ("SELECT * FROM VALUES (1, CAST(NULL AS array<int>)) AS t(a, arr) "
+     "LATERAL VIEW OUTER explode(arr) x AS c", {}),
+    ("SELECT * FROM (SELECT 1 AS a) t LATERAL VIEW posexplode(array(5, 6)) x AS p, c",
+     {"names": True}),
+    ("SELECT * FROM (SELECT 1 AS a) t LATERAL VIEW explode(array(1, 2)) x", {"names": True}),
+    ("SELECT * FROM (SELECT 1 AS a) t LATERAL VIEW explode(array(1, 2)) x AS c "
+     "LATERAL VIEW explode(array(3)) y AS d", {}),
+    ("SELECT sequence(1, 5), sequence(5, 1), sequence(1, 5, 2), sequence(1, 1, 0)",
+     {"names": True}),
+    ("SELECT sequence(1, 5, -1)", {}),
+    ("SELECT sequence(1, 5, 0)", {}),
+    ("SELECT sequence(1, NULL), sequence(CAST(1 AS tinyint), 3), sequence(1L, 3L)", {}),
+    ("SELECT sequence(DATE'2024-01-01', DATE'2024-01-03'), "
+     "sequence(DATE'2024-01-01', DATE'2024-03-01', INTERVAL 1 MONTH)", {}),
+    ("SELECT sequence(DATE'2024-01-05', DATE'2024-01-01', INTERVAL 1 DAY)", {}),
+    ("SELECT sequence(TIMESTAMP'2024-01-01 00:00:00', TIMESTAMP'2024-01-01 03:00:00', "
+     "INTERVAL '1 hour')", {}),
+    ("SELECT explode(IF(CAST('2024-01-01' AS TIMESTAMP) <= CAST('2024-01-03' AS TIMESTAMP), "
+     "sequence(CAST('2024-01-01' AS TIMESTAMP), CAST('2024-01-03' AS TIMESTAMP), "
+     "INTERVAL '1 day'), NULL)) AS d", {}),
+    # casts are non-ANSI (spark.sql.ansi.enabled=false, DLI's default): NULL for bad input,
+    # integral narrowing wraps like Java, fractional → integral saturates
+    ("SELECT CAST('abc' AS int), CAST(' 12 ' AS int), CAST('12.7' AS int), "
+     "CAST('-12.7' AS bigint), CAST('' AS int), CAST('+5' AS int)", {}),
+    ("SELECT CAST('2147483648' AS int), CAST('128' AS tinyint), CAST('1e3' AS int), "
+     "CAST('0x10' AS int)", {}),
+    ("SELECT CAST(300 AS tinyint), CAST(-129 AS tinyint), CAST(70000 AS smallint), "
+     "CAST(3000000000L AS int), CAST(2147483648 AS int)", {}),
+    ("SELECT CAST(CAST(2.5e9 AS double) AS int), CAST(1e20 AS bigint), "
+     "CAST(CAST('NaN' AS double) AS int), CAST(CAST(1e30 AS double) AS smallint), "
+     "CAST(CAST(40000.9 AS double) AS smallint), CAST(300.7 AS tinyint)", {}),
+    ("SELECT CAST(123.456 AS decimal(4,2)), CAST('abc' AS decimal(5,2)), "
+     "CAST('12345.6' AS decimal(5,2)), CAST(12345678901234567890.5 AS bigint)", {}),
+    ("SELECT CAST('abc' AS double), CAST('abc' AS float), CAST('NaN' AS double), "
+     "CAST('1e400' AS double)", {}),
+    ("SELECT CAST('abc' AS boolean), CAST('yes' AS boolean), CAST('t' AS boolean), "
+     "CAST('2' AS boolean), CAST(' true ' AS boolean)", {}),
+    ("SELECT CAST('abc' AS timestamp), CAST('2024-02-30' AS date), CAST('2024-13-01' AS date), "
+     "CAST('2024-1-5' AS date), CAST('2024' AS date)", {}),
+    ("SELECT CAST(a AS int), CAST(a AS date) FROM VALUES ('1'), ('x'), (NULL) AS t(a)", {}),
 ]
 
 

@@ -36,7 +36,6 @@ pub const EXTRA_PG_RELATIONS: &[&str] = &[
 /// Table functions a catalog query may read from.
 const CATALOG_TABLE_FUNCTIONS: &[&str] = &[
     "pg_get_keywords",
-    "generate_series",
     "generate_subscripts",
     "unnest",
     "_pg_expandarray",
@@ -144,7 +143,8 @@ impl Classifier {
             return;
         }
         if is_function && !CATALOG_TABLE_FUNCTIONS.contains(&last.as_str()) {
-            // generate_series, string_to_array, unnest, Spark's range(): no relation.
+            // generate_series (translated for DLI), string_to_array, Spark's range(): no
+            // relation; the query goes where its other relations and functions send it.
             return;
         }
         let catalog = match p.len() {
@@ -278,6 +278,18 @@ mod tests {
              (SELECT s[i] FROM generate_series(1, 2) AS i, string_to_array('a,b', ',') s)"
         ));
         assert_eq!(route_sql("SELECT * FROM range(10)"), CatalogRoute::User);
+        // generate_series alone, or with DLI tables, is DLI's (translated to Spark)
+        assert_eq!(
+            route_sql("SELECT * FROM generate_series(1, 5)"),
+            CatalogRoute::User
+        );
+        assert_eq!(
+            route_sql("SELECT g FROM t JOIN generate_series(1, 2) g ON g <= t.id"),
+            CatalogRoute::User
+        );
+        assert!(is_catalog(
+            "SELECT a.attname FROM pg_attribute a, generate_series(1, 3) i WHERE a.attnum = i"
+        ));
         assert!(is_catalog(
             "SELECT x FROM pg_class c WHERE c.oid IN (SELECT attrelid FROM pg_attribute)"
         ));

@@ -131,6 +131,35 @@ impl Plan {
 /// Read one statement. `catalog` decides catalog routing (none: everything that is not
 /// a session command goes to DLI).
 pub fn plan(lexed: Lexed, catalog: Option<&dyn CatalogService>) -> Plan {
+    plan_with(
+        lexed,
+        Cat {
+            service: catalog,
+            currentdb: None,
+        },
+    )
+}
+
+/// [`plan`] in a session whose current database is `currentdb`: an unqualified table
+/// name is that database's (as Spark resolves it) when column types are looked up.
+pub fn plan_in(lexed: Lexed, catalog: Option<&dyn CatalogService>, currentdb: &str) -> Plan {
+    plan_with(
+        lexed,
+        Cat {
+            service: catalog,
+            currentdb: Some(currentdb),
+        },
+    )
+}
+
+/// The catalog a statement is planned with, and the session's current database.
+#[derive(Clone, Copy)]
+struct Cat<'a> {
+    service: Option<&'a dyn CatalogService>,
+    currentdb: Option<&'a str>,
+}
+
+fn plan_with(lexed: Lexed, catalog: Cat<'_>) -> Plan {
     if let Some(e) = super::depth::too_complex(&lexed) {
         return refused(lexed, e);
     }
@@ -156,7 +185,7 @@ fn refused(lexed: Lexed, e: GatewayError) -> Plan {
 }
 
 /// [`plan`] for a statement whose Postgres parse is known (`None`: it did not parse).
-fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn CatalogService>) -> Plan {
+fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Cat<'_>) -> Plan {
     let params = lexed.placeholders().iter().map(|p| p.2).max().unwrap_or(0);
     // Postgres → Spark, only for a statement that goes to DLI (a refusal matters only
     // there, and the gateway's own answers never pay for the rewrite).
@@ -213,7 +242,7 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
             }
             Kind::Constant(row)
         }
-        Some(stmt) => match catalog.map(|c| c.route(&stmt)) {
+        Some(stmt) => match catalog.service.map(|c| c.route(&stmt)) {
             Some(CatalogRoute::Catalog) => Kind::Catalog(Box::new(stmt)),
             Some(CatalogRoute::Refresh(db)) => Kind::Refresh(db),
             Some(CatalogRoute::Mixed { catalog, user }) => Kind::Mixed { catalog, user },
@@ -254,7 +283,7 @@ fn plan_parsed(lexed: Lexed, pg: Option<Statement>, catalog: Option<&dyn Catalog
 fn for_dli(
     lexed: &Lexed,
     pg: Option<&Statement>,
-    catalog: Option<&dyn CatalogService>,
+    catalog: Cat<'_>,
 ) -> ((Lexed, String), Option<GatewayError>) {
     let deep = lexed.nesting() > super::depth::INLINE_NESTING;
     let (spark, refusal) = match pg.map(|s| translated(s, lexed, catalog, deep)) {
@@ -287,7 +316,7 @@ fn to_dli(
 fn translated(
     stmt: &Statement,
     lexed: &Lexed,
-    catalog: Option<&dyn CatalogService>,
+    catalog: Cat<'_>,
     deep: bool,
 ) -> Result<Option<String>, crate::translate::Untranslatable> {
     if !deep {
@@ -310,9 +339,9 @@ fn translated(
 fn translate_here(
     stmt: &Statement,
     lexed: &Lexed,
-    catalog: Option<&dyn CatalogService>,
+    catalog: Cat<'_>,
 ) -> Result<Option<String>, crate::translate::Untranslatable> {
-    struct Cached<'a>(&'a dyn CatalogService);
+    struct Cached<'a>(&'a dyn CatalogService, Option<&'a str>);
     impl crate::translate::ColumnTypes for Cached<'_> {
         fn column_type(
             &self,
@@ -320,18 +349,19 @@ fn translate_here(
             table: &str,
             column: &str,
         ) -> Option<crate::pgtypes::SparkType> {
-            self.0.cached_column_type(db, table, column)
+            // Spark reads an unqualified table from the current database only.
+            self.0.cached_column_type(db.or(self.1), table, column)
         }
     }
     let comments = lexed.comments();
-    match catalog {
-        Some(c) => crate::translate::statement(stmt, &comments, &Cached(c)),
+    match catalog.service {
+        Some(c) => crate::translate::statement(stmt, &comments, &Cached(c, catalog.currentdb)),
         None => crate::translate::statement(stmt, &comments, &crate::translate::NoColumns),
     }
 }
 
 /// `DECLARE name CURSOR FOR query`: the query planned as a statement of its own.
-fn declare(lexed: &Lexed, mut d: Declare, catalog: Option<&dyn CatalogService>) -> Kind {
+fn declare(lexed: &Lexed, mut d: Declare, catalog: Cat<'_>) -> Kind {
     let name = match cursor::declared_name(&d) {
         Ok(n) => n,
         Err(e) => return Kind::Refused(e),
@@ -389,14 +419,14 @@ fn copy(
     target: &CopyTarget,
     options: &[CopyOption],
     legacy: &[CopyLegacyOption],
-    catalog: Option<&dyn CatalogService>,
+    catalog: Cat<'_>,
 ) -> Kind {
     let (rows, format) = match super::copy::read(&source, to, target, options, legacy) {
         Ok(r) => r,
         Err(e) => return Kind::Refused(e),
     };
     let query = match (rows, source) {
-        (CopyRows::Table(sql), _) => plan(Lexed::new(&sql), catalog),
+        (CopyRows::Table(sql), _) => plan_with(Lexed::new(&sql), catalog),
         (CopyRows::Query, CopySource::Query(q)) => match lexed.inner_parens() {
             Some(inner) => plan_parsed(inner, Some(Statement::Query(q)), catalog),
             None => {

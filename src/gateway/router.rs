@@ -149,13 +149,14 @@ impl Router {
     /// when that taught the catalog anything: integer division keeps Postgres' meaning
     /// from a session's first statement on, not only after a catalog query.
     pub async fn plan(&self, session: &Session, lexed: Lexed) -> Plan {
+        let currentdb = session.snapshot().currentdb;
         let catalog = self.catalogs.of(session);
-        let mut plan = plan::plan(lexed, catalog.map(Arc::as_ref));
+        let mut plan = plan::plan_in(lexed, catalog.map(Arc::as_ref), &currentdb);
         if let (Some(c), Kind::Dli { spark: Some(s), .. }) = (catalog, &plan.kind)
             && plan.spark.divides()
             && c.load_columns(s, &self.catalog_context(session)).await
         {
-            plan = plan::plan(plan.lexed.clone(), Some(c.as_ref()));
+            plan = plan::plan_in(plan.lexed.clone(), Some(c.as_ref()), &currentdb);
         }
         if self.clock.is_none() {
             plan.clocks_to_dli();

@@ -216,12 +216,14 @@ impl Engine {
             // same name, and its planner reads EXTRACT and SUBSTRING the Spark way.
             .with_spark_features()
             .build();
-        // What datafusion-spark lacks: `array` (DataFusion's `make_array`) and `from_json`.
+        // What datafusion-spark lacks: `array` (DataFusion's `make_array`), `from_json`,
+        // `sequence`.
         let array = make_array_udf().as_ref().clone().with_aliases(["array"]);
         for (name, udf) in [
             ("array", Arc::new(array)),
             ("from_json", Arc::new(super::fromjson::udf())),
             (super::sparkzip::NAME, Arc::new(super::sparkzip::udf())),
+            ("sequence", Arc::new(super::sparkseq::udf())),
         ] {
             if state.scalar_functions().contains_key(name) {
                 continue;
@@ -399,6 +401,7 @@ impl Engine {
         super::stmt::normalize_relations(&mut stmt);
         super::stmt::exponent_literals_as_double(&mut stmt);
         super::stmt::spark_cast_types(&mut stmt);
+        super::sparkgen::rewrite(&mut stmt)?;
         if matches!(stmt, Statement::Query(_)) {
             super::stmt::name_columns(&mut stmt, false);
         }

@@ -17,6 +17,8 @@
 //!   (`round(2.5, 0)` = `3`); DataFusion keeps the input type (`3.0`): the rounded value
 //!   is cast to Spark's type, which is exact.
 //!
+//! - `CAST` is Spark's non-ANSI cast where DataFusion's differs ([`super::sparkcast`]).
+//!
 //! Owns plan rewrites only.
 
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
@@ -29,6 +31,9 @@ use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Ope
 
 /// Applies every Spark-compatibility rewrite to a plan (and its subqueries).
 pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
+    // An `unnest` (Spark's `explode`) fixes its output types when planned: a plan with one
+    // has every schema recomputed once the literals below it are `int`.
+    let unnests = plan.exists(|p| Ok(matches!(p, LogicalPlan::Unnest(_))))?;
     plan.transform_up_with_subqueries(|node| {
         if node.inputs().is_empty() {
             return Ok(Transformed::no(node));
@@ -39,7 +44,8 @@ pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
         let rewritten = node.map_expressions(|expr| {
             let saved = names.save(&expr);
             expr.transform_up(|e| {
-                let t = integer_division(e, &schema)?
+                let t = super::sparkcast::rewrite(e, &schema)?
+                    .transform_data(|e| integer_division(e, &schema))?
                     .transform_data(|e| modulo_and_epoch(e, &schema))?
                     .transform_data(|e| decimal_round(e, &schema))?;
                 if int_literals {
@@ -50,7 +56,7 @@ pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
             })
             .map(|t| t.update_data(|e| saved.restore(e)))
         })?;
-        if rewritten.transformed {
+        if rewritten.transformed || unnests {
             rewritten.map_data(|p| p.recompute_schema())
         } else {
             Ok(rewritten)

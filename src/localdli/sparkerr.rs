@@ -132,8 +132,17 @@ pub fn parse_error(err: &ParserError) -> SqlError {
 
 /// Maps a DataFusion error raised while planning or running a statement.
 pub fn from_datafusion(err: &DataFusionError) -> SqlError {
-    if let Some(e) = function_error(&err.to_string()) {
+    let text = err.to_string();
+    if let Some(e) = function_error(&text) {
         return e;
+    }
+    if text.contains("unnest() can only be applied to") {
+        // `explode` of something other than an array (super::sparkgen)
+        return SqlError::new(
+            SqlErrorKind::Analysis,
+            "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"explode\" due to data \
+             type mismatch: input to function explode should be array or map type.",
+        );
     }
     let root = err.find_root();
     match root {

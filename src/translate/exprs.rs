@@ -87,6 +87,14 @@ pub fn rewrite(
 
 /// `int / int` as `CAST(a DIV b AS INT|BIGINT)`: Postgres truncates toward zero, as
 /// Spark's `DIV` does. Left alone when either side's type is not known to be integral.
+///
+/// A side of unknown type is not refused, even against an integer: what stays unknown
+/// once derived tables, CTEs and the current database are typed ([`super::typing`]) is a
+/// column when the gateway has no catalog (a refusal would refuse every column division
+/// there) or a function the typing does not model — nearly all not integers on Postgres
+/// (`extract` is `numeric`, `date_part` `double`, `round`/`power`/`avg` …), for which
+/// Spark's exact `/` is the Postgres answer; refusing them would break working BI
+/// statements (Grafana's epoch buckets divide `extract(epoch …)` by an integer).
 fn divide(e: &mut Expr, lookup: &dyn Fn(&[Ident]) -> Option<SparkType>) -> bool {
     let Expr::BinaryOp { left, right, .. } = e else {
         return false;
@@ -110,50 +118,10 @@ fn divide(e: &mut Expr, lookup: &dyn Fn(&[Ident]) -> Option<SparkType>) -> bool 
     true
 }
 
-/// 32 or 64 when `e` is known to be a Postgres integer of that width.
+/// 32 or 64 when `e` is known to be a Postgres integer of that width
+/// ([`super::typing`]).
 fn int_width(e: &Expr, lookup: &dyn Fn(&[Ident]) -> Option<SparkType>) -> Option<u8> {
-    match e {
-        Expr::Value(v) => match &v.value {
-            Value::Number(n, _) if n.parse::<i32>().is_ok() => Some(32),
-            Value::Number(n, _) if n.parse::<i64>().is_ok() => Some(64),
-            _ => None,
-        },
-        Expr::Nested(x)
-        | Expr::UnaryOp {
-            op: UnaryOperator::Minus | UnaryOperator::Plus,
-            expr: x,
-        } => int_width(x, lookup),
-        Expr::Cast { data_type, .. } => match data_type.to_string().to_ascii_uppercase().as_str() {
-            "INT" | "SMALLINT" | "TINYINT" => Some(32),
-            "BIGINT" => Some(64),
-            _ => None,
-        },
-        Expr::BinaryOp {
-            left,
-            op:
-                BinaryOperator::Plus
-                | BinaryOperator::Minus
-                | BinaryOperator::Multiply
-                | BinaryOperator::Modulo,
-            right,
-        } => Some(int_width(left, lookup)?.max(int_width(right, lookup)?)),
-        Expr::Function(f) => {
-            let name = f.name.to_string().to_ascii_lowercase();
-            match name.as_str() {
-                "count" => Some(64),
-                "length" | "char_length" | "character_length" | "octet_length" | "strpos"
-                | "ascii" => Some(32),
-                _ => None,
-            }
-        }
-        Expr::Identifier(id) => width(lookup(std::slice::from_ref(id))?),
-        Expr::CompoundIdentifier(parts) => width(lookup(parts)?),
-        _ => None,
-    }
-}
-
-fn width(t: SparkType) -> Option<u8> {
-    match t {
+    match super::typing::of(e, lookup)? {
         SparkType::TinyInt | SparkType::SmallInt | SparkType::Int => Some(32),
         SparkType::BigInt => Some(64),
         _ => None,

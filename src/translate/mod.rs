@@ -22,8 +22,10 @@ pub mod names;
 mod paging;
 pub mod pgpattern;
 mod quote;
+mod scope;
 mod series;
 mod types;
+mod typing;
 mod visit;
 
 use sqlparser::ast::Statement;

@@ -87,6 +87,48 @@ fn integer_division_truncates_where_types_are_known() {
 }
 
 #[test]
+fn integer_division_through_derived_tables_and_ctes() {
+    for (pg, want) in [
+        (
+            "SELECT x / 2 AS h FROM (SELECT i AS x, d AS y FROM t) s",
+            "SELECT CAST(x DIV 2 AS INT) AS h FROM (SELECT i AS x, d AS y FROM t) s",
+        ),
+        (
+            "SELECT s.y / 2 AS h FROM (SELECT i AS x, d AS y FROM t) s",
+            "SELECT s.y / 2 AS h FROM (SELECT i AS x, d AS y FROM t) s",
+        ),
+        (
+            "WITH c AS (SELECT sum(i) AS total, count(*) AS n FROM t) \
+             SELECT total / n AS a FROM c",
+            "WITH c AS (SELECT sum(i) AS total, count(*) AS n FROM t) \
+             SELECT CAST(total DIV n AS BIGINT) AS a FROM c",
+        ),
+        (
+            "WITH c(v) AS (SELECT i + 1 FROM t), d AS (SELECT v * 2 AS w FROM c) \
+             SELECT w / 3 AS a FROM d",
+            "WITH c (v) AS (SELECT i + 1 FROM t), d AS (SELECT v * 2 AS w FROM c) \
+             SELECT CAST(w DIV 3 AS INT) AS a FROM d",
+        ),
+        (
+            "SELECT i / 2 AS a FROM (SELECT * FROM t) s",
+            "SELECT CAST(i DIV 2 AS INT) AS a FROM (SELECT * FROM t) s",
+        ),
+        // sum(bigint) is numeric on Postgres: exact division
+        (
+            "SELECT v / 2 AS a FROM (SELECT sum(b) AS v FROM t) s",
+            "SELECT v / 2 AS a FROM (SELECT sum(b) AS v FROM t) s",
+        ),
+        // a column the derived table does not type stays Spark's `/`
+        (
+            "SELECT v / 2 AS a FROM (SELECT upper(s) AS v FROM t) q",
+            "SELECT v / 2 AS a FROM (SELECT upper(s) AS v FROM t) q",
+        ),
+    ] {
+        assert_eq!(spark(pg), want, "{pg}");
+    }
+}
+
+#[test]
 fn regex_and_strings() {
     assert_eq!(
         spark("SELECT a FROM t WHERE a ~ 'x' AND b ~* 'y' AND c !~ 'z' AND d !~* '[[:digit:]]'"),

@@ -10,13 +10,13 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, Expr, Ident, Query, SetExpr, Statement, TableFactor, Value,
+    BinaryOperator, CastKind, DataType, Expr, Ident, Query, Statement, TableFactor, Value,
     VisitMut, VisitorMut, WindowType,
 };
 
-use super::build::folded;
 use super::columns::ColumnTypes;
 use super::error::Untranslatable;
+use super::scope::{self, Ctes, Rel};
 use super::{datetime, exprs, names, paging, series};
 use crate::pgtypes::SparkType;
 
@@ -25,6 +25,7 @@ pub fn rewrite(stmt: &mut Statement, columns: &dyn ColumnTypes) -> Result<bool, 
     let mut v = Rewriter {
         columns,
         scopes: Vec::new(),
+        ctes: Vec::new(),
         changed: false,
         name_outputs: matches!(stmt, Statement::Query(_)),
     };
@@ -34,73 +35,15 @@ pub fn rewrite(stmt: &mut Statement, columns: &dyn ColumnTypes) -> Result<bool, 
     }
 }
 
-/// A relation of a query's FROM clause, as far as column types go.
-#[derive(Debug)]
-enum Rel {
-    /// A table: (database, table, alias), lower case as Postgres folds them.
-    Table(Option<String>, String, Option<String>),
-    /// A derived table, table function …: its columns are unknown.
-    Opaque(Option<String>),
-}
-
 struct Rewriter<'a> {
     columns: &'a dyn ColumnTypes,
     /// The relations of each query being visited, innermost last.
     scopes: Vec<Vec<Rel>>,
+    /// The CTEs in reach of each query being visited, innermost last.
+    ctes: Vec<Ctes>,
     changed: bool,
     /// The statement is a query: its outermost select list gets Postgres' names.
     name_outputs: bool,
-}
-
-fn relations(q: &Query) -> Vec<Rel> {
-    let ctes: Vec<String> = q
-        .with
-        .iter()
-        .flat_map(|w| w.cte_tables.iter().map(|c| folded(&c.alias.name)))
-        .collect();
-    let mut out = Vec::new();
-    let mut bodies = vec![q.body.as_ref()];
-    while let Some(body) = bodies.pop() {
-        match body {
-            SetExpr::Select(s) => {
-                for twj in &s.from {
-                    let factors =
-                        std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation));
-                    out.extend(factors.map(|f| relation(f, &ctes)));
-                }
-            }
-            SetExpr::SetOperation { left, right, .. } => {
-                bodies.push(left);
-                bodies.push(right);
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-fn relation(f: &TableFactor, ctes: &[String]) -> Rel {
-    match f {
-        TableFactor::Table {
-            name, alias, args, ..
-        } if args.is_none() => {
-            let parts: Vec<String> = name
-                .0
-                .iter()
-                .filter_map(|p| p.as_ident().map(folded))
-                .collect();
-            let alias = alias.as_ref().map(|a| folded(&a.name));
-            match parts.as_slice() {
-                [t] if !ctes.contains(t) => Rel::Table(None, t.clone(), alias),
-                [db, t] => Rel::Table(Some(db.clone()), t.clone(), alias),
-                _ => Rel::Opaque(alias.or_else(|| parts.last().cloned())),
-            }
-        }
-        TableFactor::Table { alias, .. } | TableFactor::Derived { alias, .. } => {
-            Rel::Opaque(alias.as_ref().map(|a| folded(&a.name)))
-        }
-        _ => Rel::Opaque(None),
-    }
 }
 
 impl Rewriter<'_> {
@@ -138,38 +81,9 @@ impl Rewriter<'_> {
         changed
     }
 
-    /// The type of a column reference in the innermost query, when exactly one of its
-    /// relations is known to have it and no relation of unknown columns could.
+    /// The type of a column reference in the innermost query ([`scope::lookup`]).
     fn lookup(&self, parts: &[Ident]) -> Option<SparkType> {
-        let scope = self.scopes.last()?;
-        let (qualifier, column) = match parts {
-            [c] => (None, folded(c)),
-            [q, c] => (Some(folded(q)), folded(c)),
-            _ => return None,
-        };
-        let mut found = None;
-        for rel in scope {
-            match rel {
-                Rel::Table(db, t, alias) => {
-                    let named = alias.as_deref().unwrap_or(t);
-                    if qualifier.as_deref().is_some_and(|q| q != named) {
-                        continue;
-                    }
-                    if let Some(ty) = self.columns.column_type(db.as_deref(), t, &column) {
-                        if found.is_some() {
-                            return None;
-                        }
-                        found = Some(ty);
-                    }
-                }
-                Rel::Opaque(alias) => {
-                    if qualifier.is_none() || qualifier == *alias {
-                        return None;
-                    }
-                }
-            }
-        }
-        found
+        scope::lookup(self.scopes.last()?, self.columns, parts)
     }
 
     fn note(&mut self, r: Result<bool, Untranslatable>) -> ControlFlow<Untranslatable> {
@@ -201,12 +115,15 @@ impl VisitorMut for Rewriter<'_> {
         if outermost || paged {
             self.changed |= names::alias_outputs(q);
         }
-        self.scopes.push(relations(q));
+        let ctes = scope::with_ctes(q, self.columns, self.ctes.last().unwrap_or(&Vec::new()));
+        self.scopes.push(scope::relations(q, self.columns, &ctes));
+        self.ctes.push(ctes);
         ControlFlow::Continue(())
     }
 
     fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<Untranslatable> {
         self.scopes.pop();
+        self.ctes.pop();
         let mut r = paging::order_nulls(q).map(|c| c | paging::fetch_to_limit(q));
         if let Ok(c) = r {
             r = paging::offset(q).map(|o| o | c);
