@@ -13,7 +13,8 @@
 //!
 //! `sessions N [job_ms]`: RSS at start; N sessions opened (256 logins at a time) and idle;
 //! every session then runs one DLI job of `job_ms` (default 20,000) at once, all in flight
-//! together; all closed; RSS 5 s later. Then, when gdb is installed, the gateway's
+//! together (each session's statement differs by a constant, so in-flight sharing does
+//! not fold them into one job); all closed; RSS 5 s later. Then, when gdb is installed, the gateway's
 //! allocator is asked to give back what it keeps (`gdb -p <pid> -batch -ex 'call
 //! (int)malloc_trim(0)'`), which tells memory the allocator holds from memory in use.
 //!
@@ -106,7 +107,10 @@ async fn sessions(n: usize, job_ms: u64) -> Result<(), BoxError> {
         (idle.saturating_sub(base)) as f64 / clients.len().max(1) as f64
     );
 
-    let sql = format!("SELECT count(*) FROM bench.t /* dli_local_delay_ms={job_ms} */");
+    // One job per session: identical statements would share one job.
+    let sqls: Vec<String> = (0..clients.len())
+        .map(|i| format!("SELECT count(*) + {i} FROM bench.t /* dli_local_delay_ms={job_ms} */"))
+        .collect();
     let t = Instant::now();
     let peak = Arc::new(AtomicU64::new(idle));
     let sampler = {
@@ -118,7 +122,10 @@ async fn sessions(n: usize, job_ms: u64) -> Result<(), BoxError> {
             }
         })
     };
-    let runs = clients.iter().map(|c| c.query_one(sql.as_str(), &[]));
+    let runs = clients
+        .iter()
+        .zip(&sqls)
+        .map(|(c, sql)| c.query_one(sql.as_str(), &[]));
     let results = futures::future::join_all(runs).await;
     sampler.abort();
     let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();

@@ -29,6 +29,10 @@
 //!   AK/SK mode signs every request ("SDK-HMAC-SHA256").
 //! - Every HTTP call emits one `tracing` debug event (method, path, status,
 //!   elapsed ms); headers, bodies and credentials are never logged.
+//! - **Connections**: at most `max_concurrent_calls` calls are in flight at once (the
+//!   others wait for a turn), so a burst of thousands of statements neither opens
+//!   thousands of connections nor runs out of file descriptors; at most
+//!   `max_idle_connections` stay open between calls.
 
 use std::fmt;
 use std::sync::Arc;
@@ -60,6 +64,8 @@ pub(crate) struct Inner {
     pub cfg: DliClientConfig,
     base: String,
     http: reqwest::Client,
+    /// `[dli] max_concurrent_calls`: a permit per call in flight.
+    calls: tokio::sync::Semaphore,
     pub policy: RetryPolicy,
     auth: Authenticator,
 }
@@ -89,6 +95,9 @@ impl DliClient {
             .timeout(Duration::from_secs(cfg.request_timeout_secs))
             .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs))
             .user_agent(concat!("dli-pg-gateway/", env!("CARGO_PKG_VERSION")))
+            // A burst of calls opens a connection each; without a bound every one of them
+            // stayed open (and held its buffers) for the pool's 90 s idle timeout.
+            .pool_max_idle_per_host(cfg.max_idle_connections)
             .build()
             .map_err(|e| DliError::config(format!("cannot build the HTTP client: {e}")))?;
         let policy = RetryPolicy {
@@ -100,6 +109,7 @@ impl DliClient {
         let base = cfg.endpoint.trim().trim_end_matches('/').to_owned();
         Ok(Self {
             inner: Arc::new(Inner {
+                calls: tokio::sync::Semaphore::new(cfg.max_concurrent_calls),
                 cfg,
                 base,
                 http,
@@ -292,6 +302,9 @@ impl Inner {
             headers.insert("x-project-id", project);
         }
         let body = call.body.as_deref().unwrap_or_default();
+        // Taken before signing, so a call that waited is not sent with a stale date. The
+        // semaphore is never closed; if it were, the call would go without a permit.
+        let _permit = self.calls.acquire().await.ok();
         let used = self
             .auth
             .apply(

@@ -77,6 +77,11 @@ pub struct DliClientConfig {
     /// After a submit-job whose answer was lost, how long to keep looking the job up by
     /// its request tag before giving up (it is never submitted a second time).
     pub submit_lookup_wait_ms: u64,
+    /// Idle HTTP connections to DLI kept open for reuse (more are opened when more calls
+    /// run at once, and closed when they are done).
+    pub max_idle_connections: usize,
+    /// Calls to DLI in flight at once (each holds a connection); more wait their turn.
+    pub max_concurrent_calls: usize,
 }
 
 impl Default for DliClientConfig {
@@ -94,6 +99,8 @@ impl Default for DliClientConfig {
             retry_max_ms: 5000,
             token_refresh_margin_secs: 3600,
             submit_lookup_wait_ms: 30_000,
+            max_idle_connections: 32,
+            max_concurrent_calls: 256,
         }
     }
 }
@@ -136,6 +143,9 @@ impl fmt::Debug for DliClientConfig {
             .field("retry_base_ms", &self.retry_base_ms)
             .field("retry_max_ms", &self.retry_max_ms)
             .field("token_refresh_margin_secs", &self.token_refresh_margin_secs)
+            .field("submit_lookup_wait_ms", &self.submit_lookup_wait_ms)
+            .field("max_idle_connections", &self.max_idle_connections)
+            .field("max_concurrent_calls", &self.max_concurrent_calls)
             .finish()
     }
 }
@@ -188,6 +198,9 @@ impl DliClientConfig {
         }
         if self.connect_timeout_secs == 0 {
             return Err("dli.connect_timeout_secs must be greater than 0".into());
+        }
+        if self.max_concurrent_calls == 0 {
+            return Err("dli.max_concurrent_calls must be greater than 0".into());
         }
         if self.retry_base_ms > self.retry_max_ms {
             return Err(format!(

@@ -3,8 +3,7 @@
 //! Owns: the per-connection loop (in place of `pgwire::tokio::process_socket`, built from
 //! the same public pgwire pieces: its codec, `process_message`, `process_error`), TLS
 //! negotiation (each of SSLRequest and GSSENCRequest answered once, as by Postgres),
-//! the [`Guarded`] stream that lets pgwire read only frames [`super::frames`] accepted,
-//! and the answer to every frame it refuses or pgwire cannot decode: a FATAL
+//! the answer to every frame the [`Guarded`] stream refuses or pgwire cannot decode: a FATAL
 //! `ErrorResponse` (08P01, or Postgres' code for the case), then the close. pgwire's own
 //! loop drops such a connection without a word, and its decoders panic on the messages
 //! the guard refuses.
@@ -12,6 +11,8 @@
 //! the startup packet (FATAL 53300 when none is free; a CancelRequest needs none), FATAL
 //! 57P05 after `idle_session_timeout`, FATAL 57P01 at shutdown (idle sessions at once, a
 //! running statement when the grace period is over: dropping it cancels its DLI job).
+//! And what an idle session holds: its buffers are given back between statements and a
+//! running statement's state is boxed, so a waiting connection costs little memory.
 //!
 //! Why a wrapper and not a patched pgwire: the checks are a few hundred lines of ours
 //! over the wire format, which does not change between pgwire releases, while a vendored
@@ -19,8 +20,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
@@ -32,11 +31,11 @@ use pgwire::error::{ErrorInfo, PgWireError};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::tokio::TlsAcceptor;
 use pgwire::tokio::server::{MaybeTls, PgWireMessageServerCodec, process_error, process_message};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::codec::{Encoder, Framed};
 
-use super::frames::{self, Frame, Phase};
+use super::guarded::Guarded;
 use super::lifecycle::{self, Limits};
 use super::session::Session;
 use crate::errors::{ErrorKind, GatewayError};
@@ -47,121 +46,6 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// that closing does not reset the connection before the client has read the error.
 const LINGER: Duration = Duration::from_millis(500);
 const LINGER_BYTES: usize = 1 << 20;
-
-/// A stream whose reads yield only whole frames that [`frames::frame`] accepted; a
-/// refused frame is a read error carrying the [`GatewayError`] to answer with.
-pub struct Guarded<S> {
-    inner: S,
-    /// Bytes read from `inner`; the first `ready` of them are judged and may be handed out.
-    raw: BytesMut,
-    ready: usize,
-    phase: Phase,
-    /// The refusal of the frame after the `ready` bytes, delivered once they are read.
-    refusal: Option<GatewayError>,
-    refused: bool,
-    eof: bool,
-}
-
-impl<S> Guarded<S> {
-    /// `pending`: bytes already read from `inner` (during TLS negotiation), not yet judged.
-    pub fn new(inner: S, pending: BytesMut) -> Self {
-        Self {
-            inner,
-            raw: pending,
-            ready: 0,
-            phase: Phase::Startup,
-            refusal: None,
-            refused: false,
-            eof: false,
-        }
-    }
-
-    pub fn get_mut(&mut self) -> &mut S {
-        &mut self.inner
-    }
-
-    /// Judge the frames at the head of the unjudged bytes.
-    fn judge(&mut self) -> Result<(), GatewayError> {
-        while self.ready < self.raw.len() {
-            match frames::frame(&mut self.raw[self.ready..], self.phase)? {
-                Frame::Incomplete => break,
-                Frame::Ready { len, startup } => {
-                    self.ready += len;
-                    if startup {
-                        self.phase = Phase::Typed;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-fn refused(e: GatewayError) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, e)
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Guarded<S> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        loop {
-            if this.ready > 0 {
-                let n = this.ready.min(buf.remaining());
-                buf.put_slice(&this.raw[..n]);
-                this.raw.advance(n);
-                this.ready -= n;
-                return Poll::Ready(Ok(()));
-            }
-            if let Some(e) = this.refusal.take() {
-                this.refused = true;
-                return Poll::Ready(Err(refused(e)));
-            }
-            if this.refused || this.eof {
-                // a frame cut short by the end of input is dropped, as by Postgres
-                return Poll::Ready(Ok(()));
-            }
-            if let Err(e) = this.judge() {
-                this.refusal = Some(e);
-            }
-            if this.ready > 0 || this.refusal.is_some() {
-                continue;
-            }
-            let mut chunk = [0u8; 8192];
-            let mut rb = ReadBuf::new(&mut chunk);
-            match Pin::new(&mut this.inner).poll_read(cx, &mut rb) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Ready(Ok(())) if rb.filled().is_empty() => this.eof = true,
-                Poll::Ready(Ok(())) => {
-                    crate::metrics::bytes_received(rb.filled().len());
-                    this.raw.extend_from_slice(rb.filled());
-                }
-            }
-        }
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, b: &[u8]) -> Poll<io::Result<usize>> {
-        let written = Pin::new(&mut self.get_mut().inner).poll_write(cx, b);
-        if let Poll::Ready(Ok(n)) = &written {
-            crate::metrics::bytes_sent(*n);
-        }
-        written
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
-    }
-}
 
 /// The `ErrorResponse` for a frame that could not be read: ours when the guard refused
 /// it, pgwire's decoder error (made FATAL) otherwise; `None` for a broken connection.
@@ -303,6 +187,7 @@ impl Drop for Counted {
     fn drop(&mut self) {
         if self.0 {
             crate::metrics::session_closed();
+            super::trim::session_closed();
         }
     }
 }
@@ -374,6 +259,7 @@ pub async fn serve<H: PgWireServerHandlers>(
             }
         } else {
             counted.logged_in();
+            release_idle_buffers(&mut socket);
             let idle = idle_timeout(&socket, &limits);
             tokio::select! {
                 m = socket.next() => m,
@@ -426,8 +312,11 @@ pub async fn serve<H: PgWireServerHandlers>(
             _ => msg.is_extended_query(),
         };
         let is_cancel = matches!(msg, PgWireFrontendMessage::CancelRequest(_));
+        // Boxed: the statement's state lives on the heap while it runs, so an idle
+        // session's task is only the connection loop (a few hundred bytes, not the
+        // largest statement's state machine).
         let handled = tokio::select! {
-            h = process_message(
+            h = Box::pin(process_message(
                 msg,
                 &mut socket,
                 startup.clone(),
@@ -435,7 +324,7 @@ pub async fn serve<H: PgWireServerHandlers>(
                 extended.clone(),
                 copy.clone(),
                 cancel.clone(),
-            ) => Some(h),
+            )) => Some(h),
             // Past the shutdown grace period: the statement is dropped (which cancels
             // its DLI job) and the session closed.
             _ = limits.reached(lifecycle::Phase::Closing) => None,
@@ -461,6 +350,22 @@ pub async fn serve<H: PgWireServerHandlers>(
     Ok(())
 }
 
+/// Drop the connection's buffers when they are empty, before waiting for the next
+/// message: Framed starts with 8 KB each way and a large message grows them, so an idle
+/// session held at least 16 KB it did not use. They grow again with the next message (a
+/// few small allocations per statement). Their capacity cannot tell what they hold: a
+/// buffer read out to its end reports little capacity on a large allocation.
+fn release_idle_buffers<S, C>(socket: &mut Framed<Guarded<S>, C>) {
+    fn release(buf: &mut BytesMut) {
+        if buf.is_empty() {
+            *buf = BytesMut::new();
+        }
+    }
+    release(socket.read_buffer_mut());
+    release(socket.write_buffer_mut());
+    socket.get_mut().release_idle_buffer();
+}
+
 /// Send a FATAL error, close our side, and let the client read it.
 async fn refuse<S, C>(socket: &mut Framed<Guarded<S>, C>, info: ErrorInfo)
 where
@@ -482,7 +387,8 @@ where
 async fn linger<S: AsyncRead + Unpin, C>(socket: &mut Framed<Guarded<S>, C>) {
     let inner = socket.get_mut().get_mut();
     let drain = async {
-        let mut scratch = [0u8; 8192];
+        // on the heap: an array here would be part of every connection task's state
+        let mut scratch = vec![0u8; 8192];
         let mut total = 0;
         while total < LINGER_BYTES {
             match inner.read(&mut scratch).await {

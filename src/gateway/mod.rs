@@ -2,8 +2,9 @@
 //!
 //! Owns: everything between a Postgres client and the DLI job seam. Submodules:
 //! - connection: [`config`] (the `[server]` and `[runner]` sections), [`server`]
-//!   (listener, pgwire wiring), [`auth`], [`tls`], [`throttle`], [`passthrough`] and
-//!   [`login`] (connection security);
+//!   (listener, pgwire wiring), `conn` and `guarded` (one connection's loop and byte
+//!   stream), `trim` (memory given back after sessions close), [`auth`], [`tls`],
+//!   [`throttle`], [`passthrough`] and [`login`] (connection security);
 //! - the protocol-neutral core: [`plan`] (one statement read once), [`classify`],
 //!   [`router`], [`catalogs`] (whose catalog answers a session), [`local`] (session commands), [`params`], [`infer`], [`runner`]
 //!   (statement → DLI job), [`convert`], [`output`], [`session`], [`copy`] (COPY TO
@@ -40,6 +41,7 @@ pub mod encode;
 pub mod extended;
 mod frames;
 mod fullresult;
+mod guarded;
 mod incomplete;
 pub mod infer;
 pub mod lifecycle;
@@ -65,4 +67,5 @@ pub mod stmtlog;
 pub mod sweep;
 pub mod throttle;
 pub mod tls;
+mod trim;
 mod wait;
