@@ -444,7 +444,7 @@ fn session_function(
         let value = match fname.as_str() {
             "version" => settings::version_string(&facts.server_version),
             "current_database" | "current_catalog" => facts.database_name.clone(),
-            "current_schema" => session.snapshot().currentdb,
+            "current_schema" => session.currentdb(),
             "current_user" | "session_user" | "user" => session.snapshot().user,
             // No locks exist on DLI: there is never anything to unlock.
             "pg_advisory_unlock_all" => String::new(),

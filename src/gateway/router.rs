@@ -149,7 +149,7 @@ impl Router {
     /// when that taught the catalog anything: integer division keeps Postgres' meaning
     /// from a session's first statement on, not only after a catalog query.
     pub async fn plan(&self, session: &Session, lexed: Lexed) -> Plan {
-        let currentdb = session.snapshot().currentdb;
+        let currentdb = session.currentdb();
         let catalog = self.catalogs.of(session);
         let mut plan = plan::plan_in(lexed, catalog.map(Arc::as_ref), &currentdb);
         if let (Some(c), Kind::Dli { spark: Some(s), .. }) = (catalog, &plan.kind)

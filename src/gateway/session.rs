@@ -102,6 +102,14 @@ impl Session {
         }
     }
 
+    /// The DLI database the session runs in, without copying the rest of its state.
+    pub fn currentdb(&self) -> String {
+        match self.state.lock() {
+            Ok(s) => s.currentdb.clone(),
+            Err(poisoned) => poisoned.into_inner().currentdb.clone(),
+        }
+    }
+
     /// Whether `'…'` literals read backslashes literally (`standard_conforming_strings`,
     /// on unless the session turned it off).
     pub fn standard_conforming_strings(&self) -> bool {

@@ -141,9 +141,10 @@ impl Caller {
     /// DLI.0003 unless the caller may use `db`.
     pub fn require(&self, db: &str) -> Result<(), ApiError> {
         match self {
-            _ if self.may_use(db) => Ok(()),
-            Caller::Granted { name, .. } => Err(denied(name, &format!("databases.{db}"))),
-            Caller::Owner => Ok(()),
+            Caller::Granted { name, .. } if !self.may_use(db) => {
+                Err(denied(name, &format!("databases.{db}")))
+            }
+            _ => Ok(()),
         }
     }
 
