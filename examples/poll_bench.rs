@@ -1,7 +1,8 @@
 //! Polling: how late the gateway sees a DLI job end and how many status calls that
 //! costs, per job length, for the former backoff schedule and the proportional one in the
 //! same run; and the latency floor of a ~5 ms job through the gateway against a plain
-//! REST client polling every 5 ms on the same service.
+//! REST client polling every 5 ms on the same service (the gateway also with its
+//! check-sql memo off: a statement's first run).
 //!
 //! The DLI side is the embedded service: the real HTTP path, and it reports each job's
 //! exact end time (`end_time`, ms, the same clock as this program), so the detection
@@ -12,6 +13,7 @@
 //! ```sh
 //! cargo run --release --example poll_bench            # 5 jobs of each length, 200 queries
 //! cargo run --release --example poll_bench -- 3 100   # jobs of each length, queries
+//! cargo run --release --example poll_bench -- 0 200   # the latency floor only
 //! ```
 
 use std::collections::HashMap;
@@ -254,10 +256,20 @@ async fn direct(dli: &DliClient) -> Result<Duration, BoxError> {
 
 async fn latency_floor(queries: usize) -> Result<(), BoxError> {
     let (wh_new, wh_old) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let wh_unmemo = tempfile::tempdir()?;
     let new = start_gateway(wh_new.path(), RunnerConfig::default()).await?;
     let old = start_gateway(wh_old.path(), old_schedule()).await?;
+    let unmemo = start_gateway(
+        wh_unmemo.path(),
+        RunnerConfig {
+            check_sql_memo_ms: 0,
+            ..RunnerConfig::default()
+        },
+    )
+    .await?;
     let (pg_new, pg_old) = (pg_client(&new).await?, pg_client(&old).await?);
-    for c in [&pg_new, &pg_old] {
+    let pg_unmemo = pg_client(&unmemo).await?;
+    for c in [&pg_new, &pg_old, &pg_unmemo] {
         c.batch_execute(
             "CREATE DATABASE bench; CREATE TABLE bench.t (id int) USING parquet;
              INSERT INTO bench.t VALUES (1), (2), (3)",
@@ -265,7 +277,7 @@ async fn latency_floor(queries: usize) -> Result<(), BoxError> {
         .await?;
     }
     let rest = service_client(&new)?;
-    let mut times: [Vec<f64>; 3] = Default::default();
+    let mut times: [Vec<f64>; 4] = Default::default();
     for i in 0..queries + 10 {
         let a = Instant::now();
         pg_new.simple_query(FLOOR_SQL).await?;
@@ -274,8 +286,11 @@ async fn latency_floor(queries: usize) -> Result<(), BoxError> {
         let c = Instant::now();
         pg_old.simple_query(FLOOR_SQL).await?;
         let c = c.elapsed();
+        let d = Instant::now();
+        pg_unmemo.simple_query(FLOOR_SQL).await?;
+        let d = d.elapsed();
         if i >= 10 {
-            for (v, d) in times.iter_mut().zip([a, b, c]) {
+            for (v, d) in times.iter_mut().zip([a, b, c, d]) {
                 v.push(d.as_secs_f64() * 1e3);
             }
         }
@@ -289,6 +304,7 @@ async fn latency_floor(queries: usize) -> Result<(), BoxError> {
         ("gateway, new schedule (tokio-postgres)", &times[0]),
         ("direct REST client polling every 5 ms", &times[1]),
         ("gateway, old schedule (tokio-postgres)", &times[2]),
+        ("gateway, check-sql every time", &times[3]),
     ] {
         println!(
             "{name:<44} {:>8.2} {:>8.2}",
@@ -296,20 +312,25 @@ async fn latency_floor(queries: usize) -> Result<(), BoxError> {
             percentile(v, 0.9)
         );
     }
-    let (g, d, o) = (
+    let (g, d, o, u) = (
         percentile(&times[0], 0.5),
         percentile(&times[1], 0.5),
         percentile(&times[2], 0.5),
+        percentile(&times[3], 0.5),
     );
     println!(
-        "\nadded p50 over the direct client: new {:+.2} ms ({:.2}x), old {:+.2} ms ({:.2}x)",
+        "\nadded p50 over the direct client: new {:+.2} ms ({:.2}x), old {:+.2} ms ({:.2}x), \
+         check-sql every time {:+.2} ms ({:.2}x)",
         g - d,
         g / d,
         o - d,
-        o / d
+        o / d,
+        u - d,
+        u / d
     );
     new.shutdown().await;
     old.shutdown().await;
+    unmemo.shutdown().await;
     Ok(())
 }
 
@@ -327,7 +348,9 @@ async fn main() -> Result<(), BoxError> {
     };
     let svc = localdli::start(local.clone()).await?;
     let dli = DliClient::new(svc.client_config(&local, &DliClientConfig::default()))?;
-    detection_table(&dli, jobs.clamp(1, 7)).await?;
+    if jobs > 0 {
+        detection_table(&dli, jobs.min(7)).await?;
+    }
     svc.shutdown().await;
     latency_floor(queries).await?;
     Ok(())

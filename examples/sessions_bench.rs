@@ -18,6 +18,11 @@
 //! allocator is asked to give back what it keeps (`gdb -p <pid> -batch -ex 'call
 //! (int)malloc_trim(0)'`), which tells memory the allocator holds from memory in use.
 //!
+//! With `BENCH_HEAPTRACK=<file>` set (and heaptrack installed), `sessions` attaches
+//! heaptrack to the gateway after the set-up (`heaptrack -o <file> -p <pid>`), so
+//! `heaptrack_print --print-leaks <file>.zst` lists what the sessions and jobs allocated
+//! and never freed before the gateway was stopped, 5 s after the last session closed.
+//!
 //! `soak QPS SECONDS`: 32 sessions issue `SELECT count(*) FROM bench.t` (a real DLI job
 //! each) at QPS in total for SECONDS; every 10 s a line with completed queries, errors,
 //! p50/p99 latency and the gateway's RSS.
@@ -33,7 +38,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[path = "support/bench_procs.rs"]
 mod bench_procs;
-use bench_procs::{Procs, rss_kb};
+use bench_procs::{Procs, memory_map, rss_kb};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), BoxError> {
@@ -77,8 +82,13 @@ async fn sessions(n: usize, job_ms: u64) -> Result<(), BoxError> {
     let procs = Procs::start(&binary(), n + 64)?;
     let pid = procs.gateway_pid();
     setup(procs.port).await?;
+    let tracker = std::env::var("BENCH_HEAPTRACK")
+        .ok()
+        .map(|out| bench_procs::heaptrack(pid, &out))
+        .transpose()?;
     let base = rss_kb(pid);
     println!("gateway RSS at start (after set-up): {:.1} MB", mb(base));
+    println!("  {}", memory_map(pid));
 
     let t = Instant::now();
     let mut clients = Vec::with_capacity(n);
@@ -136,7 +146,12 @@ async fn sessions(n: usize, job_ms: u64) -> Result<(), BoxError> {
         failed.len(),
         failed
             .first()
-            .map(|e| format!(" (first: {e})"))
+            .map(|e| {
+                let db = e.as_db_error();
+                let code = db.map(|d| d.code().code()).unwrap_or_default();
+                let msg = db.map(|d| d.message()).unwrap_or_default();
+                format!(" (first: {e} {code} {msg})")
+            })
             .unwrap_or_default(),
         mb(peak.load(Ordering::Relaxed))
     );
@@ -155,6 +170,21 @@ async fn sessions(n: usize, job_ms: u64) -> Result<(), BoxError> {
             mb(trimmed),
             mb(trimmed) - mb(base)
         );
+    }
+    println!("  {}", memory_map(pid));
+    // Again a little later: is anything given back with time (idle threads, timers)?
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    let later = rss_kb(pid);
+    println!(
+        "20 s after the close: RSS {:.1} MB ({:+.1} MB over start)\n  {}",
+        mb(later),
+        mb(later) - mb(base),
+        memory_map(pid)
+    );
+    if let Some(mut tracker) = tracker {
+        drop(procs);
+        tracker.wait()?;
+        println!("heaptrack data written (see heaptrack's own output above)");
     }
     Ok(())
 }

@@ -74,6 +74,59 @@ async fn polls_back_off_up_to_the_cap_and_return_the_rows() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_query_check_sql_passed_is_not_checked_again_until_ddl_or_its_age() {
+    use std::sync::atomic::Ordering;
+    let fake = Arc::new(FakeJobs::new(vec![Step::State(JobState::Finished)]));
+    let cfg = RunnerConfig {
+        check_sql_memo_ms: 60_000,
+        ..config()
+    };
+    let runner = Runner::new(fake.clone(), cfg);
+    let checks = || fake.checks.load(Ordering::SeqCst);
+    let ctx = context(0);
+    runner.run("SELECT 7", &ctx).await.expect("runs");
+    runner.run("SELECT 7", &ctx).await.expect("runs");
+    assert_eq!((checks(), fake.submits.load(Ordering::SeqCst)), (1, 2));
+    // Another database, or another text, is checked.
+    let other = JobContext {
+        currentdb: "other".into(),
+        ..context(0)
+    };
+    runner.run("SELECT 7", &other).await.expect("runs");
+    runner.run("SELECT 8", &ctx).await.expect("runs");
+    assert_eq!(checks(), 3);
+    // DDL through the gateway forgets every pass; so does age.
+    runner.forget_checks();
+    runner.run("SELECT 7", &ctx).await.expect("runs");
+    assert_eq!(checks(), 4);
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    runner.run("SELECT 7", &ctx).await.expect("runs");
+    assert_eq!(checks(), 5);
+    // What check-sql did not answer QUERY for is asked every time; 0 turns it off.
+    *fake.check_type.lock().unwrap() = dli_pg_gateway::dli::JobType::Insert;
+    runner
+        .run("INSERT INTO t VALUES (1)", &ctx)
+        .await
+        .expect("runs");
+    runner
+        .run("INSERT INTO t VALUES (1)", &ctx)
+        .await
+        .expect("runs");
+    assert_eq!(checks(), 7);
+    let off = Runner::new(
+        fake.clone(),
+        RunnerConfig {
+            check_sql_memo_ms: 0,
+            ..config()
+        },
+    );
+    *fake.check_type.lock().unwrap() = dli_pg_gateway::dli::JobType::Query;
+    off.run("SELECT 9", &ctx).await.expect("runs");
+    off.run("SELECT 9", &ctx).await.expect("runs");
+    assert_eq!(checks(), 9);
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_deadline_cancels_the_job_with_57014() {
     let fake = Arc::new(FakeJobs::stuck(JobState::Running));
     let runner = Runner::new(fake.clone(), config());

@@ -123,6 +123,20 @@ impl Drop for Procs {
     }
 }
 
+/// Attaches heaptrack to `pid`, writing to `out` (heaptrack adds `.zst`); returns once it
+/// has had time to inject itself. The data is complete when `pid` exits and the returned
+/// heaptrack process has been waited for.
+pub fn heaptrack(pid: u32, out: &str) -> Result<Child, BoxError> {
+    let child = Command::new("heaptrack")
+        // heaptrack's script reads `-p` as its last option.
+        .args(["-o", out, "-p", &pid.to_string()])
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    Ok(child)
+}
+
 /// A process' resident set size in KB (`VmRSS` of `/proc/<pid>/status`; 0 if unreadable).
 pub fn rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -134,4 +148,49 @@ pub fn rss_kb(pid: u32) -> u64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// Where a process' resident memory is, from `/proc/<pid>/smaps`: the main heap
+/// (`[heap]`, glibc's main arena), anonymous mappings (other arenas, thread stacks,
+/// large allocations), files; and its thread count.
+pub fn memory_map(pid: u32) -> String {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let (mut heap, mut anon, mut file, mut anon_maps) = (0u64, 0u64, 0u64, 0u32);
+    let mut kind = 0u8;
+    for line in smaps.lines() {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or_default();
+        if first.contains('-') && !first.ends_with(':') {
+            let name = line.split_whitespace().nth(5).unwrap_or_default();
+            kind = match name {
+                "[heap]" => 0,
+                "" => 1,
+                _ => 2,
+            };
+        } else if first == "Rss:" {
+            let kb: u64 = words.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            match kind {
+                0 => heap += kb,
+                1 => {
+                    anon += kb;
+                    anon_maps += u32::from(kb > 0);
+                }
+                _ => file += kb,
+            }
+        }
+    }
+    let threads = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Threads:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+        })
+        .unwrap_or_default();
+    format!(
+        "[heap] {:.1} MB, anonymous {:.1} MB in {anon_maps} mappings, files {:.1} MB; {threads} threads",
+        heap as f64 / 1024.0,
+        anon as f64 / 1024.0,
+        file as f64 / 1024.0
+    )
 }

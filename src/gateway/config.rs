@@ -205,6 +205,9 @@ pub struct RunnerConfig {
     /// Sessions reuse the result of an identical query finished at most this long ago
     /// (0: off; sessions change it with `SET dli.result_reuse_max_age`).
     pub result_reuse_max_age_ms: u64,
+    /// A query check-sql passed is submitted without asking again for this long (same
+    /// database and Spark text; DDL run by the gateway forgets every pass; 0: always ask).
+    pub check_sql_memo_ms: u64,
 }
 
 impl Default for RunnerConfig {
@@ -229,6 +232,7 @@ impl Default for RunnerConfig {
             spark_time_zone: None,
             share_jobs: true,
             result_reuse_max_age_ms: 0,
+            check_sql_memo_ms: 600_000,
         }
     }
 }

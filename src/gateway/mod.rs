@@ -25,6 +25,7 @@ pub mod bind;
 pub mod cancel;
 pub mod catalog_hook;
 pub mod catalogs;
+pub mod checked;
 pub mod classify;
 pub mod client;
 pub mod clock;

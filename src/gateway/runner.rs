@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 pub use super::backend::JobBackend;
+use super::checked::{CheckMemo, check_sql_knows};
 use super::cluster::{CancelKey, Cluster};
 use super::config::RunnerConfig;
 use super::incomplete::{Incomplete, incomplete};
@@ -163,6 +164,8 @@ pub struct Runner {
     pub(super) sharing: Arc<Sharing>,
     /// `[cluster]`: the tags that let any replica find this replica's jobs.
     pub(super) cluster: Option<Arc<Cluster>>,
+    /// Queries check-sql passed lately (the gateway's own identity only).
+    checks: Option<Arc<CheckMemo>>,
 }
 
 impl Runner {
@@ -178,6 +181,7 @@ impl Runner {
             progress_interval: Duration::from_millis(cfg.progress_interval_ms.max(1)),
         };
         let sharing = Arc::new(Sharing::new(cfg.share_jobs));
+        let checks = Arc::new(CheckMemo::new(Duration::from_millis(cfg.check_sql_memo_ms)));
         Self {
             backend,
             cfg,
@@ -185,6 +189,7 @@ impl Runner {
             polling,
             sharing,
             cluster: None,
+            checks: Some(checks),
         }
     }
 
@@ -215,11 +220,19 @@ impl Runner {
             polling: self.polling.alone(),
             sharing: self.sharing.clone(),
             cluster: self.cluster.clone(),
+            checks: None,
         }
     }
 
     pub fn config(&self) -> &RunnerConfig {
         &self.cfg
+    }
+
+    /// DDL ran: every query check-sql passed must be asked again.
+    pub fn forget_checks(&self) {
+        if let Some(memo) = &self.checks {
+            memo.forget_all();
+        }
     }
 
     /// This gateway's jobs in flight and record of finished queries and writes.
@@ -275,11 +288,16 @@ impl Runner {
         tags: Vec<JobTag>,
         job_id: Option<&std::sync::OnceLock<String>>,
     ) -> Result<Started, GatewayError> {
-        if check_sql_knows(sql) {
-            self.backend
+        let memo = self.checks.as_deref();
+        if check_sql_knows(sql) && !memo.is_some_and(|m| m.passed(&ctx.currentdb, sql)) {
+            let checked = self
+                .backend
                 .check_sql(sql, &ctx.currentdb)
                 .await
                 .map_err(GatewayError::from)?;
+            if let Some(memo) = memo.filter(|_| checked.job_type == JobType::Query) {
+                memo.remember(&ctx.currentdb, sql);
+            }
         }
         let req = SubmitJobRequest {
             sql: sql.to_string(),
@@ -455,54 +473,5 @@ impl Runner {
             rows: one_batch(preview.rows),
             notices: vec![cut.warning(job_id, &why)],
         })
-    }
-}
-
-/// Whether check-sql can judge the statement: its `job_type` list (§7.3.9: DDL, DCL,
-/// IMPORT, EXPORT, QUERY, INSERT) has no UPDATE, DELETE or MERGE, which submit-job runs
-/// on tables that support them; those go straight to submit-job.
-fn check_sql_knows(sql: &str) -> bool {
-    let mut rest = sql.trim_start();
-    loop {
-        if let Some(r) = rest.strip_prefix("--") {
-            rest = r
-                .split_once('\n')
-                .map_or("", |(_, after)| after)
-                .trim_start();
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            rest = r
-                .split_once("*/")
-                .map_or("", |(_, after)| after)
-                .trim_start();
-        } else {
-            break;
-        }
-    }
-    let word: String = rest
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect::<String>()
-        .to_ascii_uppercase();
-    !matches!(word.as_str(), "UPDATE" | "DELETE" | "MERGE")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn check_sql_judges_all_but_update_delete_merge() {
-        for sql in [
-            "SELECT 1",
-            "insert into t values (1)",
-            "/* c */ CREATE TABLE t (a int)",
-        ] {
-            assert!(super::check_sql_knows(sql), "{sql}");
-        }
-        for sql in [
-            "UPDATE t SET a = 1",
-            "-- note\n delete from t",
-            "/* x */MERGE INTO t USING s ON true",
-        ] {
-            assert!(!super::check_sql_knows(sql), "{sql}");
-        }
     }
 }

@@ -92,10 +92,11 @@ impl Runner {
             &self.job_conf(ctx),
             &spec.identity,
         );
-        if !spec.reuse_max_age.is_zero()
-            && let Some(f) = self.reuse(&fp, spec, ctx, deadline).await
-        {
-            return Ok(f);
+        if !spec.reuse_max_age.is_zero() {
+            self.sharing.recent.want();
+            if let Some(f) = self.reuse(&fp, spec, ctx, deadline).await {
+                return Ok(f);
+            }
         }
         let submitted = self.sharing.recent.mark();
         let started = if self.sharing.enabled {

@@ -28,6 +28,9 @@ pub struct FakeJobs {
     pub polls: Mutex<Vec<Instant>>,
     pub cancels: AtomicUsize,
     pub submits: AtomicUsize,
+    /// check-sql calls, and the job type they answer.
+    pub checks: AtomicUsize,
+    pub check_type: Mutex<JobType>,
     pub result: Mutex<(Vec<Column>, Vec<Vec<Value>>)>,
     /// The `result_count` a finished job reports (`None`: not reported).
     pub total: Mutex<Option<i64>>,
@@ -44,6 +47,8 @@ impl FakeJobs {
             polls: Mutex::new(Vec::new()),
             cancels: AtomicUsize::new(0),
             submits: AtomicUsize::new(0),
+            checks: AtomicUsize::new(0),
+            check_type: Mutex::new(JobType::Query),
             result: Mutex::new((Vec::new(), Vec::new())),
             total: Mutex::new(None),
             result_path: Mutex::new(None),
@@ -85,8 +90,9 @@ impl FakeJobs {
 #[async_trait]
 impl JobBackend for FakeJobs {
     async fn check_sql(&self, _sql: &str, _db: &str) -> Result<CheckSqlResponse, DliError> {
+        self.checks.fetch_add(1, Ordering::SeqCst);
         Ok(CheckSqlResponse {
-            job_type: JobType::Query,
+            job_type: self.check_type.lock().unwrap().clone(),
             message: String::new(),
         })
     }

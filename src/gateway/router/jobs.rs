@@ -66,6 +66,7 @@ impl Router {
     /// After a DLI job: a DDL statement may have changed cached metadata.
     pub(super) async fn after_job(&self, session: &Session, kind: &DliKind, ran_ddl: bool) {
         if ran_ddl {
+            self.runner.forget_checks();
             let ctx = self.catalog_context(session);
             self.catalogs
                 .invalidate(session, kind.touches(), &ctx)
