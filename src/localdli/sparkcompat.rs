@@ -17,6 +17,8 @@
 //!   (`round(2.5, 0)` = `3`); DataFusion keeps the input type (`3.0`): the rounded value
 //!   is cast to Spark's type, which is exact.
 //!
+//! - `DATE ± INTERVAL` with a time part is a timestamp ([`super::sparkdates`]).
+//!
 //! - `CAST` is Spark's non-ANSI cast where DataFusion's differs ([`super::sparkcast`]).
 //!
 //! Owns plan rewrites only.
@@ -47,7 +49,8 @@ pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
                 let t = super::sparkcast::rewrite(e, &schema)?
                     .transform_data(|e| integer_division(e, &schema))?
                     .transform_data(|e| modulo_and_epoch(e, &schema))?
-                    .transform_data(|e| decimal_round(e, &schema))?;
+                    .transform_data(|e| decimal_round(e, &schema))?
+                    .transform_data(|e| super::sparkdates::date_time_interval(e, &schema))?;
                 if int_literals {
                     t.transform_data(spark_int_literal)
                 } else {
