@@ -240,6 +240,7 @@ impl Engine {
                 super::sparktable::RAISE,
                 Arc::new(super::sparktable::raise_udf()),
             ),
+            (super::sparkstack::STACK, Arc::new(super::sparkstack::udf())),
         ] {
             if state.scalar_functions().contains_key(name) {
                 continue;

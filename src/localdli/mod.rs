@@ -57,6 +57,7 @@ pub mod sparkops;
 pub mod sparkpattern;
 pub mod sparkreader;
 pub mod sparkseq;
+pub mod sparkstack;
 pub mod sparkstrict;
 pub mod sparktable;
 pub mod sparktext;
