@@ -22,7 +22,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
     GroupByExpr, Ident, ObjectNamePart, OrderByKind, Query, Select, SelectItem, SetExpr, Statement,
-    Value, Visit, VisitMut, Visitor, VisitorMut, visit_expressions_mut,
+    Value, Visit, VisitMut, Visitor, VisitorMut,
 };
 
 use super::error::{SqlError, SqlErrorKind};
@@ -153,22 +153,9 @@ fn outside(e: &Expr, shown: &str) -> Result<(), SqlError> {
     ))
 }
 
-/// `e` as Spark 3.3 prints an expression in its messages: every binary operation in
-/// parentheses (`((1 / 3) * 3)`), the parentheses written dropped.
-pub(super) fn spark_sql(e: &Expr) -> String {
-    let mut e = e.clone();
-    let _ = visit_expressions_mut(&mut e, |x: &mut Expr| {
-        if let Expr::Nested(inner) = x {
-            let inner = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
-            *x = inner;
-        }
-        if matches!(x, Expr::BinaryOp { .. }) {
-            let op = std::mem::replace(x, Expr::value(Value::Null));
-            *x = Expr::Nested(Box::new(op));
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    e.to_string()
+/// `e` as Spark 3.3 prints an expression in its messages.
+fn spark_sql(e: &Expr) -> String {
+    crate::sparknames::spark_sql(e)
 }
 
 fn select(s: &mut Select) -> Result<(), SqlError> {
