@@ -5,7 +5,8 @@
 //! - `stack(n, v1, …, vk)`: `n` rows of `ceil(k / n)` columns `col0`, `col1` …, filled
 //!   row by row, the last padded with NULLs; `n` must be a positive integer literal, and
 //!   a column's values must share one type (NULLs aside) — `stack` here is the internal
-//!   function building one column's values, which refuses mixed types in Spark's words;
+//!   function building one column's values, which refuses mixed types, and literals of
+//!   different integer types (`1`, `2L`) are refused before planning;
 //! - `inline(array(struct(…), …))` / `inline_outer` of an array written out of
 //!   `struct(…)` / `named_struct(…)` (or NULL) elements: one column per field, named as
 //!   Spark names the struct's fields (`col1` …, an `AS` alias, a column's name);
@@ -79,6 +80,23 @@ fn stack(args: &[Expr]) -> Result<Vec<Column>, SqlError> {
         )
     })?;
     let width = values.len().div_ceil(rows);
+    // literals whose Spark types differ within a column (`stack(2, 1, 2L)`): the engine
+    // plans both as bigint, Spark refuses them
+    for j in 0..width {
+        let typed: Vec<(usize, &str)> = (j..values.len())
+            .step_by(width)
+            .filter_map(|i| literal_type(&values[i]).map(|t| (i + 1, t)))
+            .collect();
+        if let Some(((a, ta), (b, tb))) = typed
+            .first()
+            .and_then(|f| typed.iter().find(|(_, t)| *t != f.1).map(|o| (*f, *o)))
+        {
+            return Err(mismatch(
+                &call_text,
+                &format!("Argument {a} ({ta}) != Argument {b} ({tb})"),
+            ));
+        }
+    }
     Ok((0..width)
         .map(|j| {
             let cells: Vec<Expr> = (0..rows)
@@ -95,6 +113,34 @@ fn stack(args: &[Expr]) -> Result<Vec<Column>, SqlError> {
             }
         })
         .collect())
+}
+
+/// The Spark type of an integer literal as written (`1` int, `2L` bigint …).
+fn literal_type(e: &Expr) -> Option<&'static str> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, false) => Some(if n.parse::<i32>().is_ok() {
+                "int"
+            } else if n.parse::<i64>().is_ok() {
+                "bigint"
+            } else {
+                return None;
+            }),
+            _ => None,
+        },
+        // Spark's suffixed literals, as the engine spells them (`'2'::BIGINT`)
+        Expr::Cast {
+            kind: sqlparser::ast::CastKind::DoubleColon,
+            data_type,
+            ..
+        } => match data_type {
+            sqlparser::ast::DataType::BigInt(_) => Some("bigint"),
+            sqlparser::ast::DataType::SmallInt(_) => Some("smallint"),
+            sqlparser::ast::DataType::TinyInt(_) => Some("tinyint"),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The field names and values of a `struct(…)` / `named_struct(…)` written out.
@@ -421,6 +467,7 @@ mod tests {
             "SELECT stack(0, 1)",
             "SELECT stack(2)",
             "SELECT inline(array(1))",
+            "SELECT stack(2, 1, '2'::BIGINT)",
         ] {
             assert!(
                 expanded(bad).unwrap_err().contains("DATATYPE_MISMATCH"),
