@@ -37,13 +37,28 @@ CASES = [
     ("SELECT sort_array(array(3, NULL, 1)), sort_array(array(3, NULL, 1), false)", {}),
     ("SELECT array_sort(array(3, NULL, 1))", {}),
     # division, div, % and pmod
-    ("SELECT 7 / 2, 7 DIV 2, -7 % 3, pmod(-7, 3), 7 / 0, -7 DIV 2", {"names": True, "gap": "Spark names arithmetic (7 / 2), (7 div 2); the engine 7 / 2, 7 DIV 2"}),
+    ("SELECT 7 / 2, 7 DIV 2, -7 % 3, pmod(-7, 3), 7 / 0, -7 DIV 2", {"names": True}),
+    ("SELECT 10L + 1, 1 + 2 * 3, (1 + 2) * 3, abs(1 - 2), 1 = 1, 1 < 2 AND true, 2 % 3",
+     {"names": True}),
     ("SELECT 7 % 0, 7 DIV 0", {}),
-    ("SELECT 1.0 / 3, 5 / 2.0, 10 / 4, CAST(10 AS BIGINT) / 4, 1 / 3 * 3", {"gap": "decimal division keeps DataFusion's result scale"}),
+    ("SELECT 1.0 / 3, 5 / 2.0, 10 / 4, CAST(10 AS BIGINT) / 4, 1 / 3 * 3", {}),
+    ("SELECT 1.0 / 3, 5 / 2.0, 10.5 / 3, -7.5 / 2, 2 / 3.0", {"names": True}),
+    ("SELECT CAST(1 AS DECIMAL(10,2)) / CAST(3 AS DECIMAL(5,1)), "
+     "CAST(1 AS DECIMAL(38,10)) / CAST(3 AS DECIMAL(38,10)), "
+     "CAST(2 AS DECIMAL(20,18)) / CAST(3 AS DECIMAL(20,18)), CAST(-2 AS DECIMAL(5,4)) / 3", {}),
+    ("SELECT 1.5 / 0, CAST(NULL AS DECIMAL(5,2)) / 2, 1.5 / CAST(NULL AS INT)", {}),
+    ("SELECT a / 2.0, a / 3.5 FROM VALUES (1), (3), (NULL) AS t(a)", {"names": True}),
+    ("SELECT CAST(a AS BIGINT) / 0.7, a / 7 FROM VALUES (10.50), (-1.25) AS t(a)", {}),
     ("SELECT 7 % 2.5, -7.5 % 2, pmod(-7.5, 2)", {}),
-    ("SELECT a / b, sum(a) FROM VALUES (1, 2) AS t(a, b) GROUP BY a / b", {"names": True, "gap": "column name (a / b) and its type when grouped by it"}),
+    ("SELECT a / b, sum(a) FROM VALUES (1, 2) AS t(a, b) GROUP BY a / b", {"names": True}),
+    ("SELECT a / b, a + b FROM VALUES (1, 2) AS t(a, b)", {"names": True}),
     ("SELECT max(a), min(a), avg(a), count(a) FROM VALUES (1), (NULL), (4) AS t(a)",
-     {"names": True, "gap": "VALUES integers are bigint, Spark int"}),
+     {"names": True}),
+    # VALUES integers are int unless a row needs bigint
+    ("SELECT a FROM VALUES (1), (3000000000) AS t(a)", {"names": True}),
+    ("SELECT * FROM VALUES (1, 2.5, -7, NULL) AS t(a, b, c, d)", {"names": True}),
+    ("SELECT a FROM VALUES (1), (2.5) AS t(a)", {"names": True}),
+    ("SELECT a * 2, a DIV 2 FROM VALUES (7), (-7) AS t(a)", {}),
     # EXTRACT / date_part fields
     (f"SELECT extract(dow FROM {D}), dayofweek({D}), extract(dow_iso FROM {D}), weekday({D})",
      {}),
@@ -54,8 +69,18 @@ CASES = [
     (f"SELECT extract(day FROM {D}), extract(month FROM {D}), extract(year FROM {D}), "
      f"extract(Y FROM {D}), extract(D FROM {D})", {}),
     (f"SELECT extract(hour FROM {TS}), extract(minute FROM {TS})", {}),
-    ("SELECT extract(second FROM TIMESTAMP'2024-01-07 10:11:12.5')",
-     {"gap": "seconds are a whole int, Spark decimal(8,6) with the fraction"}),
+    ("SELECT extract(second FROM TIMESTAMP'2024-01-07 10:11:12.5')", {}),
+    ("SELECT extract(second FROM TIMESTAMP'2024-01-07 10:11:12'), "
+     "date_part('second', TIMESTAMP'2024-01-07 10:11:12.123456'), "
+     "extract(s FROM TIMESTAMP'2024-01-07 10:11:05.25'), "
+     "date_part('SECS', TIMESTAMP'2024-01-07 10:11:12')", {}),
+    (f"SELECT extract(second FROM {D}), extract(second FROM CAST(NULL AS TIMESTAMP)), "
+     "extract(second FROM '2024-01-07 10:11:12.5'), "
+     "date_part('second', TIMESTAMP'1969-12-31 23:59:59.5')", {}),
+    ("SELECT extract(second FROM ts) FROM VALUES (TIMESTAMP'2024-01-07 10:11:12.5'), (NULL) "
+     "AS t(ts)", {}),
+    ("SELECT second(TIMESTAMP'2024-01-07 10:11:12.5'), "
+     "extract(minute FROM TIMESTAMP'2024-01-07 10:11:12.5')", {}),
     (f"SELECT extract(epoch FROM {TS})", {}),
     (f"SELECT date_part('epoch', {TS})", {}),
     (f"SELECT extract(isodow FROM {D})", {}),
@@ -89,12 +114,53 @@ CASES = [
     (f"SELECT date_trunc('month', {TS}), date_trunc('week', {TS}), trunc({D}, 'MM')", {}),
     ("SELECT to_timestamp('2024-01-07 10:00:00', 'yyyy-MM-dd HH:mm:ss'), to_date('2024-01-07'), "
      "to_timestamp(1704621600)", {}),
-    (f"SELECT unix_timestamp({TS}), unix_seconds({TS}), unix_millis({TS})",
-     {"gap": "unix_timestamp not implemented"}),
+    (f"SELECT unix_timestamp({TS}), unix_seconds({TS}), unix_millis({TS})", {}),
+    # unix_timestamp / to_unix_timestamp: timestamps, dates, strings read with Spark patterns
+    (f"SELECT unix_timestamp({D}), unix_timestamp('2024-01-07 10:00:00'), "
+     "unix_timestamp('2024-01-07', 'yyyy-MM-dd'), "
+     "to_unix_timestamp('07/01/2024 10:11', 'dd/MM/yyyy HH:mm'), to_unix_timestamp({D})", {}),
+    ("SELECT unix_timestamp(NULL), unix_timestamp(CAST(NULL AS TIMESTAMP)), "
+     "unix_timestamp('2024-01-07', NULL), unix_timestamp('garbage'), unix_timestamp('2024-01-07')",
+     {}),
+    ("SELECT unix_timestamp(TIMESTAMP'1969-12-31 23:59:59.5'), "
+     "unix_seconds(TIMESTAMP'1969-12-31 23:59:59.5'), "
+     "unix_millis(TIMESTAMP'1969-12-31 23:59:59.9995'), "
+     "unix_micros(TIMESTAMP'2024-01-07 10:00:00.123456')", {}),
+    ("SELECT unix_timestamp(a, 'yyyyMMdd') FROM VALUES ('20240107'), ('2024'), (NULL) AS t(a)",
+     {}),
+    ("SELECT unix_timestamp('10:11', 'HH:mm'), unix_timestamp('jan 07 2024', 'MMM dd yyyy'), "
+     "unix_timestamp('07/01/2024 10:11 PM', 'dd/MM/yyyy hh:mm a'), "
+     "unix_timestamp('2024-01-07 10:00:00.1', 'yyyy-MM-dd HH:mm:ss.SSS')", {}),
+    ("SELECT unix_timestamp('2024-02-30', 'yyyy-MM-dd'), "
+     "unix_timestamp('2024-01-07 10', 'yyyy-MM-dd HH '), "
+     "unix_timestamp('1969-12-31 23:59:59.5', 'yyyy-MM-dd HH:mm:ss.S')", {}),
+    ("SELECT unix_timestamp() > 1700000000, to_unix_timestamp(current_date()) > 1700000000", {}),
+    ("SELECT unix_timestamp('2024-01-07 10:00:00.5')", {}),
+    ("SELECT unix_timestamp('2024-1-7 1:2:3')", {}),
+    ("SELECT unix_timestamp(' 2024-01-07', 'yyyy-MM-dd')", {}),
+    ("SELECT unix_timestamp('2024-01-07x', 'yyyy-MM-dd')", {}),
+    ("SELECT unix_timestamp(1)", {}),
+    ("SELECT unix_timestamp('a', 'b', 'c')", {}),
+    ("SELECT to_unix_timestamp()", {}),
+    (f"SELECT unix_seconds({D})", {}),
+    ("SELECT unix_seconds('2024-01-07 10:00:00')", {}),
+    ("SELECT unix_seconds(NULL), unix_millis(NULL), unix_micros(NULL)", {}),
+    ("SELECT from_unixtime(1704621600), from_unixtime(1704621600, 'yyyy-MM-dd'), "
+     "from_unixtime(NULL), from_unixtime(0, 'HH:mm')", {}),
+    ("SELECT from_unixtime(1704621600.7), from_unixtime('1704621600')", {}),
     (f"SELECT cast({TS} AS BIGINT), cast(1704621600 AS TIMESTAMP)", {}),
     ("SELECT regexp_like('abc', 'b'), 'abc' RLIKE 'b', 'abc' REGEXP 'b'", {}),
-    (f"SELECT DATE_ADD({D}, 3), DATE_SUB({D}, 3), DATEDIFF({D}, DATE'2024-01-01')",
-     {"gap": "date_add refuses an int literal argument"}),
+    (f"SELECT DATE_ADD({D}, 3), DATE_SUB({D}, 3), DATEDIFF({D}, DATE'2024-01-01')", {}),
+    (f"SELECT date_add({D}, -3), date_sub({D}, -3), date_add('2024-01-07', 3), "
+     f"date_add({TS}, 1), date_add({D}, '3'), date_add('x', 1)", {}),
+    (f"SELECT date_add({D}, NULL), date_add(NULL, 1), date_sub(NULL, NULL)", {}),
+    ("SELECT date_add(d, n), date_sub(d, CAST(n AS SMALLINT)) "
+     f"FROM VALUES ({D}, 1), ({D}, NULL) AS t(d, n)", {}),
+    (f"SELECT date_add({D}, CAST(1 AS tinyint)), date_sub({D}, CAST(1 AS smallint))", {}),
+    (f"SELECT date_add({D}, 3L)", {}),
+    (f"SELECT date_sub({D}, 2147483648)", {}),
+    (f"SELECT date_add({D}, 3.5)", {}),
+    (f"SELECT date_add({D})", {}),
     # intervals and date arithmetic
     (f"SELECT {TS} - INTERVAL '1 day'", {}),
     (f"SELECT {TS} - INTERVAL 1 DAY, {TS} + INTERVAL '1' DAY", {}),
@@ -105,8 +171,13 @@ CASES = [
     ("SELECT TIMESTAMP'2024-01-31 10:00:00' + INTERVAL '1 month'", {}),
     (f"SELECT {D} + INTERVAL 1 DAY, {D} - INTERVAL '1' MONTH", {}),
     (f"SELECT {D} - INTERVAL '1 day'", {}),
-    (f"SELECT {D} + INTERVAL '2 hours 30 minutes'",
-     {"gap": "date + a time interval stays a date, Spark gives a timestamp"}),
+    (f"SELECT {D} + INTERVAL '2 hours 30 minutes'", {}),
+    (f"SELECT {D} + INTERVAL 2 HOURS, {D} - INTERVAL '90' MINUTE, INTERVAL '2 hours' + {D}, "
+     f"{D} + INTERVAL '1 day 2 hours'", {}),
+    (f"SELECT {D} + INTERVAL '1' SECOND, {D} - INTERVAL '0.5 seconds', "
+     f"CAST(NULL AS DATE) + INTERVAL '2 hours'", {}),
+    (f"SELECT {D} + INTERVAL '1 day', {D} + INTERVAL '2' DAY, {D} - INTERVAL '1' MONTH", {}),
+    ("SELECT d + INTERVAL '3 hours' FROM VALUES (DATE'2024-01-07'), (NULL) AS t(d)", {}),
     (f"SELECT {D} + 1, {D} - 1", {}),
     ("SELECT now() - INTERVAL '7 days' < now(), CURRENT_DATE - INTERVAL '7' DAY < CURRENT_DATE",
      {}),
@@ -143,7 +214,28 @@ CASES = [
     ("SELECT sequence(1, 3, 1L), sequence(1.5, 3)", {}),
     ("SELECT sequence(1, 2, 3, 4)", {}),
     ("SELECT * FROM explode(array(1, 2))", {}),
-    ("SELECT * FROM range(3)", {"gap": "Spark's range table function is not run by the engine"}),
+    ("SELECT * FROM range(3)", {"names": True}),
+    ("SELECT * FROM range(2, 5)", {}),
+    ("SELECT * FROM range(0, 10, 3)", {}),
+    ("SELECT * FROM range(5, 0, -2)", {}),
+    ("SELECT * FROM range(0, 10, 3, 2)", {}),
+    ("SELECT * FROM range(3, 0)", {}),
+    ("SELECT * FROM range(-2)", {}),
+    ("SELECT * FROM range(1.5)", {}),
+    ("SELECT * FROM range('3')", {}),
+    ("SELECT * FROM range(3L)", {}),
+    ("SELECT id * 2 AS x FROM range(3) WHERE id > 0", {"names": True}),
+    ("SELECT r.id FROM range(3) AS r ORDER BY r.id DESC", {}),
+    ("SELECT * FROM range(3) r(x)", {"names": True}),
+    ("SELECT sum(id) FROM range(1, 101)", {}),
+    ("SELECT count(*) FROM range(0, 100000)", {}),
+    ("SELECT * FROM range(9223372036854775806, 9223372036854775807)", {}),
+    ("SELECT a, id FROM VALUES (1) AS t(a) CROSS JOIN range(2)", {"names": True}),
+    ("SELECT * FROM range(0, 3, 0)", {}),
+    ("SELECT * FROM range(NULL)", {}),
+    ("SELECT * FROM range()", {}),
+    ("SELECT * FROM range(1, 2, 3, 4, 5)", {}),
+    ("SELECT * FROM range(1, 10, 2, 0)", {}),
     ("SELECT * FROM VALUES (1) AS t(a) LATERAL VIEW explode(array(1, 2)) x AS c", {}),
     ("SELECT t.a, x.c FROM VALUES (1, array(1, 2)), (2, NULL) AS t(a, arr) "
      "LATERAL VIEW explode(arr) x AS c WHERE x.c > 1 OR t.a = 1 ORDER BY x.c", {}),
@@ -154,6 +246,62 @@ CASES = [
     ("SELECT * FROM (SELECT 1 AS a) t LATERAL VIEW explode(array(1, 2)) x", {"names": True}),
     ("SELECT * FROM (SELECT 1 AS a) t LATERAL VIEW explode(array(1, 2)) x AS c "
      "LATERAL VIEW explode(array(3)) y AS d", {}),
+    # Spark's expression text in UNSUPPORTED_GENERATOR messages
+    ("SELECT explode(array(1 + 1, 2)) * 2 - 1", {}),
+    ("SELECT a FROM VALUES (1) AS t(a) ORDER BY explode(array(1)) DESC", {}),
+    ("SELECT a FROM VALUES (1) AS t(a) GROUP BY explode(array(1))", {}),
+    # stack, inline of structs, explode of a map
+    ("SELECT stack(2, 1, 2)", {"names": True}),
+    ("SELECT stack(2, 1, 'a', 2, 'b')", {"names": True}),
+    ("SELECT stack(2, 1, 'a', 2)", {}),
+    ("SELECT stack(3, 1, 2) AS x", {"names": True}),
+    ("SELECT stack(1, 1, 2, 3) AS (a, b, c)", {"names": True}),
+    ("SELECT stack(2, 1, NULL, NULL, 'b')", {}),
+    ("SELECT a, stack(2, a, a + 1) FROM VALUES (1), (5) AS t(a)", {"names": True}),
+    ("SELECT stack(2, 1, 'a', 2, 'b') AS x", {}),
+    ("SELECT stack(0, 1)", {}),
+    ("SELECT stack(1.5, 1)", {}),
+    ("SELECT stack(a, 1) FROM VALUES (1) AS t(a)", {}),
+    ("SELECT stack(2)", {}),
+    ("SELECT stack(2, 1, 'a', 'b', 2)", {}),
+    ("SELECT stack(2, 1, 2L)", {}),
+    ("SELECT stack(2, 1L, 2L)", {}),
+    ("SELECT stack(2, 1Y, NULL)", {}),
+    ("SELECT inline(array(struct(1, 'a'), struct(2, 'b')))", {"names": True}),
+    ("SELECT inline(array(struct(1, 'a'), struct(2, 'b'))) AS (p, q)", {"names": True}),
+    ("SELECT inline(array(struct(1 AS x, 'a' AS y)))", {"names": True}),
+    ("SELECT inline(array(named_struct('x', 1, 'y', 'a'), NULL))", {"names": True}),
+    ("SELECT inline_outer(array(named_struct('x', 1)))", {"names": True}),
+    ("SELECT inline(array(1, 2))", {}),
+    ("SELECT explode(map(1, 'a', 2, 'b'))", {"names": True}),
+    ("SELECT explode(map(2, 'b', 1, 'a'))", {}),
+    ("SELECT explode(map(1, 'a')) AS (k, v)", {"names": True}),
+    ("SELECT posexplode(map('x', 1)) AS (p, k, v)", {"names": True}),
+    ("SELECT posexplode_outer(map('x', 1))", {"names": True}),
+    ("SELECT explode(map())", {}),
+    ("SELECT explode_outer(map())", {}),
+    ("SELECT explode(map(1, 'a')) AS k", {}),
+    ("SELECT explode(map(1, 'a', 1, 'b'))", {}),
+    ("SELECT * FROM VALUES (1) AS t(a) LATERAL VIEW explode(map('k', 1)) x", {"names": True}),
+    ("SELECT * FROM VALUES (1) AS t(a) LATERAL VIEW explode(map('k', 1)) x AS k, v",
+     {"names": True}),
+    ("SELECT * FROM VALUES (1) AS t(a) LATERAL VIEW stack(2, 'a', 'b') x AS s", {"names": True}),
+    ("SELECT * FROM VALUES (1) AS t(a) LATERAL VIEW inline(array(struct(1, 'z'))) x",
+     {"names": True}),
+    # LATERAL VIEW over a join
+    ("SELECT t.a, u.b, x.c FROM VALUES (1) AS t(a) JOIN VALUES (1, 2) AS u(a, b) ON t.a = u.a "
+     "LATERAL VIEW explode(array(10, 20)) x AS c", {"names": True}),
+    ("SELECT * FROM VALUES (1) AS t(a), VALUES (2) AS u(b) LATERAL VIEW explode(array(5)) x AS c",
+     {"names": True}),
+    ("SELECT t.a, u.b, x.c FROM VALUES (1, array(7, 8)), (2, array(9)) AS t(a, arr) "
+     "JOIN VALUES (1, 'p'), (2, 'q') AS u(a, b) ON t.a = u.a "
+     "LATERAL VIEW explode(t.arr) x AS c ORDER BY x.c", {}),
+    ("SELECT t.a, u.b, x.c FROM VALUES (1), (2) AS t(a) "
+     "LEFT JOIN VALUES (1, array('p', 'q')) AS u(a, arr) ON t.a = u.a "
+     "LATERAL VIEW OUTER explode(array(t.a * 10)) x AS c ORDER BY t.a", {}),
+    ("SELECT t.a, y.d FROM VALUES (1, array(3, 4)) AS t(a, arr) JOIN VALUES (1) AS u(a) "
+     "ON t.a = u.a LATERAL VIEW explode(t.arr) x AS c LATERAL VIEW explode(array(x.c, 0)) y AS d",
+     {}),
     ("SELECT sequence(1, 5), sequence(5, 1), sequence(1, 5, 2), sequence(1, 1, 0)",
      {"names": True}),
     ("SELECT sequence(1, 5, -1)", {}),

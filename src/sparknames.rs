@@ -3,9 +3,47 @@
 //! DataFusion does not.
 //!
 //! Owns: [`DUP_MARKER`] (the suffix that makes a repeated name unique while planning),
-//! [`display_name`] (the name without it) and [`rename_repeated_aliases`].
+//! [`display_name`] (the name without it), [`rename_repeated_aliases`] and
+//! [`spark_sql`] (an expression as Spark 3.3 writes it in names and messages).
 
-use sqlparser::ast::{Ident, SelectItem, SetExpr};
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    BinaryOperator, Expr, Ident, SelectItem, SetExpr, Value, visit_expressions,
+    visit_expressions_mut,
+};
+
+/// `e` as Spark 3.3 writes an expression in output names and messages: every binary
+/// operation in parentheses (`((1 / 3) * 3)`; the parentheses written are dropped) and
+/// `div` in lower case (`(7 div 2)`).
+pub fn spark_sql(e: &Expr) -> String {
+    let mut e = e.clone();
+    let _ = visit_expressions_mut(&mut e, |x: &mut Expr| {
+        if let Expr::Nested(inner) = x {
+            let inner = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+            *x = inner;
+        }
+        if matches!(x, Expr::BinaryOp { .. }) {
+            let op = std::mem::replace(x, Expr::value(Value::Null));
+            *x = Expr::Nested(Box::new(op));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    let div = visit_expressions(&e, |x: &Expr| match x {
+        Expr::BinaryOp {
+            op: BinaryOperator::MyIntegerDivide,
+            ..
+        } => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break();
+    let text = e.to_string();
+    if div {
+        text.replace(" DIV ", " div ")
+    } else {
+        text
+    }
+}
 
 /// Marks a column alias the service added to make output names unique.
 pub const DUP_MARKER: &str = "#dli_dup";
@@ -53,5 +91,29 @@ pub fn repeated_in_body(body: &mut SetExpr) {
         SetExpr::Query(q) => repeated_in_body(&mut q.body),
         SetExpr::SetOperation { left, .. } => repeated_in_body(left),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod spark_sql_tests {
+    use super::*;
+
+    #[test]
+    fn expressions_read_as_spark_writes_them() {
+        let sql = |text: &str| {
+            let mut p = sqlparser::parser::Parser::new(&crate::sparksql::SparkDialect)
+                .try_with_sql(text)
+                .unwrap();
+            spark_sql(&p.parse_expr().unwrap())
+        };
+        assert_eq!(sql("7 / 2"), "(7 / 2)");
+        assert_eq!(sql("7 DIV 2"), "(7 div 2)");
+        assert_eq!(sql("1 / 3 * 3"), "((1 / 3) * 3)");
+        assert_eq!(sql("(1 + 2) * 3"), "((1 + 2) * 3)");
+        assert_eq!(sql("pmod(-7, 3)"), "pmod(-7, 3)");
+        assert_eq!(
+            sql("explode(array(1 + 1, 2))"),
+            "explode(array((1 + 1), 2))"
+        );
     }
 }

@@ -74,7 +74,7 @@ async fn numeric_literal_suffixes_like_spark() {
         ("100", "decimal(3,0)"),
         ("-128", "tinyint"),
         ("0.5", "double"),
-        ("10 + 1", "bigint"),
+        ("(10 + 1)", "bigint"),
     ];
     let expected: Vec<(String, String)> = expected
         .iter()

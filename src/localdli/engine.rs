@@ -217,18 +217,44 @@ impl Engine {
             .with_spark_features()
             .build();
         // What datafusion-spark lacks: `array` (DataFusion's `make_array`), `from_json`,
-        // `sequence`.
+        // `sequence`, `unix_timestamp`, the seconds of `extract`.
         let array = make_array_udf().as_ref().clone().with_aliases(["array"]);
         for (name, udf) in [
             ("array", Arc::new(array)),
             ("from_json", Arc::new(super::fromjson::udf())),
             (super::sparkzip::NAME, Arc::new(super::sparkzip::udf())),
             ("sequence", Arc::new(super::sparkseq::udf())),
+            (
+                "unix_timestamp",
+                Arc::new(super::sparkunix::udf("unix_timestamp")),
+            ),
+            (
+                "to_unix_timestamp",
+                Arc::new(super::sparkunix::udf("to_unix_timestamp")),
+            ),
+            (
+                super::sparkdates::SECOND,
+                Arc::new(super::sparkdates::second_udf()),
+            ),
+            (
+                super::sparktable::RAISE,
+                Arc::new(super::sparktable::raise_udf()),
+            ),
+            (super::sparkstack::STACK, Arc::new(super::sparkstack::udf())),
         ] {
             if state.scalar_functions().contains_key(name) {
                 continue;
             }
             if let Err(e) = state.register_udf(udf) {
+                tracing::debug!("cannot register a Spark function: {e}");
+            }
+        }
+        // datafusion-spark's functions that answer otherwise than Spark's
+        for udf in [
+            super::sparkunix::unit_udf("unix_seconds", 1_000_000),
+            super::sparkunix::unit_udf("unix_millis", 1_000),
+        ] {
+            if let Err(e) = state.register_udf(Arc::new(udf)) {
                 tracing::debug!("cannot register a Spark function: {e}");
             }
         }
@@ -398,8 +424,11 @@ impl Engine {
         currentdb: &str,
     ) -> Result<LogicalPlan, SqlError> {
         let mut stmt = stmt.clone();
+        // `range(…)` in FROM is a table function, not a table to look up
+        let ranges = super::sparktable::rewrite(&mut stmt)?;
         super::stmt::normalize_relations(&mut stmt);
         super::stmt::exponent_literals_as_double(&mut stmt);
+        super::stmt::values_ints_as_int(&mut stmt);
         super::stmt::spark_cast_types(&mut stmt);
         super::sparkgen::rewrite(&mut stmt)?;
         if matches!(stmt, Statement::Query(_)) {
@@ -408,6 +437,11 @@ impl Engine {
         super::sparkfuncs::rewrite(&mut stmt)?;
         let df_stmt = DFStatement::Statement(Box::new(stmt));
         for r in state.resolve_table_references(&df_stmt).map_err(df)? {
+            if ranges
+                && matches!(&r, TableReference::Bare { table } if table.as_ref() == super::sparktable::RANGE)
+            {
+                continue;
+            }
             self.check_reference(&r, currentdb)?;
         }
         let plan = match state.statement_to_plan(df_stmt.clone()).await {

@@ -17,6 +17,14 @@
 //!   (`round(2.5, 0)` = `3`); DataFusion keeps the input type (`3.0`): the rounded value
 //!   is cast to Spark's type, which is exact.
 //!
+//! - `DATE ± INTERVAL` with a time part is a timestamp ([`super::sparkdates`]).
+//!
+//! - `/` with a decimal operand has Spark's result type: `decimal(p1,s1) / decimal(p2,s2)`
+//!   is a `decimal(p1-s1+s2+s, s)` with `s = max(6, s1+p2+1)`, reduced to 38 digits as
+//!   Spark reduces it (the scale kept to at least 6), rounded half up; an integer literal
+//!   is a decimal of its own digits (`3` → `decimal(1,0)`), an `int` column a
+//!   `decimal(10,0)`; a zero divisor gives NULL. DataFusion's scale is `s1 + 4`, truncated.
+//!
 //! - `CAST` is Spark's non-ANSI cast where DataFusion's differs ([`super::sparkcast`]).
 //!
 //! Owns plan rewrites only.
@@ -31,9 +39,9 @@ use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Ope
 
 /// Applies every Spark-compatibility rewrite to a plan (and its subqueries).
 pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
-    // An `unnest` (Spark's `explode`) fixes its output types when planned: a plan with one
-    // has every schema recomputed once the literals below it are `int`.
-    let unnests = plan.exists(|p| Ok(matches!(p, LogicalPlan::Unnest(_))))?;
+    // A rewrite below a node can change the types it reads (an `unnest`, Spark's
+    // `explode`, fixes its output types when planned; a projection reads a grouped `a / b`
+    // by name): every schema is recomputed once the nodes below it are rewritten.
     plan.transform_up_with_subqueries(|node| {
         if node.inputs().is_empty() {
             return Ok(Transformed::no(node));
@@ -47,7 +55,9 @@ pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
                 let t = super::sparkcast::rewrite(e, &schema)?
                     .transform_data(|e| integer_division(e, &schema))?
                     .transform_data(|e| modulo_and_epoch(e, &schema))?
-                    .transform_data(|e| decimal_round(e, &schema))?;
+                    .transform_data(|e| decimal_round(e, &schema))?
+                    .transform_data(|e| decimal_division(e, &schema))?
+                    .transform_data(|e| super::sparkdates::date_time_interval(e, &schema))?;
                 if int_literals {
                     t.transform_data(spark_int_literal)
                 } else {
@@ -56,11 +66,7 @@ pub fn apply(plan: LogicalPlan) -> Result<LogicalPlan> {
             })
             .map(|t| t.update_data(|e| saved.restore(e)))
         })?;
-        if rewritten.transformed || unnests {
-            rewritten.map_data(|p| p.recompute_schema())
-        } else {
-            Ok(rewritten)
-        }
+        rewritten.map_data(|p| p.recompute_schema())
     })
     .map(|t| t.data)
 }
@@ -182,4 +188,95 @@ fn decimal_round(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         e,
         DataType::Decimal128(precision, scale),
     )))
+}
+
+/// The decimal type Spark gives an operand of a decimal division (`None`: not one).
+fn decimal_operand(e: &Expr, schema: &DFSchema) -> Option<(u8, i8)> {
+    let digits = |v: i128| u8::try_from(v.unsigned_abs().to_string().len()).ok();
+    match e {
+        Expr::Literal(v, _) => match v {
+            ScalarValue::Int8(Some(n)) => Some((digits(i128::from(*n))?, 0)),
+            ScalarValue::Int16(Some(n)) => Some((digits(i128::from(*n))?, 0)),
+            ScalarValue::Int32(Some(n)) => Some((digits(i128::from(*n))?, 0)),
+            ScalarValue::Int64(Some(n)) => Some((digits(i128::from(*n))?, 0)),
+            ScalarValue::Decimal128(_, p, s) => Some((*p, *s)),
+            _ => None,
+        },
+        _ => match e.get_type(schema).ok()? {
+            DataType::Decimal128(p, s) => Some((p, s)),
+            DataType::Int8 => Some((3, 0)),
+            DataType::Int16 => Some((5, 0)),
+            DataType::Int32 => Some((10, 0)),
+            DataType::Int64 => Some((20, 0)),
+            _ => None,
+        },
+    }
+}
+
+/// Spark's `decimal / decimal` (see the module doc).
+fn decimal_division(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    let Expr::BinaryExpr(BinaryExpr {
+        left,
+        op: Operator::Divide,
+        right,
+    }) = &e
+    else {
+        return Ok(Transformed::no(e));
+    };
+    let is_decimal = |x: &Expr| matches!(x.get_type(schema), Ok(DataType::Decimal128(..)));
+    if !(is_decimal(left) || is_decimal(right)) {
+        return Ok(Transformed::no(e));
+    }
+    let (Some((p1, s1)), Some((p2, s2))) = (
+        decimal_operand(left, schema),
+        decimal_operand(right, schema),
+    ) else {
+        return Ok(Transformed::no(e));
+    };
+    let (p1, s1, p2, s2) = (i32::from(p1), i32::from(s1), i32::from(p2), i32::from(s2));
+    if s1 < 0 || s2 < 0 {
+        return Ok(Transformed::no(e));
+    }
+    let mut scale = 6.max(s1 + p2 + 1);
+    let mut precision = p1 - s1 + s2 + scale;
+    if precision > 38 {
+        let int_digits = precision - scale;
+        scale = (38 - int_digits).max(scale.min(6));
+        precision = 38;
+    }
+    // The dividend's scale makes DataFusion's quotient (scale + 4, truncated) keep one
+    // digit more than Spark's, which the final cast rounds half up.
+    let dividend_scale = s1.max(scale - 3);
+    let dividend_precision = p1 - s1 + dividend_scale;
+    if dividend_precision > 38 || p2 > 38 {
+        return Ok(Transformed::no(e));
+    }
+    // DataFusion multiplies the dividend by 10^(4 + s2): past 38 digits, in 256 bits
+    let wide = dividend_precision + 4 + s2 > 38;
+    let as_decimal = |p: i32, s: i32, wide: bool| -> Option<DataType> {
+        let (p, s) = (u8::try_from(p).ok()?, i8::try_from(s).ok()?);
+        Some(if wide {
+            DataType::Decimal256(p, s)
+        } else {
+            DataType::Decimal128(p, s)
+        })
+    };
+    let (Some(dividend), Some(divisor), Some(result)) = (
+        as_decimal(dividend_precision, dividend_scale, wide),
+        as_decimal(p2, s2, wide),
+        as_decimal(precision, scale, false),
+    ) else {
+        return Ok(Transformed::no(e));
+    };
+    let Expr::BinaryExpr(BinaryExpr { left, right, .. }) = e else {
+        return Ok(Transformed::no(e));
+    };
+    let zero = ScalarValue::new_zero(&divisor)?;
+    let divisor = cast(*right, divisor);
+    let quotient = Expr::BinaryExpr(BinaryExpr::new(
+        Box::new(cast(*left, dividend)),
+        Operator::Divide,
+        Box::new(nullif(divisor, lit(zero))),
+    ));
+    Ok(Transformed::yes(cast(quotient, result)))
 }

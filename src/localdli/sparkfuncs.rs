@@ -19,6 +19,8 @@
 //! - `sort_array(a[, asc])` and `array_sort(a)` → DataFusion's `array_sort` with Spark's
 //!   NULL placement: `sort_array` puts NULLs first ascending and last descending,
 //!   `array_sort` (without a comparator) always last.
+//! - date and time calls (`date_add`, `unix_timestamp`, `from_unixtime`,
+//!   `extract(second …)` …): [`super::sparkdates`].
 //! - `json_tuple` is a generator (one column per key) the engine cannot produce: refused
 //!   with Spark's `UNSUPPORTED_FEATURE` wording rather than answered as a struct.
 //!
@@ -66,6 +68,12 @@ fn rewrite_call(expr: &mut Expr) -> Result<(), SqlError> {
         *expr = named_struct(args);
         return Ok(());
     }
+    if let Expr::Extract { field, expr: t, .. } = expr
+        && let Some(second) = super::sparkdates::extract_second(&field.to_string(), t)
+    {
+        *expr = second;
+        return Ok(());
+    }
     let Expr::Function(f) = expr else {
         return Ok(());
     };
@@ -88,6 +96,12 @@ fn rewrite_call(expr: &mut Expr) -> Result<(), SqlError> {
         "json_tuple",
         "sort_array",
         "array_sort",
+        "date_add",
+        "date_sub",
+        "date_part",
+        "unix_timestamp",
+        "to_unix_timestamp",
+        "from_unixtime",
     ];
     if !REWRITTEN.contains(&lower.as_str()) {
         return Ok(());
@@ -109,6 +123,10 @@ fn rewrite_call(expr: &mut Expr) -> Result<(), SqlError> {
     else {
         return Ok(());
     };
+    if let Some(call) = super::sparkdates::rewrite_call(&lower, &args)? {
+        *expr = call;
+        return Ok(());
+    }
     match (lower.as_str(), args.len()) {
         ("struct", n) if n > 0 => *expr = named_struct(args),
         ("array_remove", 2) => *expr = call("array_remove_all", args),

@@ -10,8 +10,9 @@
 //!   a generator nested in an expression, a generator outside the select list (WHERE,
 //!   GROUP BY, HAVING, ORDER BY).
 //! - `LATERAL VIEW` is rewritten to a select-list generator ([`super::sparklateral`]).
-//! - Not run here (`UNSUPPORTED_FEATURE`, while Spark runs them): `inline`, `stack`;
-//!   `explode` of a map.
+//! - `stack`, `inline` of structs written out, `explode` of a `map(…)` written out:
+//!   [`super::sparkstack`]; `inline` of a column and `explode` of a map column are not
+//!   run here (`UNSUPPORTED_FEATURE`, while Spark runs them).
 //!
 //! Runs before output columns are named ([`super::stmt::name_columns`]). Owns these
 //! rewrites only.
@@ -62,7 +63,15 @@ fn query(q: &mut Query) -> Result<(), SqlError> {
         && let OrderByKind::Expressions(exprs) = &order.kind
     {
         for o in exprs {
-            outside(&o.expr, "Sort")?;
+            let asc = o.options.asc != Some(false);
+            let nulls_first = o.options.nulls_first.unwrap_or(asc);
+            let shown = format!(
+                "Sort [{} {} NULLS {}], true",
+                spark_sql(&o.expr),
+                if asc { "ASC" } else { "DESC" },
+                if nulls_first { "FIRST" } else { "LAST" }
+            );
+            outside(&o.expr, &shown)?;
         }
     }
     super::sparklateral::rewrite(q)?;
@@ -112,7 +121,7 @@ fn found(e: &Expr) -> Vec<String> {
         }
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
             if self.depth == 0 && generator(e).is_some() {
-                self.found.push(format!("\"{e}\""));
+                self.found.push(format!("\"{}\"", spark_sql(e)));
             }
             ControlFlow::Continue(())
         }
@@ -133,27 +142,33 @@ fn unsupported_generator(_kind: &str, detail: String) -> SqlError {
     )
 }
 
-/// A generator in a clause other than the select list (`plan` names Spark's operator).
-fn outside(e: &Expr, plan: &str) -> Result<(), SqlError> {
+/// A generator in a clause other than the select list (`shown`: Spark's operator).
+fn outside(e: &Expr, shown: &str) -> Result<(), SqlError> {
     if found(e).is_empty() {
         return Ok(());
     }
     Err(unsupported_generator(
         "OUTSIDE_SELECT",
-        format!("outside the SELECT clause, found: {plan} {e}"),
+        format!("outside the SELECT clause, found: {shown}"),
     ))
+}
+
+/// `e` as Spark 3.3 prints an expression in its messages.
+fn spark_sql(e: &Expr) -> String {
+    crate::sparknames::spark_sql(e)
 }
 
 fn select(s: &mut Select) -> Result<(), SqlError> {
     if let Some(w) = &s.selection {
-        outside(w, "'Filter")?;
+        outside(w, &format!("'Filter {}", spark_sql(w)))?;
     }
     if let Some(h) = &s.having {
-        outside(h, "'Filter")?;
+        outside(h, &format!("'Filter {}", spark_sql(h)))?;
     }
     if let GroupByExpr::Expressions(exprs, _) = &s.group_by {
+        let shown: Vec<String> = exprs.iter().map(spark_sql).collect();
         for g in exprs {
-            outside(g, "'Aggregate")?;
+            outside(g, &format!("Aggregate [{}]", shown.join(", ")))?;
         }
     }
     let mut tops = Vec::new();
@@ -165,12 +180,12 @@ fn select(s: &mut Select) -> Result<(), SqlError> {
             _ => continue,
         };
         match generator(expr) {
-            Some(_) => tops.push((i, format!("\"{expr}\""))),
+            Some(_) => tops.push((i, format!("\"{}\"", spark_sql(expr)))),
             None => {
                 if !found(expr).is_empty() {
                     return Err(unsupported_generator(
                         "NESTED_IN_EXPRESSIONS",
-                        format!("nested in expressions \"{expr}\""),
+                        format!("nested in expressions \"{}\"", spark_sql(expr)),
                     ));
                 }
             }
@@ -219,6 +234,16 @@ fn expand(item: SelectItem) -> Result<Vec<SelectItem>, SqlError> {
             .collect(),
         _ => Vec::new(),
     };
+    if let Some(columns) = super::sparkstack::columns(&name, &args)? {
+        let pos = name.starts_with("posexplode");
+        let mut defaults: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        if pos {
+            defaults.insert(0, "pos");
+        }
+        let names = super::sparkstack::names(&defaults, aliases)?;
+        let lists = columns.into_iter().map(|c| c.list).collect();
+        return Ok(items(unnests(lists, pos, name.ends_with("_outer")), names));
+    }
     let (columns, outer): (&[&str], bool) = match name.as_str() {
         "explode" => (&["col"], false),
         "explode_outer" => (&["col"], true),
@@ -241,25 +266,28 @@ fn expand(item: SelectItem) -> Result<Vec<SelectItem>, SqlError> {
             ),
         )
     })?;
-    let names: Vec<Ident> = match aliases {
-        None => columns.iter().map(|c| Ident::new(*c)).collect(),
-        Some(a) if a.len() == columns.len() => a,
-        Some(a) => {
-            let got: Vec<String> = a.iter().map(|i| i.value.clone()).collect();
-            return Err(SqlError::new(
-                SqlErrorKind::Analysis,
-                format!(
-                    "[UDTF_ALIAS_NUMBER_MISMATCH] The number of aliases supplied in the AS clause does not match the number \
-                     of columns output by the UDTF expected {} aliases but got {} ",
-                    columns.len(),
-                    got.join(",")
-                ),
-            ));
-        }
+    let names = super::sparkstack::names(columns, aliases)?;
+    Ok(items(
+        unnests(vec![array], columns.len() == 2, outer),
+        names,
+    ))
+}
+
+fn items(exprs: Vec<Expr>, names: Vec<Ident>) -> Vec<SelectItem> {
+    exprs
+        .into_iter()
+        .zip(names)
+        .map(|(expr, alias)| SelectItem::ExprWithAlias { expr, alias })
+        .collect()
+}
+
+/// One `unnest` per list (DataFusion zips them row by row), after the 0-based position
+/// when `pos`; `outer`: a NULL or empty first list stands for one NULL element.
+fn unnests(lists: Vec<Expr>, pos: bool, outer: bool) -> Vec<Expr> {
+    let Some(measured) = lists.first().cloned() else {
+        return Vec::new();
     };
-    let measured = array.clone();
     let length = || call("cardinality", vec![measured.clone()]);
-    // `outer`: a NULL or empty array stands for one NULL element.
     let guarded = |list: Expr| {
         if !outer {
             return list;
@@ -280,7 +308,7 @@ fn expand(item: SelectItem) -> Result<Vec<SelectItem>, SqlError> {
         }
     };
     let mut exprs = Vec::new();
-    if columns.len() == 2 {
+    if pos {
         let positions = call(
             "range",
             vec![Expr::value(Value::Number("0".into(), false)), length()],
@@ -293,12 +321,8 @@ fn expand(item: SelectItem) -> Result<Vec<SelectItem>, SqlError> {
             format: None,
         });
     }
-    exprs.push(call("unnest", vec![guarded(array)]));
-    Ok(exprs
-        .into_iter()
-        .zip(names)
-        .map(|(expr, alias)| SelectItem::ExprWithAlias { expr, alias })
-        .collect())
+    exprs.extend(lists.into_iter().map(|l| call("unnest", vec![guarded(l)])));
+    exprs
 }
 
 #[cfg(test)]
@@ -337,7 +361,7 @@ mod tests {
             (
                 "SELECT explode(x) + 1 FROM t",
                 "[UNSUPPORTED_GENERATOR] The generator is not supported: \
-                 nested in expressions \"explode(x) + 1\"",
+                 nested in expressions \"(explode(x) + 1)\"",
             ),
             (
                 "SELECT a FROM t WHERE explode(x) = 1",

@@ -2,8 +2,11 @@
 //! which DataFusion cannot plan: over a single relation `q` (a table or an aliased
 //! derived table, no join), each view becomes a derived table named `q` that adds the
 //! generator's columns, `(SELECT q.*, <generator> AS c … FROM q) AS q`, and references
-//! `name.c` become `q.c`. `OUTER` is the generator's `_outer` form. Over a join, `LATERAL
-//! VIEW` is refused (`UNSUPPORTED_FEATURE`) although Spark runs it.
+//! `name.c` become `q.c`. `OUTER` is the generator's `_outer` form. Over a join (or
+//! several FROM items) the view is applied the same way to the one relation its
+//! generator's columns are qualified by, before the join — which gives Spark's rows when
+//! that relation's rows are not NULL-padded by an outer join (see [`target`]); other
+//! views over a join are refused (`UNSUPPORTED_FEATURE`) although Spark runs them.
 //!
 //! Owns this rewrite only; the generator is expanded by [`super::sparkgen`], which calls
 //! this first.
@@ -11,9 +14,9 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, GroupByExpr, ObjectName, ObjectNamePart, Query, Select, SelectItem,
-    SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor,
-    WildcardAdditionalOptions, visit_expressions_mut,
+    Expr, GroupByExpr, Ident, JoinOperator, ObjectName, ObjectNamePart, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor, TableWithJoins,
+    WildcardAdditionalOptions, visit_expressions, visit_expressions_mut,
 };
 
 use super::error::SqlError;
@@ -26,26 +29,30 @@ pub fn rewrite(q: &mut Query) -> Result<(), SqlError> {
     if s.lateral_views.is_empty() {
         return Ok(());
     }
-    let refused = || SqlError::unsupported("LATERAL VIEW over a join on the local DLI service");
-    let [from] = s.from.as_slice() else {
-        return Err(refused());
+    let refused = || {
+        SqlError::unsupported(
+            "LATERAL VIEW over a join whose generator's columns are not all qualified by one \
+             relation it can be applied to before the join, on the local DLI service",
+        )
     };
-    if !from.joins.is_empty() {
-        return Err(refused());
-    }
-    let name = match &from.relation {
-        TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
-            a.name.clone()
-        }
-        TableFactor::Table { name, .. } => match name.0.last() {
-            Some(ObjectNamePart::Identifier(id)) => id.clone(),
-            _ => return Err(refused()),
-        },
-        _ => return Err(refused()),
-    };
+    let single = matches!(s.from.as_slice(), [f] if f.joins.is_empty());
     let views = std::mem::take(&mut s.lateral_views);
-    let mut renamed: Vec<String> = Vec::new();
+    // view name → the relation its columns now belong to
+    let mut renamed: Vec<(String, Ident)> = Vec::new();
     for view in views {
+        // the relation the view is applied to: the only one, or the one its generator's
+        // columns name (over a join, applied to it before the join)
+        let (slot, name) = if single {
+            (
+                Slot {
+                    item: 0,
+                    join: None,
+                },
+                relation_name(&s.from[0].relation).ok_or_else(refused)?,
+            )
+        } else {
+            target(s, &view.lateral_view, &renamed).ok_or_else(refused)?
+        };
         let mut generator = view.lateral_view;
         if view.outer
             && let Expr::Function(f) = &mut generator
@@ -74,6 +81,12 @@ pub fn rewrite(q: &mut Query) -> Result<(), SqlError> {
             item,
         ];
         let mut inner = s.as_ref().clone();
+        if !single {
+            inner.from = vec![TableWithJoins {
+                relation: slot.get(s).clone(),
+                joins: Vec::new(),
+            }];
+        }
         inner.projection = projection;
         inner.selection = None;
         inner.group_by = GroupByExpr::Expressions(Vec::new(), Vec::new());
@@ -85,10 +98,10 @@ pub fn rewrite(q: &mut Query) -> Result<(), SqlError> {
         inner.cluster_by.clear();
         inner.distribute_by.clear();
         if let Some(part) = view.lateral_view_name.0.last().and_then(|p| p.as_ident()) {
-            renamed.push(part.value.to_lowercase());
+            renamed.push((part.value.to_lowercase(), name.clone()));
         }
         let subquery = query_of(inner)?;
-        s.from[0].relation = TableFactor::Derived {
+        *slot.get_mut(s) = TableFactor::Derived {
             lateral: false,
             subquery: Box::new(subquery),
             alias: Some(TableAlias {
@@ -104,13 +117,146 @@ pub fn rewrite(q: &mut Query) -> Result<(), SqlError> {
     let _ = visit_expressions_mut(q, |e: &mut Expr| {
         if let Expr::CompoundIdentifier(parts) = e
             && let [first, _] = parts.as_mut_slice()
-            && renamed.contains(&first.value.to_lowercase())
+            && let Some((_, to)) = renamed
+                .iter()
+                .find(|(v, _)| *v == first.value.to_lowercase())
         {
-            *first = name.clone();
+            *first = to.clone();
         }
         ControlFlow::<()>::Continue(())
     });
     Ok(())
+}
+
+/// Where a relation of a select's FROM is: a FROM item, and a join of it (`None`: its
+/// first relation).
+#[derive(Clone, Copy)]
+struct Slot {
+    item: usize,
+    join: Option<usize>,
+}
+
+impl Slot {
+    fn get<'a>(&self, s: &'a Select) -> &'a TableFactor {
+        let from = &s.from[self.item];
+        match self.join {
+            None => &from.relation,
+            Some(j) => &from.joins[j].relation,
+        }
+    }
+
+    fn get_mut<'a>(&self, s: &'a mut Select) -> &'a mut TableFactor {
+        let from = &mut s.from[self.item];
+        match self.join {
+            None => &mut from.relation,
+            Some(j) => &mut from.joins[j].relation,
+        }
+    }
+}
+
+/// The name a relation is referred to by (its alias, else a table's name).
+fn relation_name(t: &TableFactor) -> Option<Ident> {
+    match t {
+        TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
+            Some(a.name.clone())
+        }
+        TableFactor::Table { name, .. } => match name.0.last() {
+            Some(ObjectNamePart::Identifier(id)) => Some(id.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Over several relations: the one a generator can be applied to before they are
+/// joined, with the same rows as Spark's after — every column it reads is qualified by
+/// that relation (or by a view applied to it), none of its rows is NULL-padded by an
+/// outer join (it is the first relation of a FROM item whose joins are inner, cross or
+/// left outer, or any relation when all are inner or cross). A generator reading no
+/// column is applied to the last such relation; with `SELECT *` only the last relation
+/// will do (Spark lists a view's columns after all others).
+fn target(s: &Select, generator: &Expr, renamed: &[(String, Ident)]) -> Option<(Slot, Ident)> {
+    let mut qualifiers: Vec<String> = Vec::new();
+    let mut unqualified = false;
+    let _ = visit_expressions(generator, |e: &Expr| {
+        match e {
+            Expr::Identifier(_) => unqualified = true,
+            Expr::CompoundIdentifier(parts) => {
+                let first = parts
+                    .first()
+                    .map(|p| p.value.to_lowercase())
+                    .unwrap_or_default();
+                let first = renamed
+                    .iter()
+                    .find(|(v, _)| *v == first)
+                    .map_or(first, |(_, to)| to.value.to_lowercase());
+                if !qualifiers.contains(&first) {
+                    qualifiers.push(first);
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if unqualified || qualifiers.len() > 1 {
+        return None;
+    }
+    let inner = |op: &JoinOperator| {
+        matches!(
+            op,
+            JoinOperator::Join(_) | JoinOperator::Inner(_) | JoinOperator::CrossJoin(_)
+        )
+    };
+    let left = |op: &JoinOperator| {
+        inner(op) || matches!(op, JoinOperator::Left(_) | JoinOperator::LeftOuter(_))
+    };
+    let all_inner = s
+        .from
+        .iter()
+        .all(|f| f.joins.iter().all(|j| inner(&j.join_operator)));
+    let mut slots = Vec::new();
+    for (i, f) in s.from.iter().enumerate() {
+        let preserved = f.joins.iter().all(|j| left(&j.join_operator));
+        slots.push((
+            Slot {
+                item: i,
+                join: None,
+            },
+            preserved || all_inner,
+        ));
+        for j in 0..f.joins.len() {
+            slots.push((
+                Slot {
+                    item: i,
+                    join: Some(j),
+                },
+                all_inner,
+            ));
+        }
+    }
+    let last = slots.last().map(|(slot, _)| *slot);
+    let mut fitting = slots.into_iter().filter(|(slot, ok)| {
+        *ok && match qualifiers.first() {
+            None => true,
+            Some(q) => relation_name(slot.get(s)).is_some_and(|n| n.value.to_lowercase() == *q),
+        }
+    });
+    // a view reading no column goes last when it can, where Spark's `*` puts its columns
+    let (slot, _) = if qualifiers.is_empty() {
+        fitting.next_back()?
+    } else {
+        fitting.next()?
+    };
+    // `*` lists the view's columns after every relation's: only when applied to the last
+    let star = s
+        .projection
+        .iter()
+        .any(|p| matches!(p, SelectItem::Wildcard(_)));
+    let is_last = last.is_some_and(|l| l.item == slot.item && l.join == slot.join);
+    if star && !is_last {
+        return None;
+    }
+    relation_name(slot.get(s)).map(|n| (slot, n))
 }
 
 /// A query whose body is `select`.

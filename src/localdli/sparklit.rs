@@ -336,7 +336,8 @@ fn decimal(text: &str) -> (String, usize, usize) {
 }
 
 /// An output column name as Spark writes it: literals rewritten by [`rewrite`] (and
-/// exponent doubles) appear as their value (`10`, `100.0`, `1.5`), not as casts.
+/// exponent doubles) appear as their value (`10`, `100.0`, `1.5`), not as casts, and
+/// operations as [`crate::sparknames::spark_sql`] writes them (`(7 / 2)`).
 pub fn display(expr: &Expr) -> String {
     let mut expr = expr.clone();
     let _ = visit_expressions_mut(&mut expr, |e: &mut Expr| {
@@ -354,7 +355,7 @@ pub fn display(expr: &Expr) -> String {
         }
         ControlFlow::<()>::Continue(())
     });
-    expr.to_string()
+    crate::sparknames::spark_sql(&expr)
 }
 
 fn literal_name(text: &str, data_type: &DataType) -> Option<String> {
@@ -468,6 +469,6 @@ mod tests {
         assert_eq!(name("SELECT 0.1F"), "0.1");
         assert_eq!(name("SELECT 1.23E4BD"), "12300");
         assert_eq!(name("SELECT -0.0D"), "-0.0");
-        assert_eq!(name("SELECT 10L + 1"), "10 + 1");
+        assert_eq!(name("SELECT 10L + 1"), "(10 + 1)");
     }
 }

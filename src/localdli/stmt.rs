@@ -6,8 +6,9 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     CastKind, DataType, ExactNumberInfo, Expr, Ident, ObjectName, ObjectNamePart, ObjectType,
-    SelectItem, SetExpr, ShowStatementFilter, ShowStatementFilterPosition, ShowStatementOptions,
-    Statement, Use, Value, visit_expressions_mut, visit_relations_mut,
+    Query, SelectItem, SetExpr, ShowStatementFilter, ShowStatementFilterPosition,
+    ShowStatementOptions, Statement, UnaryOperator, Use, Value, VisitMut, VisitorMut,
+    visit_expressions_mut, visit_relations_mut,
 };
 
 use super::catalog::CATALOG;
@@ -275,6 +276,58 @@ pub fn exponent_literals_as_double(stmt: &mut Statement) {
         }
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// Spark types an integer literal of a `VALUES` row `int` when it fits (DataFusion:
+/// `bigint`, and a `VALUES` list keeps its planned types): such literals become
+/// `CAST(n AS INT)`, so `VALUES (1), (NULL)` has an `int` column while
+/// `VALUES (1), (3000000000)` still widens to `bigint`.
+pub fn values_ints_as_int(stmt: &mut Statement) {
+    struct Rows;
+    impl VisitorMut for Rows {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+            rows(&mut q.body);
+            ControlFlow::Continue(())
+        }
+    }
+    fn rows(body: &mut SetExpr) {
+        match body {
+            SetExpr::Values(v) => {
+                for e in v.rows.iter_mut().flat_map(|r| r.content.iter_mut()) {
+                    if int_literal(e) {
+                        let n = std::mem::replace(e, Expr::value(Value::Null));
+                        *e = Expr::Cast {
+                            kind: CastKind::Cast,
+                            expr: Box::new(n),
+                            data_type: DataType::Int(None),
+                            array: false,
+                            format: None,
+                        };
+                    }
+                }
+            }
+            SetExpr::SetOperation { left, right, .. } => {
+                rows(left);
+                rows(right);
+            }
+            _ => {}
+        }
+    }
+    let _ = stmt.visit(&mut Rows);
+}
+
+/// An integer literal (`7`, `-7`) within `int`'s range.
+fn int_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => matches!(&v.value, Value::Number(n, false) if n.parse::<i32>().is_ok()),
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => matches!(expr.as_ref(), Expr::Value(v)
+            if matches!(&v.value, Value::Number(n, false) if format!("-{n}").parse::<i32>().is_ok())),
+        _ => false,
+    }
 }
 
 /// Spark's `BINARY` in a cast is DataFusion's `BYTEA`, its `DEC(p,s)` a `DECIMAL(p,s)`.
